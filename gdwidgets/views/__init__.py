@@ -1,0 +1,1 @@
+"""Pure drawing: graphs to DOT/SVG and training state to matplotlib. No ipywidgets."""
