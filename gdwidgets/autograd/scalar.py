@@ -32,10 +32,11 @@ def _pow_grads(o: float, a: float, b: float) -> tuple[float, float]:
     return da, (o * math.log(a) if a > 0 else 0.0)
 
 
-# op -> (forward(*child values), local derivatives(out, *child values) -> d out / d child)
-OPS: dict[str, tuple[Callable[..., float], Callable[..., Any]]] = {
-    "+": (operator.add, lambda o, a, b: (1.0, 1.0)),
-    "-": (operator.sub, lambda o, a, b: (1.0, -1.0)),
+# op -> (forward(*child values), local derivatives: d out / d child for each child, as a
+# function (out, *child values) or, when they are constants, as the tuple itself)
+OPS: dict[str, tuple[Callable[..., float], Any]] = {
+    "+": (operator.add, (1.0, 1.0)),  # constant derivatives are stored as they are
+    "-": (operator.sub, (1.0, -1.0)),
     "*": (operator.mul, lambda o, a, b: (b, a)),
     "/": (operator.truediv, lambda o, a, b: (1.0 / b, -a / (b * b))),
     "**": (operator.pow, _pow_grads),
@@ -102,7 +103,8 @@ class Scalar:
         """d self / d child for each child, at the current values."""
         if not self.op:
             return ()
-        return tuple(OPS[self.op][1](self.value, *(c.value for c in self.children)))
+        d = OPS[self.op][1]
+        return d if type(d) is tuple else tuple(d(self.value, *[c.value for c in self.children]))
 
     def __repr__(self) -> str:
         name = f", label={self.label!r}" if self.label else ""
@@ -119,9 +121,7 @@ class Scalar:
         The root itself receives 1. With ``fn``, ``fn(node)`` is called after each node
         has passed its gradient on, and the list of results is returned (a step-through).
         """
-        order = backward_order(self)
-        for node in order:
-            node._pass = 0.0
+        order = _order(self, reset=True)
         if order:
             self._pass = 1.0
         steps = [] if fn else None
@@ -133,7 +133,8 @@ class Scalar:
             if a is not None and g:
                 b = node._b
                 if b is not None:
-                    da, db = grads[node.op](node.value, a.value, b.value)
+                    d = grads[node.op]
+                    da, db = d if type(d) is tuple else d(node.value, a.value, b.value)
                     if a._pass is not None:
                         a._pass += g * da
                     if b._pass is not None:
@@ -163,12 +164,13 @@ _GRADS = {op: grads for op, (_, grads) in OPS.items()}
 def _binary(op: str, reflected: bool = False) -> Callable[[Scalar, Any], Scalar]:
     fwd = OPS[op][0]
 
-    def method(self: Scalar, other: Any) -> Scalar:
-        if type(other) is not Scalar:
-            other = _as_data(other)
-            if other is NotImplemented:
-                return other
-        a, b = (other, self) if reflected else (self, other)
+    def method(a: Scalar, b: Any) -> Scalar:
+        if type(b) is not Scalar:
+            b = _as_data(b)
+            if b is NotImplemented:
+                return b
+        if reflected:
+            a, b = b, a
         node = _new(Scalar)
         node.value = fwd(a.value, b.value)
         node.grad = 0.0
@@ -224,7 +226,7 @@ def nary(op: str, kids: tuple[Scalar, ...]) -> Scalar:
 
 def _as_data(x: Any) -> Scalar:
     """Wrap a Python number or a 0-dim torch/numpy value as a data node."""
-    if isinstance(x, (str, bytes)) or not hasattr(x, "__float__"):
+    if type(x) is not float and (isinstance(x, (str, bytes)) or not hasattr(x, "__float__")):
         return NotImplemented
     node = _new(Scalar)
     node.value = float(x)
@@ -256,6 +258,11 @@ def count_nodes(root: Scalar) -> int:
 
 def backward_order(root: Scalar) -> list[Scalar]:
     """Nodes that need a gradient, root first, each before all of its children."""
+    return _order(root, reset=False)
+
+
+def _order(root: Scalar, reset: bool) -> list[Scalar]:
+    """``backward_order``; with ``reset``, also zero the pass gradient of every node."""
     if root._pass is None:
         return []
     post: list[Scalar] = []
@@ -271,6 +278,8 @@ def backward_order(root: Scalar) -> list[Scalar]:
                 post.append(node)
             continue
         opened.add(node)
+        if reset:
+            node._pass = 0.0
         a = node._a
         if a is None:
             continue
