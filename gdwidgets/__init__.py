@@ -11,6 +11,7 @@ from typing import Any
 
 from .autograd import Linear, Scalar, count_nodes, mse
 from .i18n import set_language
+
 # from .views.graph import draw_graph, graph_svg  (enabled once views land)
 
 __version__ = "0.1.0"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import math
 from contextlib import redirect_stdout
 
 import numpy as np
@@ -293,7 +292,8 @@ def test_gradient_accumulation_over_micro_batches_equals_full_batch():
     mse([full.error(a, b) for a, b in zip(xs, ys)]).backward()
     k = 4
     for i in range(k):
-        loss = mse([micro.error(a, b) for a, b in zip(xs[2 * i : 2 * i + 2], ys[2 * i : 2 * i + 2])])
+        batch = zip(xs[2 * i : 2 * i + 2], ys[2 * i : 2 * i + 2])
+        loss = mse([micro.error(a, b) for a, b in batch])
         loss *= 1 / k
         loss.backward()
     assert micro.a.grad == pytest.approx(full.a.grad)
