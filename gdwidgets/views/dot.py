@@ -1,0 +1,202 @@
+"""The visual language of computation graphs, independent of where the graph comes from.
+
+A drawing is a :class:`Picture`: a list of :class:`Node` (an id, a kind, lines of text, a
+mark) and :class:`Edge` (source, destination, optional label). :func:`to_dot` turns it
+into DOT source; every piece of text is escaped, so labels such as ``<b>"&{}|`` or
+``温度`` show as literal text and cannot inject markup. The Scalar graph and (later) torch
+autograd graphs are both drawn through this module, so they look the same.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = ["Node", "Edge", "Picture", "to_dot", "dot_lines", "fmt", "escape"]
+
+Kind = Literal["param", "op", "data", "summary"]
+Mark = Literal["", "changed", "current"]
+
+# A font whose metrics every Graphviz (and graphviz-pure) knows; browsers and
+# fontconfig fall back per glyph to a CJK font (e.g. Noto Sans CJK) for Chinese text.
+FONT = "Helvetica"
+FONT_SIZE = 11.0
+EDGE_FONT_SIZE = 10.0
+NOTE_SIZE = 9.0
+NOTE_COLOUR = "#5c5f66"
+
+# kind -> (fill, border colour, border width, font colour)
+STYLE: dict[str, tuple[str, str, str, str]] = {
+    "param": ("#ffe8cc", "#d9480f", "2", "#000000"),
+    "op": ("#e7f5ff", "#1c7ed6", "1", "#000000"),
+    "data": ("#f1f3f5", "#adb5bd", "1", "#495057"),
+    "summary": ("#ffffff", "#868e96", "1", "#495057"),
+}
+# mark -> fill replacing the kind's fill
+MARK_FILL = {"changed": "#fff3bf", "current": "#ffc9c9"}
+MARK_BORDER = {"current": "#e03131"}
+EDGE_COLOUR = "#495057"
+EDGE_LABEL_COLOUR = "#c92a2a"
+
+
+@dataclass(slots=True)
+class Node:
+    """One box: ``lines`` top to bottom; line ``bold`` is set in bold, line ``note``
+    small and grey (a remark such as how a grad accumulated)."""
+
+    id: str
+    kind: Kind
+    lines: tuple[str, ...]
+    mark: Mark = ""
+    bold: int | None = None
+    note: int | None = None
+    attrs: dict[str, str] = field(default_factory=dict)  # extra DOT attributes
+
+
+@dataclass(slots=True)
+class Edge:
+    src: str
+    dst: str
+    label: str = ""
+
+
+@dataclass
+class Picture:
+    """A renderer-neutral drawing; ``direction`` is DOT's rankdir ('BT' or 'TB')."""
+
+    nodes: list[Node] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    direction: Literal["BT", "TB", "LR", "RL"] = "TB"
+    graph_attr: dict[str, str] = field(default_factory=dict)
+
+
+def fmt(v: float | None) -> str:
+    """A number as in seed 000 (``' 1.50'``, ``'-9.50'``); very large or small: ``'1.2e+06'``."""
+    if v is None:
+        return "None"
+    v = v + 0.0  # -0.0 -> 0.0
+    a = abs(v)
+    if a == 0.0 or (0.01 <= a < 1e4) or math.isnan(v):
+        return f"{v:5.2f}"
+    return f"{v:.3g}"
+
+
+def escape(text: str) -> str:
+    """Escape text for a DOT HTML-like label: it renders literally, whatever it holds."""
+    out = (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("'", "&#39;")
+    )
+    # Line breaks would otherwise be collapsed; control characters are not valid XML.
+    return "".join(c if c >= " " else " " for c in out)
+
+
+def _quote(text: str) -> str:
+    """A DOT double-quoted string (ids, plain edge labels)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def _text_width(text: str, size: float) -> float:
+    """Rough width in points; only needed where a renderer cannot measure (CJK)."""
+    w = 0.0
+    for c in text:
+        w += size * (1.0 if unicodedata.east_asian_width(c) in "WF" else 0.6)
+    return w
+
+
+def _has_wide(text: str) -> bool:
+    return not text.isascii() and any(unicodedata.east_asian_width(c) in "WF" for c in text)
+
+
+def _cell(text: str, bold: bool, italic: bool, note: bool = False) -> str:
+    body = escape(text) if text else " "
+    if bold:
+        body = f"<B>{body}</B>"
+    if italic:
+        body = f"<I>{body}</I>"
+    size = FONT_SIZE
+    if note:
+        size = NOTE_SIZE
+        body = f'<FONT POINT-SIZE="{size:g}" COLOR="{NOTE_COLOUR}">{body}</FONT>'
+    # Renderers without CJK metrics would make the box too narrow: ask for a minimum.
+    width = f' WIDTH="{math.ceil(_text_width(text, size)) + 4}"' if _has_wide(text) else ""
+    return f"<TR><TD{width}>{body}</TD></TR>"
+
+
+def node_line(node: Node) -> str:
+    """The DOT statement of one node."""
+    fill, border, penwidth, fontcolor = STYLE[node.kind]
+    if node.mark:
+        fill = MARK_FILL[node.mark]
+        border = MARK_BORDER.get(node.mark, border)
+        if node.mark == "current":
+            penwidth = "3"
+    italic = node.kind == "summary"
+    rows = "<HR/>".join(
+        _cell(line, i == node.bold, italic, i == node.note) for i, line in enumerate(node.lines)
+    )
+    style = ' STYLE="ROUNDED"' if node.kind != "data" else ""
+    if node.kind == "summary":
+        style = ' STYLE="DASHED"'
+    table = (
+        f'<TABLE BORDER="{penwidth}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2"'
+        f' BGCOLOR="{fill}" COLOR="{border}"{style}>{rows}</TABLE>'
+    )
+    font = f' fontcolor="{fontcolor}"' if fontcolor != "#000000" else ""
+    more = "".join(f" {k}={_quote(v)}" for k, v in node.attrs.items())
+    return f"\t{_quote(node.id)} [label=<{table}>{font}{more}]\n"
+
+
+def edge_line(edge: Edge) -> str:
+    label = f" [label={_quote(edge.label)}]" if edge.label else ""
+    return f"\t{_quote(edge.src)} -> {_quote(edge.dst)}{label}\n"
+
+
+def dot_lines(picture: Picture) -> list[str]:
+    """The body statements (one per node and edge) of ``picture``."""
+    lines = [node_line(n) for n in picture.nodes]
+    lines += [edge_line(e) for e in picture.edges]
+    return lines
+
+
+def graph_attrs(picture: Picture) -> dict[str, str]:
+    """Graph attributes: direction, compact spacing, then ``picture.graph_attr``."""
+    attrs = {"rankdir": picture.direction, "nodesep": "0.25", "ranksep": "0.35"}
+    attrs.update(picture.graph_attr)
+    return attrs
+
+
+NODE_ATTRS = {"shape": "plain", "fontname": FONT, "fontsize": f"{FONT_SIZE:g}"}
+EDGE_ATTRS = {
+    "fontname": FONT,
+    "fontsize": f"{EDGE_FONT_SIZE:g}",
+    "fontcolor": EDGE_LABEL_COLOUR,
+    "color": EDGE_COLOUR,
+    "arrowsize": "0.7",
+}
+
+
+def _attr_list(attrs: dict[str, str]) -> str:
+    return " ".join(f"{k}={_quote(v)}" for k, v in attrs.items())
+
+
+def to_dot(picture: Picture, name: str = "G") -> str:
+    """Complete DOT source of ``picture``."""
+    head = [
+        f"digraph {_quote(name)} {{\n",
+        f"\tgraph [{_attr_list(graph_attrs(picture))}]\n",
+        f"\tnode [{_attr_list(NODE_ATTRS)}]\n",
+        f"\tedge [{_attr_list(EDGE_ATTRS)}]\n",
+    ]
+    return "".join(_chain(head, dot_lines(picture), ["}\n"]))
+
+
+def _chain(*parts: Iterable[str]) -> Iterable[str]:
+    for p in parts:
+        yield from p

@@ -1,0 +1,468 @@
+"""Draw a Scalar computation graph, forward or backward, as in seed 000.
+
+``draw_graph(loss)`` draws the forward graph bottom-to-top (every grad ``None``);
+``draw_graph(loss, 'backward')`` draws it top-to-bottom with node grads and every edge
+labelled with the gradient it carried in the latest backward pass; nodes that received
+gradient in that pass are highlighted, so a second ``loss.backward()`` visibly doubles
+them. ``step=k`` shows the backward pass after its first ``k`` nodes.
+
+Big graphs are collapsed: when a node has many structurally identical inputs (the
+per-sample errors under ``mse``, or the terms of a ``+`` chain), the first few are drawn
+and the rest become one node "… and 196 more samples like this". Everything here is
+iterative and linear in the size of the graph.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import graphviz
+
+from ..autograd.scalar import Scalar, backward_order
+from ..i18n import register, tr
+from . import dot as vis
+from .render import render, render_svg
+
+__all__ = ["draw_graph", "graph_svg", "backward_steps", "GraphDrawing", "MAX_NODES", "KEEP"]
+
+register(
+    {
+        "graph.more_samples": (
+            "… and {n} more samples like this",
+            "……以及另外 {n} 个同样的样本",
+        ),
+        "graph.summary_nodes": ("({n} nodes)", "(共 {n} 个节点)"),
+        "graph.accumulated": ("= {before} + {now} (this pass)", "= {before} + {now}(本次)"),
+        "graph.arriving": ("(+{g} arriving)", "(即将加上 {g})"),
+        "graph.bad_mode": (
+            "mode must be 'forward' or 'backward', got {mode!r}",
+            "mode 只能是 'forward' 或 'backward',收到的是 {mode!r}",
+        ),
+        "graph.bad_step": (
+            "step must be between 0 and {n} (the number of nodes in the backward pass), "
+            "got {step!r}; step needs mode='backward'",
+            "step 必须在 0 到 {n}(反向传播经过的节点数)之间,收到的是 {step!r};"
+            "step 只能与 mode='backward' 一起使用",
+        ),
+    }
+)
+
+MAX_NODES = 60
+"""Graphs with more nodes than this are collapsed (unless ``full=True``)."""
+KEEP = 3
+"""How many samples of a repeated group stay drawn in full."""
+_BIG = 300  # drawn nodes above which the layout's network simplex is bounded
+_ASSOC = ("+", "*")
+
+Mode = Literal["forward", "backward"]
+
+
+class GraphDrawing(graphviz.Digraph):
+    """A ``graphviz.Digraph`` that renders through gdwidgets' renderer.
+
+    Renders inline in Jupyter with the system ``dot`` or, without it, ``graphviz-pure``.
+    """
+
+    def svg(self) -> str:
+        """The picture as SVG text."""
+        return render_svg(self.source)
+
+    def _repr_image_svg_xml(self) -> str:
+        return self.svg()
+
+    def _repr_image_png(self) -> bytes:
+        return render(self.source, "png")
+
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None, **_: Any
+    ) -> dict[str, str | bytes]:
+        wanted = set(include) if include is not None else {"image/svg+xml"}
+        wanted -= set(exclude or ())
+        out: dict[str, str | bytes] = {}
+        if "image/svg+xml" in wanted:
+            out["image/svg+xml"] = self.svg()
+        if "image/png" in wanted:
+            out["image/png"] = self._repr_image_png()
+        return out
+
+    def pipe(  # type: ignore[override]
+        self,
+        format: str | None = None,
+        renderer: str | None = None,
+        formatter: str | None = None,
+        neato_no_op: bool | int | None = None,
+        quiet: bool = False,
+        *,
+        engine: str | None = None,
+        encoding: str | None = None,
+    ) -> bytes | str:
+        """Like ``graphviz.Digraph.pipe``, but run by gdwidgets' renderer."""
+        if renderer or formatter or neato_no_op or engine not in (None, "dot"):
+            return super().pipe(format, renderer, formatter, neato_no_op, quiet,
+                                engine=engine, encoding=encoding)
+        data = render(self.source, format or self.format)
+        return data.decode(encoding) if encoding else data
+
+
+# ----- the graph as arrays ----------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Group:
+    """One collapsed group: ``stops`` are its hidden roots (members, chain nodes)."""
+
+    head: int
+    hidden: int  # number of hidden samples
+    stops: list[int]
+    nodes: int = 0  # nodes it stands for
+
+
+@dataclass(slots=True)
+class _Plan:
+    nodes: list[Scalar]
+    kids: list[list[int]]
+    visible: list[int]  # drawn nodes, root first
+    owner: dict[int, int]  # hidden node -> group index
+    groups: list[_Group]
+
+
+def _index(root: Scalar) -> tuple[list[Scalar], list[list[int]], list[int]]:
+    """Nodes (root first), their children as indices, and their number of parent edges."""
+    index = {root: 0}
+    nodes = [root]
+    kids: list[list[int]] = [[]]
+    indeg = [0]
+    stack = [0]
+    while stack:
+        i = stack.pop()
+        ks = kids[i]
+        for c in nodes[i].children:
+            j = index.get(c)
+            if j is None:
+                j = index[c] = len(nodes)
+                nodes.append(c)
+                kids.append([])
+                indeg.append(0)
+                stack.append(j)
+            indeg[j] += 1
+            ks.append(j)
+    return nodes, kids, indeg
+
+
+def _topo(kids: list[list[int]], indeg: list[int]) -> list[int]:
+    """Parents before children (Kahn's algorithm from the root)."""
+    left = indeg[:]
+    order = [0]
+    for i in order:  # grows while iterating
+        for c in kids[i]:
+            left[c] -= 1
+            if left[c] == 0:
+                order.append(c)
+    return order
+
+
+def _signatures(nodes: list[Scalar], kids: list[list[int]], indeg: list[int],
+                topo: list[int]) -> list[int]:
+    """Structure ids: equal ids = same shape of subgraph (values and labels ignored).
+
+    Leaves that need a gradient and are used more than once (parameters) keep their
+    identity, so two samples match only when they use the same parameters.
+    """
+    table: dict[tuple, int] = {}
+    sig = [0] * len(nodes)
+    for i in reversed(topo):
+        n = nodes[i]
+        ks = kids[i]
+        if not ks:
+            rg = n._pass is not None
+            key: tuple = ("id", i) if rg and indeg[i] > 1 else ("leaf", rg)
+        else:
+            key = (n.op, n._pass is not None, *[sig[c] for c in ks])
+        s = table.get(key)
+        if s is None:
+            s = table[key] = len(table)
+        sig[i] = s
+    return sig
+
+
+def _plan(root: Scalar, max_nodes: int, full: bool) -> _Plan:
+    nodes, kids, indeg = _index(root)
+    n = len(nodes)
+    if full or n <= max_nodes:
+        return _Plan(nodes, kids, _topo(kids, indeg), {}, [])
+    topo = _topo(kids, indeg)
+    sig = _signatures(nodes, kids, indeg, topo)
+    ops = [x.op for x in nodes]
+    # chain nodes of a + or * chain that fold into the chain above them
+    absorbed = [False] * n
+    for i in range(n):
+        op = ops[i]
+        if op in _ASSOC:
+            for c in kids[i]:
+                if ops[c] == op and indeg[c] == 1:
+                    absorbed[c] = True
+    groups: list[_Group] = []
+    stop: set[int] = set()
+    for h in topo:
+        if absorbed[h] or len(kids[h]) < KEEP + 2 and ops[h] not in _ASSOC:
+            continue
+        terms, internals = _flatten(h, kids, absorbed)
+        if len(terms) < KEEP + 2:
+            continue
+        by_sig: dict[int, list[int]] = {}
+        for t in terms:
+            by_sig.setdefault(sig[t], []).append(t)
+        hidden_terms: set[int] = set()
+        for members in by_sig.values():
+            if len(members) >= KEEP + 2:
+                hid = members[KEEP:]
+                hidden_terms.update(hid)
+                g = _Group(h, len(hid), list(dict.fromkeys(hid)))
+                groups.append(g)
+        if not hidden_terms:
+            continue
+        # a chain node is hidden when it sums any hidden term; it joins the first group
+        g = next(x for x in groups if x.head == h)
+        hidden_int: set[int] = set()
+        for i in internals:  # children before parents
+            if any(c in hidden_terms or c in hidden_int for c in kids[i]):
+                hidden_int.add(i)
+                g.stops.append(i)
+        stop.update(hidden_terms, hidden_int)
+    # drawn nodes: reachable from the root without entering a hidden node
+    seen = [False] * n
+    seen[0] = True
+    visible = [0]
+    for i in visible:  # grows while iterating
+        for c in kids[i]:
+            if not seen[c] and c not in stop:
+                seen[c] = True
+                visible.append(c)
+    owner: dict[int, int] = {}
+    used: list[_Group] = []
+    for g in groups:
+        if not seen[g.head]:
+            continue
+        k = len(used)
+        queue = [s for s in g.stops if not seen[s] and s not in owner]
+        for s in queue:
+            owner[s] = k
+        for i in queue:  # grows while iterating
+            for c in kids[i]:
+                if not seen[c] and c not in owner:
+                    owner[c] = k
+                    queue.append(c)
+        g.nodes = len(queue)
+        if g.nodes:
+            used.append(g)
+        else:
+            g.stops.clear()
+    return _Plan(nodes, kids, visible, owner, used)
+
+
+def _flatten(h: int, kids: list[list[int]], absorbed: list[bool]) -> tuple[list[int], list[int]]:
+    """Terms of the chain headed by ``h`` (left to right) and its chain nodes
+    (children before parents, ``h`` excluded)."""
+    terms: list[int] = []
+    internals: list[int] = []
+    stack: list[tuple[int, int]] = [(h, 0)]  # state 0: open, 1: close, 2: term
+    while stack:
+        i, state = stack.pop()
+        if state == 2:
+            terms.append(i)
+        elif state == 1:
+            if i != h:
+                internals.append(i)
+        else:
+            stack.append((i, 1))
+            for c in reversed(kids[i]):
+                stack.append((c, 0 if absorbed[c] else 2))
+    return terms, internals
+
+
+# ----- drawing --------------------------------------------------------------------
+
+
+def _title(node: Scalar) -> str:
+    if node.label and node.op:
+        return f"{node.label} ({node.op})"
+    return node.label or node.op
+
+
+def _node(i: int, node: Scalar, mode: str, grad: float | None, extra: str,
+          mark: vis.Mark) -> vis.Node:
+    """The box of one node: data leaves read ``x1= 1.50``, others grad / value / name."""
+    rg = node._pass is not None
+    if not node.op and not rg:
+        return vis.Node(f"n{i}", "data", (f"{node.label}={vis.fmt(node.value)}",))
+    kind: vis.Kind = ("op" if node.op else "param") if rg else "data"
+    g = "grad=None" if mode == "forward" or not rg else f"grad={vis.fmt(grad)}"
+    lines = [g] + ([extra] if extra else []) + [f"value={vis.fmt(node.value)}", _title(node)]
+    return vis.Node(f"n{i}", kind, tuple(lines), mark,
+                    bold=len(lines) - 1 if kind == "param" else None,
+                    note=1 if extra else None)
+
+
+def _picture(plan: _Plan, mode: str, step: int | None) -> vis.Picture:
+    nodes, kids, owner = plan.nodes, plan.kids, plan.owner
+    backward = mode == "backward"
+    pos: dict[int, int] = {}
+    current = -1
+    n_steps = 0
+    if step is not None:
+        order = backward_order(nodes[0])
+        n_steps = len(order)
+        where = {id(x): k for k, x in enumerate(order)}
+        # positions are needed only for drawn nodes and hidden nodes next to them
+        for i, x in enumerate(nodes):
+            k = where.get(id(x))
+            if k is not None:
+                pos[i] = k
+        if 0 < step < n_steps:
+            current = next((i for i, k in pos.items() if k == step - 1), -1)
+
+    def done(i: int) -> bool:
+        return step is None or pos.get(i, n_steps) < step
+
+    def gid(k: int) -> str:
+        return f"s{k}"
+
+    pic = vis.Picture(direction="TB" if backward else "BT")
+    pending: dict[int, float] = {}
+    edges: list[vis.Edge] = []
+    agg: dict[tuple[str, str], list[Any]] = {}  # (src, dst) -> [sum, labelled?]
+    draw_labels = backward
+
+    def carried(p: int) -> tuple[float, ...] | None:
+        x = nodes[p]
+        if not draw_labels or x._pass is None or not done(p):
+            return None
+        g = x._pass
+        return tuple(g * d for d in x.local_grads())
+
+    for p in plan.visible:
+        cg = carried(p)
+        for slot, c in enumerate(kids[p]):
+            lab = ""
+            val = None
+            if cg is not None and nodes[c]._pass is not None:
+                val = cg[slot]
+                pending[c] = pending.get(c, 0.0) + val
+            k = owner.get(c)
+            if k is None:
+                if val is not None:
+                    lab = vis.fmt(val)
+                edges.append(_edge(backward, f"n{p}", f"n{c}", lab))
+            else:
+                _add(agg, (f"n{p}", gid(k)), val)
+    for i, k in owner.items():
+        cg = None
+        for slot, c in enumerate(kids[i]):
+            k2 = owner.get(c)
+            if k2 == k:
+                continue
+            if cg is None:
+                cg = carried(i) or ()
+            val = cg[slot] if cg and nodes[c]._pass is not None else None
+            if k2 is None:
+                if val is not None:
+                    pending[c] = pending.get(c, 0.0) + val
+                _add(agg, (gid(k), f"n{c}"), val)
+            else:
+                _add(agg, (gid(k), gid(k2)), val)
+    for (src, dst), (total, labelled) in agg.items():
+        edges.append(_edge(backward, src, dst, "Σ" + vis.fmt(total).strip() if labelled else ""))
+
+    for i in plan.visible:
+        x = nodes[i]
+        extra = ""
+        mark: vis.Mark = ""
+        grad: float | None = x.grad
+        if backward and x._pass is not None:
+            if done(i):
+                before = x.grad - x._pass
+                if x._pass != 0.0 and abs(before) > 1e-12 * max(1.0, abs(x.grad)):
+                    extra = tr("graph.accumulated", before=vis.fmt(before).strip(),
+                               now=vis.fmt(x._pass).strip())
+                mark = "changed" if x._pass != 0.0 else ""
+            else:
+                grad = x.grad - x._pass
+                got = pending.get(i, 0.0)
+                if got:
+                    extra = tr("graph.arriving", g=vis.fmt(got).strip())
+            if i == current:
+                mark = "current"
+        pic.nodes.append(_node(i, x, mode, grad, extra, mark))
+    # keep the inputs of a collapsed node in order: sample 1, 2, 3, then the summary
+    heads = {f"n{g.head}" for g in plan.groups}
+    for v in pic.nodes:
+        if v.id in heads:
+            v.attrs["ordering"] = "out" if backward else "in"
+    for k, g in enumerate(plan.groups):
+        pic.nodes.append(vis.Node(
+            gid(k), "summary",
+            (tr("graph.more_samples", n=g.hidden), tr("graph.summary_nodes", n=g.nodes)),
+        ))
+    pic.edges = edges
+    if len(pic.nodes) > _BIG:  # bound dot's network simplex, which explodes on big graphs
+        pic.graph_attr.update({"nslimit": "2", "nslimit1": "2", "searchsize": "10"})
+    return pic
+
+
+def _edge(backward: bool, parent: str, child: str, label: str) -> vis.Edge:
+    return vis.Edge(parent, child, label) if backward else vis.Edge(child, parent)
+
+
+def _add(agg: dict[tuple[str, str], list[Any]], key: tuple[str, str], val: float | None) -> None:
+    e = agg.get(key)
+    if e is None:
+        e = agg[key] = [0.0, False]
+    if val is not None:
+        e[0] += val
+        e[1] = True
+
+
+def backward_steps(root: Scalar) -> int:
+    """Number of steps of the backward pass: ``step`` runs from 0 to this number."""
+    return len(backward_order(root))
+
+
+def draw_graph(
+    root: Scalar,
+    mode: Mode = "forward",
+    *,
+    step: int | None = None,
+    max_nodes: int = MAX_NODES,
+    full: bool = False,
+) -> GraphDrawing:
+    """Draw the computation graph of ``root`` as a ``graphviz.Digraph``.
+
+    ``mode='forward'`` (bottom to top, grads ``None``) or ``'backward'`` (top to bottom,
+    grads and the gradient each edge carried in the latest pass; nodes that received
+    gradient highlighted). ``step=k`` (backward only): the pass after its first ``k``
+    nodes, ``0 <= k <= backward_steps(root)``. Graphs above ``max_nodes`` nodes have
+    repeated per-sample subgraphs collapsed; ``full=True`` draws every node.
+    """
+    if mode not in ("forward", "backward"):
+        raise ValueError(tr("graph.bad_mode", mode=mode))
+    if step is not None:
+        n = backward_steps(root)
+        if mode != "backward" or isinstance(step, bool) or not isinstance(step, int) \
+                or not 0 <= step <= n:
+            raise ValueError(tr("graph.bad_step", n=n, step=step))
+    plan = _plan(root, max_nodes, full)
+    pic = _picture(plan, mode, step)
+    g = GraphDrawing(
+        name=mode,
+        graph_attr=vis.graph_attrs(pic),
+        node_attr=vis.NODE_ATTRS,
+        edge_attr=vis.EDGE_ATTRS,
+    )
+    g.body.extend(vis.dot_lines(pic))
+    return g
+
+
+def graph_svg(root: Scalar, mode: Mode = "forward", **kwargs: Any) -> str:
+    """``draw_graph(root, mode, **kwargs)`` as SVG text."""
+    return draw_graph(root, mode, **kwargs).svg()
