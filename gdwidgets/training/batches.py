@@ -1,0 +1,79 @@
+"""Splitting the data into batches the way a DataLoader does, prepared for the step loop.
+
+Batches of an epoch are built with a handful of tensor ops (one gather per epoch), so the
+step loop only picks ready tensors. A short last batch (n not a multiple of batch_size,
+DataLoader's ``drop_last=False``) is padded with weight-0 rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from .models import Model
+
+
+@dataclass
+class Batch:
+    """The tensors one step of the loop needs for one (micro-)batch of m rows."""
+
+    x: torch.Tensor  # (m, d)
+    neg_y: torch.Tensor  # (m, 1), minus the targets
+    weights: torch.Tensor  # (1, m), 1/m per real row, 0 on padding
+    weights_col: torch.Tensor  # (m, 1)
+    features: torch.Tensor | None  # (m, P) design models only
+    grad_matrix: torch.Tensor | None  # (P, m) = 2 * (features * weights_col).T
+
+
+class Batcher:
+    """Makes each epoch's batches (and remembers their row indices)."""
+
+    def __init__(self, model: Model, x: torch.Tensor, y: torch.Tensor, batch_size: int,
+                 shuffle: bool, gen: torch.Generator) -> None:
+        n = len(y)
+        self.n, self.m, self.shuffle, self.gen = n, batch_size, shuffle, gen
+        self.count = -(-n // batch_size)  # batches per epoch
+        self.pad = self.count * batch_size - n
+        self.x, self.y = x, y
+        self.f = model.features(x) if model.design else None
+        sizes = torch.full((self.count,), batch_size, dtype=torch.float32)
+        sizes[-1] = batch_size - self.pad
+        real = torch.ones(self.count, batch_size)
+        if self.pad:
+            real[-1, batch_size - self.pad:] = 0
+        self.w = real / sizes[:, None]  # (count, m)
+        self._fixed: tuple[torch.Tensor, list[Batch]] | None = None
+
+    def epoch(self) -> tuple[torch.Tensor, list[Batch]]:
+        """Row indices (count, m; -1 on padding) and the batches of the next epoch."""
+        if not self.shuffle:
+            if self._fixed is None:
+                self._fixed = self._build(torch.arange(self.n))
+            return self._fixed
+        return self._build(torch.randperm(self.n, generator=self.gen))
+
+    def _build(self, order: torch.Tensor) -> tuple[torch.Tensor, list[Batch]]:
+        count, m = self.count, self.m
+        if self.pad:
+            order = torch.cat([order, order.new_zeros(self.pad)])
+        idx = order.reshape(count, m)
+        xb = self.x[idx]  # (count, m, d)
+        neg_y = (-self.y[idx]).unsqueeze(2)  # (count, m, 1)
+        w = self.w
+        wcol = w.unsqueeze(2)
+        if self.f is not None:
+            fb = self.f[idx]  # (count, m, P)
+            gm = (2 * fb * wcol).transpose(1, 2)
+            feats, grads = fb.unbind(0), gm.unbind(0)
+        else:
+            feats = grads = (None,) * count
+        batches = [
+            Batch(*parts)
+            for parts in zip(xb.unbind(0), neg_y.unbind(0), w.unsqueeze(1).unbind(0),
+                             wcol.unbind(0), feats, grads)
+        ]
+        if self.pad:
+            idx = idx.clone()
+            idx[-1, m - self.pad:] = -1
+        return idx, batches

@@ -1,0 +1,132 @@
+"""What a run recorded: per-step loss, parameters and gradients, and a verdict."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..i18n import register, tr
+
+if TYPE_CHECKING:
+    from .config import Config
+
+register(
+    {
+        "history.diverged": (
+            "Diverged at step {step} (epoch {epoch}): the loss grew from {first} to {last} "
+            "({what} exploded). Try {advice}.",
+            "在第 {step} 步（第 {epoch} 个 epoch）发散：损失从 {first} 增长到 {last}"
+            "（{what} 爆炸了）。试试 {advice}。",
+        ),
+        "history.or": (" or ", " 或 "),
+        "history.smaller_lr": ("a smaller lr (e.g. {lr})", "更小的学习率 lr（例如 {lr}）"),
+        "history.normalize": ("normalize=True", "normalize=True（标准化输入）"),
+        "history.zero_grad": (
+            "zero_grad=True (the gradients are piling up)",
+            "zero_grad=True（梯度在不断累加）",
+        ),
+        "history.ok": (
+            "Trained {steps} steps ({epochs} epochs): the loss went from {first} to {last}.",
+            "训练了 {steps} 步（{epochs} 个 epoch）：损失从 {first} 降到 {last}。",
+        ),
+    }
+)
+
+
+def _num(v: float) -> str:
+    return f"{v:.3g}" if abs(v) < 1e5 else f"{v:.2g}"
+
+
+class History:
+    """The record of one run.
+
+    - ``loss[k]``: loss of step k+1's batch, before that step's update (steps count from 1,
+      as the seeds print them).
+    - ``params[name][k]``: the value after k updates (``[0]`` is the initial value).
+    - ``grads[name][k]``: the gradient used by update k+1 (the piled-up one when
+      ``zero_grad=False``).
+    - ``epoch_loss``: mean step loss of each epoch; ``theta``: all parameters, flat.
+    - ``diverged``, ``diverged_step`` (1-based; ``loss[diverged_step - 1]`` is the first
+      bad loss), ``message`` (in the current language).
+    """
+
+    def __init__(self, config: Config, loss: np.ndarray, theta: np.ndarray, grad: np.ndarray,
+                 batch_index: np.ndarray, diverged_step: int,
+                 predict: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> None:
+        self.config = config
+        self.loss = loss
+        self.theta = theta
+        self.params = config.layout.unflatten(theta)
+        self.grads = config.layout.unflatten(grad)
+        self.diverged = diverged_step > 0
+        self.diverged_step = diverged_step if self.diverged else None
+        self.steps_per_epoch = config.steps_per_epoch
+        self._batch_index = batch_index
+        self._predict = predict
+        spe = self.steps_per_epoch
+        starts = np.arange(0, len(loss), spe)
+        counts = np.minimum(spe, len(loss) - starts)
+        self.epoch_loss = np.add.reduceat(loss.astype(np.float64), starts) / counts
+
+    def __len__(self) -> int:
+        """The number of steps (updates) recorded."""
+        return len(self.loss)
+
+    @property
+    def final(self) -> dict[str, np.ndarray]:
+        """The parameters after the last update."""
+        return {name: values[-1] for name, values in self.params.items()}
+
+    def fit(self, x: object, step: int = -1) -> np.ndarray:
+        """Predictions for raw inputs ``x`` ((n,) or (n, d)) with the parameters after
+        ``step`` updates (0: initial, -1: final)."""
+        return self._predict(self.theta[step], np.asarray(x, dtype=np.float32))
+
+    def epoch_of(self, step: int) -> int:
+        """The epoch (from 1) of step ``step`` (from 1)."""
+        return (step - 1) // self.steps_per_epoch + 1
+
+    def batch(self, step: int) -> np.ndarray:
+        """Row indices of the data used at step ``step`` (from 1), all micro-batches."""
+        if not 1 <= step <= len(self):
+            raise IndexError(f"step must be between 1 and {len(self)}, got {step}")
+        cfg = self.config
+        epoch, j = divmod(step - 1, self.steps_per_epoch)
+        first = epoch * cfg.batches_per_epoch + j * cfg.accumulate
+        last = min(first + cfg.accumulate, (epoch + 1) * cfg.batches_per_epoch)
+        rows = self._batch_index[first:last].reshape(-1)
+        return rows[rows >= 0]
+
+    def _exploded(self, step: int) -> str:
+        start, end = self.theta[0], self.theta[min(step, len(self.theta) - 1)]
+        names, growth = [], []
+        for name, (a, b) in self.config.layout.offsets().items():
+            size = np.abs(end[a:b]).max() if np.isfinite(end[a:b]).all() else np.inf
+            g = size / (1 + np.abs(start[a:b]).max())
+            names.append(name)
+            growth.append(g)
+        picked = [n for n, g in zip(names, growth) if g > 10]
+        return ", ".join(picked or [names[int(np.argmax(growth))]])
+
+    @property
+    def message(self) -> str:
+        """What happened, and what to try if the run diverged (current language)."""
+        cfg = self.config
+        first = _num(float(self.loss[0]))
+        if not self.diverged:
+            return tr("history.ok", steps=len(self), epochs=len(self.epoch_loss),
+                      first=first, last=_num(float(self.loss[-1])))
+        step = self.diverged_step
+        advice = [tr("history.smaller_lr", lr=f"{cfg.lr / 10:g}")]
+        if cfg.normalize is False and float(np.abs(cfg.x).max()) > 1:
+            advice.append(tr("history.normalize"))
+        if not cfg.zero_grad:
+            advice.append(tr("history.zero_grad"))
+        return tr("history.diverged", step=step, epoch=self.epoch_of(step), first=first,
+                  last=_num(float(self.loss[step - 1])), what=self._exploded(step),
+                  advice=tr("history.or").join(advice))
+
+    def __repr__(self) -> str:
+        return f"History(steps={len(self)}, diverged={self.diverged}, final={self.final})"

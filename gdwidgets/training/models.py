@@ -1,0 +1,201 @@
+"""The four models of the seeds, as functions of one flat parameter block.
+
+Every model keeps its parameters in a tensor ``theta`` of shape (P, R): P numbers per
+run, R runs side by side (R = 1 for a :class:`Session`, one column per learning rate in
+:func:`lr_sweep`). ``Layout`` maps the P rows to named parameters.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+MODELS = ("linear", "polynomial", "two_layer", "mlp")
+MANUAL = ("linear", "polynomial", "two_layer")  # models with analytic gradient formulas
+MAX_DEGREE = 10
+MAX_HIDDEN = 64
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Named parameters laid out in the rows of ``theta``."""
+
+    names: tuple[str, ...]
+    shapes: tuple[tuple[int, ...], ...]
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        return tuple(math.prod(s) for s in self.shapes)
+
+    @property
+    def size(self) -> int:
+        return sum(self.sizes)
+
+    def offsets(self) -> dict[str, tuple[int, int]]:
+        out, start = {}, 0
+        for name, size in zip(self.names, self.sizes):
+            out[name] = (start, start + size)
+            start += size
+        return out
+
+    def unflatten(self, flat: np.ndarray) -> dict[str, np.ndarray]:
+        """(..., P) -> {name: (..., *shape)}."""
+        lead = flat.shape[:-1]
+        return {
+            name: flat[..., a:b].reshape(lead + shape)
+            for (name, (a, b)), shape in zip(self.offsets().items(), self.shapes)
+        }
+
+
+class Model:
+    """A model: its layout, its prediction for R runs at once, its default init."""
+
+    kind: str
+    design = False  # True when prediction = features(x) @ theta (linear in theta)
+
+    def __init__(self, layout: Layout, features: int) -> None:
+        self.layout = layout
+        self.d = features
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:  # pragma: no cover - design only
+        raise NotImplementedError
+
+    def predict(self, theta: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """Predictions (m, R) for inputs x (m, d) and parameters theta (P, R)."""
+        return self.features(x) @ theta
+
+    def forward(self, params: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+        """Predictions (m,) written with one named tensor per parameter (for drawing)."""
+        raise NotImplementedError
+
+    def init(self, gen: torch.Generator) -> torch.Tensor:
+        raise NotImplementedError
+
+
+class LinearModel(Model):
+    """y = x . w + b (seeds 001, 003, 004); w is a scalar for one input."""
+
+    kind = "linear"
+    design = True
+
+    def __init__(self, features: int) -> None:
+        w_shape = () if features == 1 else (features,)
+        super().__init__(Layout(("w", "b"), (w_shape, ())), features)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([x, torch.ones(len(x), 1)], dim=1)
+
+    def forward(self, params: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+        w, b = params["w"], params["b"]
+        if self.d == 1:
+            return w * x[:, 0] + b
+        return x @ w + b
+
+    def init(self, gen: torch.Generator) -> torch.Tensor:
+        # seed 004: w = torch.randn(1) after torch.manual_seed(2017), b = torch.zeros(1)
+        return torch.cat([torch.randn(self.d, generator=gen), torch.zeros(1)])
+
+
+class PolynomialModel(Model):
+    """y = b + w1*x + w2*x^2 + ... + wk*x^k (seeds 002 and 004)."""
+
+    kind = "polynomial"
+    design = True
+
+    def __init__(self, degree: int) -> None:
+        names = tuple(f"w{i}" for i in range(1, degree + 1)) + ("b",)
+        super().__init__(Layout(names, ((),) * (degree + 1)), 1)
+        self.degree = degree
+        self._powers = torch.arange(1, degree + 1, dtype=torch.float32)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([x ** self._powers, torch.ones(len(x), 1)], dim=1)
+
+    def forward(self, params: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+        x = x[:, 0]
+        out = params["b"]
+        for i in range(1, self.degree + 1):
+            out = out + params[f"w{i}"] * x**i
+        return out
+
+    def init(self, gen: torch.Generator) -> torch.Tensor:
+        return torch.cat([torch.randn(self.degree, generator=gen), torch.zeros(1)])
+
+
+class TwoLayerModel(Model):
+    """y = a2 * (a1*x + b1) + b2: the chain of seed 003."""
+
+    kind = "two_layer"
+
+    def __init__(self) -> None:
+        super().__init__(Layout(("a1", "b1", "a2", "b2"), ((),) * 4), 1)
+
+    def predict(self, theta: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        a1, b1, a2, b2 = theta
+        return (x * a1 + b1) * a2 + b2
+
+    def forward(self, params: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+        hidden = params["a1"] * x[:, 0] + params["b1"]
+        return params["a2"] * hidden + params["b2"]
+
+    def init(self, gen: torch.Generator) -> torch.Tensor:
+        a1, a2 = torch.randn(2, generator=gen)
+        return torch.stack([a1, torch.tensor(0.0), a2, torch.tensor(0.0)])
+
+
+class MLPModel(Model):
+    """nn.Sequential(nn.Linear(d, h), nn.PReLU(), nn.Linear(h, 1)) as in seed 002."""
+
+    kind = "mlp"
+
+    def __init__(self, features: int, hidden: int) -> None:
+        h, d = hidden, features
+        layout = Layout(("w1", "b1", "a", "w2", "b2"), ((h, d), (h,), (), (h,), ()))
+        super().__init__(layout, features)
+        self.h = hidden
+
+    def _split(self, theta: torch.Tensor) -> list[torch.Tensor]:
+        h, d = self.h, self.d
+        w1, b1, a, w2, b2 = torch.split(theta, [h * d, h, 1, h, 1])
+        return [w1.reshape(h, d, -1), b1, a, w2, b2]
+
+    def predict(self, theta: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        w1, b1, a, w2, b2 = self._split(theta)
+        z = torch.einsum("md,hdr->mhr", x, w1) + b1
+        act = torch.where(z >= 0, z, a * z)
+        return (act * w2).sum(1) + b2
+
+    def forward(self, params: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+        z = x @ params["w1"].T + params["b1"]
+        act = torch.nn.functional.prelu(z, params["a"].reshape(1))
+        return act @ params["w2"] + params["b2"]
+
+    def init(self, gen: torch.Generator) -> torch.Tensor:
+        # the same draws, in the same order, as nn.Linear(d, h), nn.PReLU(), nn.Linear(h, 1)
+        def linear(fan_in: int, shape: tuple[int, ...]) -> list[torch.Tensor]:
+            gain = math.sqrt(2.0 / (1 + 5))  # kaiming_uniform_(a=sqrt(5))
+            bound_w = math.sqrt(3.0) * gain / math.sqrt(fan_in)
+            bound_b = 1 / math.sqrt(fan_in)
+            w = torch.empty(shape).uniform_(-bound_w, bound_w, generator=gen)
+            b = torch.empty(shape[0] if len(shape) == 2 else 1).uniform_(
+                -bound_b, bound_b, generator=gen
+            )
+            return [w.reshape(-1), b]
+
+        w1, b1 = linear(self.d, (self.h, self.d))
+        w2, b2 = linear(self.h, (1, self.h))
+        return torch.cat([w1, b1, torch.tensor([0.25]), w2.reshape(-1), b2])
+
+
+def build_model(kind: str, features: int, degree: int, hidden: int) -> Model:
+    """The model ``kind`` for ``features`` inputs (settings already validated)."""
+    if kind == "linear":
+        return LinearModel(features)
+    if kind == "polynomial":
+        return PolynomialModel(degree)
+    if kind == "two_layer":
+        return TwoLayerModel()
+    return MLPModel(features, hidden)

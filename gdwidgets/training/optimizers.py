@@ -1,0 +1,57 @@
+"""SGD, momentum and Adam as tensor updates on theta (P, R), one learning rate per run.
+
+They follow torch.optim.SGD (momentum 0.9) and torch.optim.Adam (betas 0.9, 0.999,
+eps 1e-8) step for step, with the learning rate as a row (1, R) so R runs step at once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import torch
+
+OPTIMIZERS = ("sgd", "momentum", "adam")
+MOMENTUM = 0.9
+BETA1, BETA2, EPS = 0.9, 0.999, 1e-8
+
+Update = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def make_update(name: str, lr: torch.Tensor) -> Update:
+    """A function (theta, grad) -> new theta; ``lr`` has shape (1, R)."""
+    neg_lr = -lr
+    if name == "sgd":
+
+        def sgd(theta: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
+            return torch.addcmul(theta, neg_lr, grad)
+
+        return sgd
+
+    if name == "momentum":
+        state: dict[str, torch.Tensor] = {}
+
+        def momentum(theta: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
+            buf = state.get("buf")
+            buf = grad.clone() if buf is None else buf * MOMENTUM + grad
+            state["buf"] = buf
+            return torch.addcmul(theta, neg_lr, buf)
+
+        return momentum
+
+    adam_state: dict[str, torch.Tensor] = {}
+    counter = [0]
+
+    def adam(theta: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
+        counter[0] += 1
+        t = counter[0]
+        if not adam_state:
+            adam_state["m"] = torch.zeros_like(grad)
+            adam_state["v"] = torch.zeros_like(grad)
+        m = torch.lerp(adam_state["m"], grad, 1 - BETA1)
+        v = adam_state["v"] * BETA2 + (1 - BETA2) * grad * grad
+        adam_state["m"], adam_state["v"] = m, v
+        denom = v.sqrt() / math.sqrt(1 - BETA2**t) + EPS
+        return theta + (neg_lr / (1 - BETA1**t)) * (m / denom)
+
+    return adam

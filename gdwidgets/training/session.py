@@ -1,0 +1,159 @@
+"""Session: one experiment of the seeds, configured by keyword, run fast, recorded."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+import torch
+
+from .config import Config, validate
+from .engine import train
+from .history import History
+from .models import Model, build_model
+
+DEFAULTS: dict[str, Any] = dict(
+    dataset="line200", model="linear", lr=0.1, epochs=100, batch_size=None, shuffle=False,
+    optimizer="sgd", gradients=None, normalize=False, zero_grad=True, accumulate=1,
+    init=None, seed=0, degree=2, hidden=1,
+)
+
+
+class BatchLoss(NamedTuple):
+    """One step's loss with its autograd graph: ``loss.backward()`` fills ``params``."""
+
+    loss: torch.Tensor
+    params: dict[str, torch.Tensor]  # leaf tensors, requires_grad=True
+    x: torch.Tensor  # the batch's (transformed) inputs, (m, d)
+    y: torch.Tensor
+    prediction: torch.Tensor
+
+
+class Problem:
+    """What a config turns into: the model, transformed data, initial parameters."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = cfg = config
+        self.model: Model = build_model(cfg.model, cfg.x.shape[1], cfg.degree, cfg.hidden)
+        x = torch.from_numpy(cfg.x.copy())
+        self.mean = self.std = self.factor = None
+        if cfg.normalize is True:  # standardise, as seed 000 does (unbiased std)
+            self.mean, self.std = x.mean(0), x.std(0)
+        elif cfg.normalize is not False:
+            self.factor = cfg.normalize  # e.g. seed 001's t_un = 0.1 * t_u
+        self.x = self.transform(x)
+        self.y = torch.from_numpy(cfg.y.copy())
+        self.gen = torch.Generator().manual_seed(cfg.seed)
+        theta = self.model.init(self.gen)  # always drawn, so shuffling never depends on init
+        if isinstance(cfg.init, float):
+            theta = torch.full_like(theta, cfg.init)
+        elif cfg.init:
+            for name, (a, b) in cfg.layout.offsets().items():
+                if name in cfg.init:
+                    theta[a:b] = torch.from_numpy(cfg.init[name].reshape(-1))
+        self.theta0 = theta
+
+    def transform(self, x: torch.Tensor) -> torch.Tensor:
+        """Raw inputs (n, d) -> what the model sees."""
+        if self.mean is not None:
+            return (x - self.mean) / self.std
+        if self.factor is not None:
+            return self.factor * x
+        return x
+
+    def predict(self, theta: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """Predictions (numpy) for raw x ((n,) or (n, d)) and flat parameters (P,)."""
+        xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+        xt = xt.reshape(len(xt), -1)
+        with torch.no_grad():
+            out = self.model.predict(torch.from_numpy(theta).reshape(-1, 1), self.transform(xt))
+        return out[:, 0].numpy()
+
+    def run(self, lr: torch.Tensor, **overrides: Any) -> Any:
+        cfg = self.config
+        self.gen.manual_seed(cfg.seed)
+        self.model.init(self.gen)  # replay the init draws so every run shuffles alike
+        settings = dict(epochs=cfg.epochs, batch_size=cfg.batch, shuffle=cfg.shuffle,
+                        optimizer=cfg.optimizer, gradients=cfg.gradients,
+                        zero_grad=cfg.zero_grad, accumulate=cfg.accumulate, gen=self.gen)
+        settings.update(overrides)
+        return train(self.model, self.x, self.y, self.theta0, lr, **settings)
+
+
+class Session:
+    """One training experiment. Every setting is checked at construction.
+
+    >>> h = Session(dataset='thermometer', gradients='manual', normalize=0.1, lr=1e-2,
+    ...             epochs=5000, init={'w': 1.0, 'b': 0.0}).run()
+    >>> round(float(h.final['w']), 4), round(float(h.final['b']), 4)
+    (5.3671, -17.3012)
+
+    Settings: ``dataset`` (a name from :mod:`gdwidgets.datasets`, a Dataset, or ``(x, y)``
+    arrays/tensors), ``model`` ('linear', 'polynomial' with ``degree``, 'two_layer',
+    'mlp' with ``hidden`` units), ``lr``, ``epochs``, ``batch_size`` (None: full batch),
+    ``shuffle``, ``optimizer`` ('sgd', 'momentum', 'adam'), ``gradients`` ('manual',
+    'autograd'; None picks 'manual' when the model has formulas), ``normalize`` (False,
+    True to standardise inputs, or a factor), ``zero_grad`` (False piles gradients up),
+    ``accumulate`` (micro-batches per update), ``init`` (None: random from ``seed``;
+    a number for every parameter; or {name: value}), ``seed``.
+    """
+
+    def __init__(self, *, dataset: Any = "line200", model: str = "linear", lr: float = 0.1,
+                 epochs: int = 100, batch_size: int | None = None, shuffle: bool = False,
+                 optimizer: str = "sgd", gradients: str | None = None,
+                 normalize: bool | float = False, zero_grad: bool = True,
+                 accumulate: int = 1, init: Any = None, seed: int = 0, degree: int = 2,
+                 hidden: int = 1) -> None:
+        self.config = validate(
+            dataset=dataset, model=model, lr=lr, epochs=epochs, batch_size=batch_size,
+            shuffle=shuffle, optimizer=optimizer, gradients=gradients, normalize=normalize,
+            zero_grad=zero_grad, accumulate=accumulate, init=init, seed=seed, degree=degree,
+            hidden=hidden,
+        )
+        self._problem = Problem(self.config)
+        self.history: History | None = None
+
+    @property
+    def model(self) -> Model:
+        return self._problem.model
+
+    @property
+    def initial_params(self) -> dict[str, np.ndarray]:
+        return self.config.layout.unflatten(self._problem.theta0.numpy())
+
+    def replace(self, **changes: Any) -> Session:
+        """A new session with some settings changed (validated again)."""
+        return Session(**{**self.config.settings(), **changes})
+
+    def run(self) -> History:
+        """Train; return (and keep in ``self.history``) the record of the run."""
+        p = self._problem
+        raw = p.run(torch.tensor([self.config.lr], dtype=torch.float32))
+        s = int(raw.diverged_step[0])
+        steps = s if s else len(raw.loss)  # a diverged run stops at its bad step
+        self.history = History(
+            self.config, raw.loss[:steps, 0].numpy(), raw.theta[: steps + 1, :, 0].numpy(),
+            raw.grad[:steps, :, 0].numpy(), raw.batch_index.numpy(), s, p.predict,
+        )
+        return self.history
+
+    def batch_loss(self, step: int, history: History | None = None) -> BatchLoss:
+        """The loss of step ``step`` (from 1) of a run, rebuilt with its autograd graph,
+        from the parameters before that step's update, one named leaf per parameter."""
+        history = history or self.history
+        if history is None:
+            raise RuntimeError("call run() first")
+        rows = torch.from_numpy(history.batch(step))
+        theta = history.theta[step - 1]
+        params = {
+            name: torch.tensor(value, requires_grad=True)
+            for name, value in self.config.layout.unflatten(theta).items()
+        }
+        x, y = self._problem.x[rows], self._problem.y[rows]
+        with torch.enable_grad():
+            prediction = self.model.forward(params, x)
+            loss = ((prediction - y) ** 2).mean()
+        return BatchLoss(loss, params, x, y, prediction)
+
+    def __repr__(self) -> str:
+        return f"Session({self.config!r})"
