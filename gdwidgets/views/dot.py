@@ -104,10 +104,8 @@ def _quote(text: str) -> str:
 
 def _text_width(text: str, size: float) -> float:
     """Rough width in points; only needed where a renderer cannot measure (CJK)."""
-    w = 0.0
-    for c in text:
-        w += size * (1.0 if unicodedata.east_asian_width(c) in "WF" else 0.6)
-    return w
+    # CJK fonts draw every non-ASCII character (… included) a full em wide
+    return sum(size * (0.6 if c.isascii() else 1.0) for c in text) + 6
 
 
 def _has_wide(text: str) -> bool:

@@ -14,7 +14,9 @@ iterative and linear in the size of the graph.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import graphviz
@@ -121,36 +123,44 @@ class _Group:
 @dataclass(slots=True)
 class _Plan:
     nodes: list[Scalar]
-    kids: list[list[int]]
+    kids: list[Sequence[int]]
     visible: list[int]  # drawn nodes, root first
     owner: dict[int, int]  # hidden node -> group index
     groups: list[_Group]
+    # edges leaving a group: (group, hidden parent, child slot, child)
+    cross: list[tuple[int, int, int, int]] = field(default_factory=list)
 
 
-def _index(root: Scalar) -> tuple[list[Scalar], list[list[int]], list[int]]:
+def _index(root: Scalar) -> tuple[list[Scalar], list[Sequence[int]], list[int]]:
     """Nodes (root first), their children as indices, and their number of parent edges."""
     index = {root: 0}
     nodes = [root]
-    kids: list[list[int]] = [[]]
-    indeg = [0]
+    kids: list[Sequence[int]] = [()]
     stack = [0]
+    get = index.get
     while stack:
         i = stack.pop()
-        ks = kids[i]
-        for c in nodes[i].children:
-            j = index.get(c)
+        ch = nodes[i].children
+        if not ch:
+            continue
+        ks = []
+        for c in ch:
+            j = get(c)
             if j is None:
                 j = index[c] = len(nodes)
                 nodes.append(c)
-                kids.append([])
-                indeg.append(0)
+                kids.append(())
                 stack.append(j)
-            indeg[j] += 1
             ks.append(j)
+        kids[i] = ks
+    indeg = [0] * len(nodes)
+    for ks in kids:
+        for j in ks:
+            indeg[j] += 1
     return nodes, kids, indeg
 
 
-def _topo(kids: list[list[int]], indeg: list[int]) -> list[int]:
+def _topo(kids: list[Sequence[int]], indeg: list[int]) -> list[int]:
     """Parents before children (Kahn's algorithm from the root)."""
     left = indeg[:]
     order = [0]
@@ -162,7 +172,7 @@ def _topo(kids: list[list[int]], indeg: list[int]) -> list[int]:
     return order
 
 
-def _signatures(nodes: list[Scalar], kids: list[list[int]], indeg: list[int],
+def _signatures(nodes: list[Scalar], kids: list[Sequence[int]], indeg: list[int],
                 topo: list[int]) -> list[int]:
     """Structure ids: equal ids = same shape of subgraph (values and labels ignored).
 
@@ -186,7 +196,25 @@ def _signatures(nodes: list[Scalar], kids: list[list[int]], indeg: list[int],
     return sig
 
 
+_PLANS: OrderedDict[tuple[int, int, bool], tuple[Scalar, _Plan]] = OrderedDict()
+_PLAN_CACHE = 4
+
+
 def _plan(root: Scalar, max_nodes: int, full: bool) -> _Plan:
+    """What to draw (memoised per root: a graph's structure never changes)."""
+    key = (id(root), max_nodes, full)
+    hit = _PLANS.get(key)
+    if hit is not None and hit[0] is root:
+        _PLANS.move_to_end(key)
+        return hit[1]
+    plan = _make_plan(root, max_nodes, full)
+    _PLANS[key] = (root, plan)  # keeping root alive keeps its id unique
+    while len(_PLANS) > _PLAN_CACHE:
+        _PLANS.popitem(last=False)
+    return plan
+
+
+def _make_plan(root: Scalar, max_nodes: int, full: bool) -> _Plan:
     nodes, kids, indeg = _index(root)
     n = len(nodes)
     if full or n <= max_nodes:
@@ -196,16 +224,16 @@ def _plan(root: Scalar, max_nodes: int, full: bool) -> _Plan:
     ops = [x.op for x in nodes]
     # chain nodes of a + or * chain that fold into the chain above them
     absorbed = [False] * n
-    for i in range(n):
-        op = ops[i]
+    fan = [len(ks) >= KEEP + 2 for ks in kids]  # may have many alike inputs
+    for i, op in enumerate(ops):
         if op in _ASSOC:
             for c in kids[i]:
                 if ops[c] == op and indeg[c] == 1:
-                    absorbed[c] = True
+                    absorbed[c] = fan[i] = True
     groups: list[_Group] = []
     stop: set[int] = set()
     for h in topo:
-        if absorbed[h] or len(kids[h]) < KEEP + 2 and ops[h] not in _ASSOC:
+        if not fan[h] or absorbed[h]:
             continue
         terms, internals = _flatten(h, kids, absorbed)
         if len(terms) < KEEP + 2:
@@ -241,27 +269,35 @@ def _plan(root: Scalar, max_nodes: int, full: bool) -> _Plan:
                 visible.append(c)
     owner: dict[int, int] = {}
     used: list[_Group] = []
+    cross: list[tuple[int, int, int, int]] = []
     for g in groups:
         if not seen[g.head]:
             continue
         k = len(used)
         queue = [s for s in g.stops if not seen[s] and s not in owner]
+        if not queue:
+            continue
         for s in queue:
             owner[s] = k
         for i in queue:  # grows while iterating
-            for c in kids[i]:
-                if not seen[c] and c not in owner:
+            for slot, c in enumerate(kids[i]):
+                if seen[c]:
+                    cross.append((k, i, slot, c))
+                    continue
+                k2 = owner.get(c)
+                if k2 is None:
                     owner[c] = k
                     queue.append(c)
+                elif k2 != k:
+                    cross.append((k, i, slot, c))
         g.nodes = len(queue)
-        if g.nodes:
-            used.append(g)
-        else:
-            g.stops.clear()
-    return _Plan(nodes, kids, visible, owner, used)
+        used.append(g)
+    return _Plan(nodes, kids, visible, owner, used, cross)
 
 
-def _flatten(h: int, kids: list[list[int]], absorbed: list[bool]) -> tuple[list[int], list[int]]:
+def _flatten(
+    h: int, kids: list[Sequence[int]], absorbed: list[bool]
+) -> tuple[list[int], list[int]]:
     """Terms of the chain headed by ``h`` (left to right) and its chain nodes
     (children before parents, ``h`` excluded)."""
     terms: list[int] = []
@@ -356,21 +392,40 @@ def _picture(plan: _Plan, mode: str, step: int | None) -> vis.Picture:
                 edges.append(_edge(backward, f"n{p}", f"n{c}", lab))
             else:
                 _add(agg, (f"n{p}", gid(k)), val)
-    for i, k in owner.items():
-        cg = None
-        for slot, c in enumerate(kids[i]):
-            k2 = owner.get(c)
-            if k2 == k:
-                continue
+    # In the full backward view the gradient a drawn node got from one summary is what
+    # it received minus what its drawn parents sent: no need to visit every sample.
+    shortcut: dict[int, set[int]] = {}
+    if draw_labels and step is None:
+        for k, _i, _slot, c in plan.cross:
+            if c not in owner and nodes[c]._pass is not None:
+                shortcut.setdefault(c, set()).add(k)
+    memo: dict[int, tuple[float, ...]] = {}
+    for k, i, slot, c in plan.cross:
+        feeds = shortcut.get(c)
+        if feeds is not None and len(feeds) == 1:
+            key = (gid(k), f"n{c}")
+            if key not in agg:
+                got = nodes[c]._pass
+                sent = pending.get(c, 0.0)
+                rest = got - sent
+                if abs(rest) <= 1e-12 * (abs(got) + abs(sent)):
+                    rest = 0.0
+                agg[key] = [rest, True]
+            continue
+        val = None
+        if draw_labels and nodes[c]._pass is not None:
+            cg = memo.get(i)
             if cg is None:
-                cg = carried(i) or ()
-            val = cg[slot] if cg and nodes[c]._pass is not None else None
-            if k2 is None:
-                if val is not None:
-                    pending[c] = pending.get(c, 0.0) + val
-                _add(agg, (gid(k), f"n{c}"), val)
-            else:
-                _add(agg, (gid(k), gid(k2)), val)
+                cg = memo[i] = carried(i) or ()
+            if cg:
+                val = cg[slot]
+        k2 = owner.get(c)
+        if k2 is None:
+            if val is not None:
+                pending[c] = pending.get(c, 0.0) + val
+            _add(agg, (gid(k), f"n{c}"), val)
+        else:
+            _add(agg, (gid(k), gid(k2)), val)
     for (src, dst), (total, labelled) in agg.items():
         edges.append(_edge(backward, src, dst, "Σ" + vis.fmt(total).strip() if labelled else ""))
 
