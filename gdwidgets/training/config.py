@@ -32,9 +32,9 @@ register(
             "{name} 必须是 {lo} 到 {hi} 之间的整数，得到的是 {value}",
         ),
         "config.batch_size": (
-            "batch_size must be None (full batch) or between 1 and {n} "
+            "batch_size must be None (full batch) or between 1 and {hi} "
             "(the number of points in {data}), got {value}",
-            "batch_size 必须是 None（全批量）或 1 到 {n} 之间的整数"
+            "batch_size 必须是 None（全批量）或 1 到 {hi} 之间的整数"
             "（{data} 的数据点个数），得到的是 {value}",
         ),
         "config.degree": (
@@ -79,8 +79,8 @@ register(
             "init 中的参数 {value} 不存在：模型 {model} 的参数是 {names}",
         ),
         "config.init_value": (
-            "init[{key}] must be finite and of shape {shape}, got {value}",
-            "init[{key}] 必须是有限值且形状为 {shape}，得到的是 {value}",
+            "init[{param}] must be finite and of shape {shape}, got {value}",
+            "init[{param}] 必须是有限值且形状为 {shape}，得到的是 {value}",
         ),
         "config.seed": (
             "seed must be an integer >= 0, got {value}",
@@ -108,8 +108,8 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _fail(key: str, value: Any, **fields: Any) -> ValueError:
-    return ValueError(tr(key, value=_show(value), **fields))
+def _fail(message: str, value: Any, **fields: Any) -> ValueError:
+    return ValueError(tr(message, value=_show(value), **fields))
 
 
 def _is_int(value: Any) -> bool:
@@ -169,7 +169,7 @@ def _data(dataset: Any) -> tuple[str, np.ndarray, np.ndarray]:
             and np.isfinite(x).all() and np.isfinite(y).all()
         )
         if not ok:
-            raise _fail("config.data", f"x {x.shape}, y {y.shape}")
+            raise ValueError(tr("config.data", value=f"x {x.shape}, y {y.shape}"))
     x = np.asarray(x, dtype=np.float32)
     if x.ndim == 1:
         x = x[:, None]
@@ -289,6 +289,6 @@ def _init(init: Any, layout: Layout, model: str) -> float | dict[str, np.ndarray
         except (TypeError, ValueError):
             arr = None
         if arr is None or not np.isfinite(arr).all():
-            raise _fail("config.init_value", value, key=repr(key), shape=shape)
+            raise _fail("config.init_value", value, param=repr(key), shape=shape)
         out[key] = arr
     return out
