@@ -24,9 +24,12 @@ import graphviz
 from ..autograd.scalar import Scalar, backward_order
 from ..i18n import register, tr
 from . import dot as vis
+from .render import clear_cache as clear_render_cache
 from .render import render, render_svg
 
-__all__ = ["draw_graph", "graph_svg", "backward_steps", "GraphDrawing", "MAX_NODES", "KEEP"]
+__all__ = [
+    "draw_graph", "graph_svg", "backward_steps", "clear_cache", "GraphDrawing", "MAX_NODES", "KEEP"
+]
 
 register(
     {
@@ -476,6 +479,12 @@ def _add(agg: dict[tuple[str, str], list[Any]], key: tuple[str, str], val: float
     if val is not None:
         e[0] += val
         e[1] = True
+
+
+def clear_cache() -> None:
+    """Forget memoised plans and rendered SVG (benchmarks: time the whole work)."""
+    _PLANS.clear()
+    clear_render_cache()
 
 
 def backward_steps(root: Scalar) -> int:
