@@ -220,9 +220,9 @@ def test_backward_highlights_nodes_that_received_gradient():
     assert "grad=None" not in draw_graph(loss, "backward").source
     loss.backward()
     src2 = draw_graph(loss, "backward").source
-    assert "= -9.50 + -9.50 (this pass)" in src2  # accumulation is spelled out
+    assert "= -9.50 + (-9.50) (this pass)" in src2  # accumulation is spelled out
     set_language("zh")
-    assert "= -9.50 + -9.50(本次)" in draw_graph(loss, "backward").source
+    assert "= -9.50 + (-9.50)(本次)" in draw_graph(loss, "backward").source
 
 
 def test_number_format():

@@ -143,8 +143,9 @@ def node_line(node: Node) -> str:
     style = ' STYLE="ROUNDED"' if node.kind != "data" else ""
     if node.kind == "summary":
         style = ' STYLE="DASHED"'
+    pad = 4 if node.kind == "summary" else 2  # italic text needs room to lean
     table = (
-        f'<TABLE BORDER="{penwidth}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2"'
+        f'<TABLE BORDER="{penwidth}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="{pad}"'
         f' BGCOLOR="{fill}" COLOR="{border}"{style}>{rows}</TABLE>'
     )
     font = f' fontcolor="{fontcolor}"' if fontcolor != "#000000" else ""

@@ -39,7 +39,7 @@ register(
         ),
         "graph.summary_nodes": ("({n} nodes)", "(共 {n} 个节点)"),
         "graph.accumulated": ("= {before} + {now} (this pass)", "= {before} + {now}(本次)"),
-        "graph.arriving": ("(+{g} arriving)", "(即将加上 {g})"),
+        "graph.arriving": ("({g} arriving)", "(即将加上 {g})"),
         "graph.bad_mode": (
             "mode must be 'forward' or 'backward', got {mode!r}",
             "mode 只能是 'forward' 或 'backward',收到的是 {mode!r}",
@@ -441,14 +441,16 @@ def _picture(plan: _Plan, mode: str, step: int | None) -> vis.Picture:
             if done(i):
                 before = x.grad - x._pass
                 if x._pass != 0.0 and abs(before) > 1e-12 * max(1.0, abs(x.grad)):
+                    now = vis.fmt(x._pass).strip()
                     extra = tr("graph.accumulated", before=vis.fmt(before).strip(),
-                               now=vis.fmt(x._pass).strip())
+                               now=f"({now})" if now.startswith("-") else now)
                 mark = "changed" if x._pass != 0.0 else ""
             else:
                 grad = x.grad - x._pass
                 got = pending.get(i, 0.0)
                 if got:
-                    extra = tr("graph.arriving", g=vis.fmt(got).strip())
+                    g = vis.fmt(got).strip()
+                    extra = tr("graph.arriving", g=g if g.startswith("-") else "+" + g)
             if i == current:
                 mark = "current"
         pic.nodes.append(_node(i, x, mode, grad, extra, mark))
