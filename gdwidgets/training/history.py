@@ -39,6 +39,11 @@ def _num(v: float) -> str:
     return f"{v:.3g}" if abs(v) < 1e5 else f"{v:.2g}"
 
 
+def _unscaled(x: np.ndarray) -> bool:
+    """Inputs far from mean 0 / std 1, so that normalize=True would help."""
+    return bool(np.abs(x).max() > 2 or np.abs(x.mean(0)).max() > 1)
+
+
 class History:
     """The record of one run.
 
@@ -120,7 +125,7 @@ class History:
                       first=first, last=_num(float(self.loss[-1])))
         step = self.diverged_step
         advice = [tr("history.smaller_lr", lr=f"{cfg.lr / 10:g}")]
-        if cfg.normalize is False and float(np.abs(cfg.x).max()) > 1:
+        if cfg.normalize is False and _unscaled(cfg.x):
             advice.append(tr("history.normalize"))
         if not cfg.zero_grad:
             advice.append(tr("history.zero_grad"))

@@ -63,7 +63,7 @@ class Problem:
 
     def predict(self, theta: np.ndarray, x: np.ndarray) -> np.ndarray:
         """Predictions (numpy) for raw x ((n,) or (n, d)) and flat parameters (P,)."""
-        xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+        xt = torch.from_numpy(np.array(x, dtype=np.float32))
         xt = xt.reshape(len(xt), -1)
         with torch.no_grad():
             out = self.model.predict(torch.from_numpy(theta).reshape(-1, 1), self.transform(xt))

@@ -45,7 +45,7 @@ class SweepResult:
         return float(self.lrs[int(np.argmin(self.final_loss))])
 
 
-def _check_lrs(lrs: Any) -> torch.Tensor:
+def _check_lrs(lrs: Any) -> np.ndarray:
     try:
         values = [float(v) for v in lrs] if isinstance(lrs, Sequence | np.ndarray) else None
         if values is None and isinstance(lrs, torch.Tensor):
@@ -61,7 +61,7 @@ def _check_lrs(lrs: Any) -> torch.Tensor:
     if not ok:
         text = repr(lrs)
         raise ValueError(tr("sweep.lrs", hi=MAX_LRS, value=text[:60]))
-    return torch.tensor(values, dtype=torch.float32)
+    return np.array(values, dtype=np.float64)
 
 
 def lr_sweep(dataset: Any = DEFAULTS["dataset"], model: str = DEFAULTS["model"],
@@ -75,7 +75,8 @@ def lr_sweep(dataset: Any = DEFAULTS["dataset"], model: str = DEFAULTS["model"],
     """
     if isinstance(lrs, numbers.Real):
         lrs = [lrs]
-    lr = _check_lrs(lrs)
+    values = _check_lrs(lrs)
+    lr = torch.tensor(values, dtype=torch.float32)
     unknown = set(settings) - set(DEFAULTS)
     if unknown:
         raise TypeError(f"lr_sweep() got unexpected keyword arguments {sorted(unknown)}")
@@ -85,4 +86,4 @@ def lr_sweep(dataset: Any = DEFAULTS["dataset"], model: str = DEFAULTS["model"],
     step = raw.diverged_step.numpy()
     loss = raw.loss.numpy().T.copy()
     final = np.where(step > 0, np.inf, loss[:, -1])
-    return SweepResult(lr.numpy().astype(np.float64), final, step > 0, step, loss)
+    return SweepResult(values, final, step > 0, step, loss)
