@@ -374,6 +374,23 @@ def test_sum_chain_collapses():
     assert g.source.count("TABLE BORDER") <= G.MAX_NODES
 
 
+def test_pairwise_sum_tree_collapses_and_keeps_samples_in_view():
+    model = Linear()
+    rnd = random.Random(2)
+    terms = [e * e for e in (model.error(rnd.random(), rnd.random()) for _ in range(1000))]
+    while len(terms) > 1:  # a balanced tree of sums, as in benchmarks/engine.py
+        pairs = [terms[i] + terms[i + 1] for i in range(0, len(terms) - 1, 2)]
+        terms = pairs + terms[len(terms) - len(terms) % 2:]
+    loss = terms[0] / 1000
+    loss.backward()
+    src = draw_graph(loss, "backward").source
+    assert "… and 997 more samples like this" in src
+    assert src.count("TABLE BORDER") <= G.MAX_NODES
+    assert src.count("<TD><B>a</B></TD>") == 1
+    assert src.count("<TD>*</TD>") == 2 * G.KEEP  # e * e and a * x of each kept sample
+    assert ">1000.00<" in src  # an unnamed data node shows just its value
+
+
 # ----- step-through -----------------------------------------------------------------
 
 

@@ -235,6 +235,7 @@ def _make_plan(root: Scalar, max_nodes: int, full: bool) -> _Plan:
                     absorbed[c] = fan[i] = True
     groups: list[_Group] = []
     stop: set[int] = set()
+    kept: dict[int, list[int]] = {}
     for h in topo:
         if not fan[h] or absorbed[h]:
             continue
@@ -261,12 +262,15 @@ def _make_plan(root: Scalar, max_nodes: int, full: bool) -> _Plan:
                 hidden_int.add(i)
                 g.stops.append(i)
         stop.update(hidden_terms, hidden_int)
-    # drawn nodes: reachable from the root without entering a hidden node
+        if hidden_int:  # terms kept in view may now hang below hidden chain nodes
+            kept[h] = [t for t in terms if t not in hidden_terms]
+    # drawn nodes: reachable from the root without entering a hidden node, and the
+    # kept terms of a drawn chain
     seen = [False] * n
     seen[0] = True
     visible = [0]
     for i in visible:  # grows while iterating
-        for c in kids[i]:
+        for c in (*kids[i], *kept[i]) if i in kept else kids[i]:
             if not seen[c] and c not in stop:
                 seen[c] = True
                 visible.append(c)
@@ -334,7 +338,8 @@ def _node(i: int, node: Scalar, mode: str, grad: float | None, extra: str,
     """The box of one node: data leaves read ``x1= 1.50``, others grad / value / name."""
     rg = node._pass is not None
     if not node.op and not rg:
-        return vis.Node(f"n{i}", "data", (f"{node.label}={vis.fmt(node.value)}",))
+        text = f"{node.label}={vis.fmt(node.value)}" if node.label else vis.fmt(node.value).strip()
+        return vis.Node(f"n{i}", "data", (text,))
     kind: vis.Kind = ("op" if node.op else "param") if rg else "data"
     g = "grad=None" if mode == "forward" or not rg else f"grad={vis.fmt(grad)}"
     lines = [g] + ([extra] if extra else []) + [f"value={vis.fmt(node.value)}", _title(node)]
