@@ -199,7 +199,7 @@ def test_adam_mlp_matches_torch_nn_sequential_and_optim_adam():
         opt.step()
         losses.append(loss.item())
     np.testing.assert_allclose(h.loss, losses, rtol=1e-5)
-    assert float(h.final["b2"]) == pytest.approx(float(net[2].bias), rel=1e-4)
+    assert float(h.final["b2"]) == pytest.approx(net[2].bias.item(), rel=1e-4)
 
 
 def test_momentum_matches_torch_optim_sgd():

@@ -92,6 +92,11 @@ CASES = [
     (dict(init=math.inf), "init must be None (random from seed), a finite number for every "
      "parameter, or a dict with keys among w, b, got inf"),
     (dict(init="zeros"), "init must be None"),
+    (
+        dict(dataset="line200", batch_size=1, epochs=10_000),
+        "epochs must be at most 5000 here (200 updates per epoch, at most 1000000 updates "
+        "in all), got 10000",
+    ),
     (dict(seed=-1), "seed must be an integer >= 0, got -1"),
     (dict(seed=1.5), "seed must be an integer >= 0, got 1.5"),
 ]

@@ -20,6 +20,7 @@ from .optimizers import OPTIMIZERS
 
 GRADIENTS = ("autograd", "manual")
 MAX_EPOCHS = 100_000
+MAX_STEPS = 1_000_000  # every step is recorded; this bounds the history's memory
 
 register(
     {
@@ -97,6 +98,12 @@ register(
             "use model='linear' or 'mlp'",
             "模型 {value} 只接受一个输入，但 {data} 有 {d} 列输入；"
             "请用 model='linear' 或 'mlp'",
+        ),
+        "config.steps": (
+            "epochs must be at most {hi} here ({steps} updates per epoch, at most {limit} "
+            "updates in all), got {value}",
+            "epochs 在这里最多为 {hi}（每个 epoch {steps} 次更新，总共最多 {limit} 次），"
+            "得到的是 {value}",
         ),
         "config.your_data": ("your data", "你的数据"),
     }
@@ -260,6 +267,9 @@ def validate(*, dataset: Any, model: str, lr: float, epochs: int, batch_size: in
     zero_grad = _flag("zero_grad", zero_grad)
     batches = -(-n // (n if batch_size is None else batch_size))
     accumulate = _int_in("accumulate", accumulate, 1, batches, "config.accumulate")
+    steps = -(-batches // accumulate)
+    if epochs * steps > MAX_STEPS:
+        raise _fail("config.steps", epochs, hi=MAX_STEPS // steps, steps=steps, limit=MAX_STEPS)
     if not _is_int(seed) or not 0 <= seed < 2**63:
         raise _fail("config.seed", seed)
     layout = build_model(model, d, degree, hidden).layout
