@@ -11,8 +11,7 @@ from typing import Any
 
 from .autograd import Linear, Scalar, count_nodes, mse
 from .i18n import set_language
-
-# from .views.graph import draw_graph, graph_svg  (enabled once views land)
+from .views.graph import draw_graph, graph_svg
 
 __version__ = "0.1.0"
 
@@ -24,7 +23,7 @@ _LAZY = {
     "datasets": "gdwidgets.datasets",
 }
 
-__all__ = ["Linear", "Scalar", "count_nodes", "mse", "set_language"]
+__all__ = ["Linear", "Scalar", "count_nodes", "draw_graph", "graph_svg", "mse", "set_language"]
 __all__ += list(_LAZY)
 
 

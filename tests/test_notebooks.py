@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import nbformat
@@ -25,7 +26,7 @@ def outputs_text(nb: nbformat.NotebookNode) -> str:
         for out in cell.get("outputs", []):
             parts.append(out.get("text", ""))
             parts.extend(str(v) for v in out.get("data", {}).values())
-    return "\n".join(parts)
+    return html.unescape("\n".join(parts))
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])
