@@ -18,7 +18,7 @@ register(
             "Diverged at step {step} (epoch {epoch}): the loss grew from {first} to {last} "
             "({what} exploded). Try {advice}.",
             "在第 {step} 步（第 {epoch} 个 epoch）发散：损失从 {first} 增长到 {last}"
-            "（{what} 爆炸了）。试试 {advice}。",
+            "（{what} 爆炸了）。试试{advice}。",
         ),
         "history.or": (" or ", " 或 "),
         "history.smaller_lr": ("a smaller lr (e.g. {lr})", "更小的学习率 lr（例如 {lr}）"),
