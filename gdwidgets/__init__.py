@@ -21,6 +21,10 @@ _LAZY = {
     "History": "gdwidgets.training",
     "lr_sweep": "gdwidgets.training",
     "datasets": "gdwidgets.datasets",
+    "BackpropWidget": "gdwidgets.widgets.backprop",
+    "RegressionWidget": "gdwidgets.widgets.regression",
+    "ChainRuleWidget": "gdwidgets.widgets.chain_rule",
+    "LearningRateWidget": "gdwidgets.widgets.learning_rate",
 }
 
 __all__ = ["Linear", "Scalar", "count_nodes", "draw_graph", "graph_svg", "mse", "set_language"]

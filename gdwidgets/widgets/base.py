@@ -1,0 +1,101 @@
+"""What every gdwidgets widget shares: a message banner, error handling that keeps the
+last good picture, and a static copy of the picture for notebooks saved without a kernel.
+
+A widget is an ``ipywidgets.VBox``; subclasses build controls and views, then call
+``self._guard(self._update)`` from their observers. Setting a control's value in Python
+redraws before the assignment returns: observers run synchronously. (While a slider is
+dragged in the browser, ipywidgets keeps at most one change per control in flight and
+merges the rest, so the kernel never works through a backlog of stale values.)
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as W
+from IPython.display import HTML, display
+
+from ..i18n import get_language, register, tr
+from ..views.fonts import cjk_font
+
+__all__ = ["LessonWidget", "banner_html"]
+
+register({
+    "widget.error": ("Cannot use this setting: {message}", "无法使用这个设置：{message}"),
+    "widget.kept": ("(the last good picture is kept)", "（保留了上一张正确的图）"),
+})
+
+BANNER_STYLE = {
+    "error": ("#fff5f5", "#e03131"),
+    "warning": ("#fff9db", "#f08c00"),
+    "info": ("#e7f5ff", "#1c7ed6"),
+}
+
+
+def banner_html(text: str, kind: str = "info") -> str:
+    """A coloured message box (HTML), text escaped."""
+    fill, border = BANNER_STYLE[kind]
+    return (f'<div style="background:{fill};border-left:4px solid {border};padding:4px 10px;'
+            f'margin:2px 0;font-size:13px;line-height:1.4">{html.escape(text)}</div>')
+
+
+class LessonWidget(W.VBox):
+    """Base class: ``banner`` for messages, ``_guard`` for bad input, a static snapshot."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.banner = W.HTML()
+        self._static = None  # the display handle of the static copy, once displayed
+        # Hides the static copy while the live widget is shown (see _ipython_display_).
+        self._live_style = W.HTML(layout=W.Layout(display="none"))
+        super().__init__(**kwargs)
+        self._live_style.value = f"<style>.gdw-static-{self.model_id}{{display:none}}</style>"
+        if get_language() == "zh" and cjk_font() is None:
+            self.say(tr("fonts.missing"), "warning")
+
+    # ----- messages ------------------------------------------------------------------
+    def say(self, text: str, kind: str = "info") -> None:
+        """Show a message above the views (empty text hides it)."""
+        self.banner.value = banner_html(text, kind) if text else ""
+
+    def _guard(self, update: Callable[[], None]) -> bool:
+        """Run ``update``; a ValueError becomes a message in the widget and the views keep
+        their last good picture. Returns whether the update went through."""
+        try:
+            update()
+        except ValueError as e:
+            self.say(f"{tr('widget.error', message=e)} {tr('widget.kept')}", "error")
+            return False
+        return True
+
+    # ----- saved notebooks -----------------------------------------------------------
+    def static_html(self) -> str:
+        """The current picture as plain HTML (subclasses: images and SVG)."""
+        return ""
+
+    @staticmethod
+    def png_tag(png: bytes, alt: str = "") -> str:
+        data = base64.b64encode(png).decode("ascii")
+        return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}"/>'
+
+    def _static_output(self) -> HTML:
+        return HTML(f'<div class="gdw-static-{self.model_id}">{self.static_html()}</div>')
+
+    def _ipython_display_(self, **kwargs: Any) -> None:
+        """Show the live widget, and under it a static copy of its picture.
+
+        The live widget carries a style rule that hides the copy, so a running notebook
+        shows the picture once; a notebook saved and opened without a kernel (or exported
+        to HTML) has no live widget, and shows the copy: the last picture.
+        """
+        if self._live_style not in self.children:
+            self.children = (*self.children, self._live_style)
+        display(self._repr_mimebundle_(**kwargs), raw=True)
+        self._static = display(self._static_output(), display_id=True)
+
+    def _refresh_static(self) -> None:
+        """Keep the static copy in step with the live picture."""
+        if self._static is not None:
+            self._static.update(self._static_output())
