@@ -45,7 +45,12 @@ EDGE_LABEL_COLOUR = "#c92a2a"
 @dataclass(slots=True)
 class Node:
     """One box: ``lines`` top to bottom; line ``bold`` is set in bold, line ``note``
-    small and grey (a remark such as how a grad accumulated)."""
+    small and grey (a remark such as how a grad accumulated).
+
+    ``width`` (points) is a minimum width for every line; lines listed in ``left`` are
+    left-aligned. A line that fits ``width`` and is left-aligned sits at a place that does
+    not depend on its text, so it can be relabelled without a new layout (relabel.py).
+    """
 
     id: str
     kind: Kind
@@ -54,13 +59,19 @@ class Node:
     bold: int | None = None
     note: int | None = None
     attrs: dict[str, str] = field(default_factory=dict)  # extra DOT attributes
+    width: int | None = None
+    left: tuple[int, ...] = ()
 
 
 @dataclass(slots=True)
 class Edge:
+    """An arrow; with ``width`` (points) the label is a left-aligned box of that minimum
+    width, so relabelling it keeps the layout valid."""
+
     src: str
     dst: str
     label: str = ""
+    width: int | None = None
 
 
 @dataclass
@@ -113,7 +124,8 @@ def _has_wide(text: str) -> bool:
     return not text.isascii() and any(unicodedata.east_asian_width(c) in "WF" for c in text)
 
 
-def _cell(text: str, bold: bool, italic: bool, note: bool = False) -> str:
+def _cell(text: str, bold: bool, italic: bool, note: bool = False, min_width: int = 0,
+          left: bool = False) -> str:
     body = escape(text) if text else " "
     if bold:
         body = f"<B>{body}</B>"
@@ -124,8 +136,11 @@ def _cell(text: str, bold: bool, italic: bool, note: bool = False) -> str:
         size = NOTE_SIZE
         body = f'<FONT POINT-SIZE="{size:g}" COLOR="{NOTE_COLOUR}">{body}</FONT>'
     # Renderers without CJK metrics would make the box too narrow: ask for a minimum.
-    width = f' WIDTH="{math.ceil(_text_width(text, size)) + 4}"' if _has_wide(text) else ""
-    return f"<TR><TD{width}>{body}</TD></TR>"
+    w = math.ceil(_text_width(text, size)) + 4 if _has_wide(text) else 0
+    w = max(w, min_width)
+    width = f' WIDTH="{w}"' if w else ""
+    align = ' ALIGN="LEFT"' if left else ""
+    return f"<TR><TD{width}{align}>{body}</TD></TR>"
 
 
 def node_line(node: Node) -> str:
@@ -138,7 +153,8 @@ def node_line(node: Node) -> str:
             penwidth = "3"
     italic = node.kind == "summary"
     rows = "<HR/>".join(
-        _cell(line, i == node.bold, italic, i == node.note) for i, line in enumerate(node.lines)
+        _cell(line, i == node.bold, italic, i == node.note, node.width or 0, i in node.left)
+        for i, line in enumerate(node.lines)
     )
     style = ' STYLE="ROUNDED"' if node.kind != "data" else ""
     if node.kind == "summary":
@@ -155,6 +171,12 @@ def node_line(node: Node) -> str:
 
 def edge_line(edge: Edge) -> str:
     label = f" [label={_quote(edge.label)}]" if edge.label else ""
+    if edge.label and edge.width:
+        label = (
+            ' [label=<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
+            f'<TR><TD WIDTH="{edge.width}" ALIGN="LEFT">{escape(edge.label)}</TD></TR>'
+            "</TABLE>>]"
+        )
     return f"\t{_quote(edge.src)} -> {_quote(edge.dst)}{label}\n"
 
 

@@ -24,6 +24,7 @@ import graphviz
 from ..autograd.scalar import Scalar, backward_order
 from ..i18n import register, tr
 from . import dot as vis
+from . import relabel
 from .render import clear_cache as clear_render_cache
 from .render import render, render_svg
 
@@ -67,11 +68,28 @@ class GraphDrawing(graphviz.Digraph):
     """A ``graphviz.Digraph`` that renders through gdwidgets' renderer.
 
     Renders inline in Jupyter with the system ``dot`` or, without it, ``graphviz-pure``.
+    Made by :meth:`from_picture`, it relabels a cached layout when only numbers changed.
     """
+
+    picture: vis.Picture | None = None
+    _drawn: str = ""
+
+    @classmethod
+    def from_picture(cls, picture: vis.Picture, name: str = "G") -> GraphDrawing:
+        """The drawing of ``picture``."""
+        g = cls(name=name, graph_attr=vis.graph_attrs(picture), node_attr=vis.NODE_ATTRS,
+                edge_attr=vis.EDGE_ATTRS)
+        g.body.extend(vis.dot_lines(picture))
+        g.picture = picture
+        g._drawn = g.source
+        return g
 
     def svg(self) -> str:
         """The picture as SVG text."""
-        return render_svg(self.source)
+        source = self.source
+        if self.picture is not None and source == self._drawn:
+            return relabel.picture_svg(self.picture, source)
+        return render_svg(source)
 
     def _repr_image_svg_xml(self) -> str:
         return self.svg()
@@ -492,6 +510,7 @@ def clear_cache() -> None:
     """Forget memoised plans and rendered SVG (benchmarks: time the whole work)."""
     _PLANS.clear()
     clear_render_cache()
+    relabel.clear_cache()
 
 
 def backward_steps(root: Scalar) -> int:
@@ -523,15 +542,7 @@ def draw_graph(
                 or not 0 <= step <= n:
             raise ValueError(tr("graph.bad_step", n=n, step=step))
     plan = _plan(root, max_nodes, full)
-    pic = _picture(plan, mode, step)
-    g = GraphDrawing(
-        name=mode,
-        graph_attr=vis.graph_attrs(pic),
-        node_attr=vis.NODE_ATTRS,
-        edge_attr=vis.EDGE_ATTRS,
-    )
-    g.body.extend(vis.dot_lines(pic))
-    return g
+    return GraphDrawing.from_picture(_picture(plan, mode, step), mode)
 
 
 def graph_svg(root: Scalar, mode: Mode = "forward", **kwargs: Any) -> str:
