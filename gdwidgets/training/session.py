@@ -137,6 +137,27 @@ class Session:
         )
         return self.history
 
+    def losses(self, thetas: np.ndarray) -> np.ndarray:
+        """Full-data loss for many flat parameter vectors at once: (R, P) -> (R,).
+
+        For drawing a loss surface: a grid of (w, b) is one call.
+        """
+        theta = torch.as_tensor(np.asarray(thetas, dtype=np.float32)).T
+        p = self._problem
+        with torch.no_grad():
+            err = p.model.predict(theta, p.x) - p.y.reshape(-1, 1)
+        return (err * err).mean(0).numpy()
+
+    def least_squares(self) -> np.ndarray | None:
+        """The flat parameters of least full-data loss, for models linear in their
+        parameters (linear, polynomial); None for the others."""
+        p = self._problem
+        if not p.model.design:
+            return None
+        features = p.model.features(p.x).double()
+        solution = torch.linalg.lstsq(features, p.y.double().reshape(-1, 1)).solution
+        return solution[:, 0].float().numpy()
+
     def batch_loss(self, step: int, history: History | None = None) -> BatchLoss:
         """The loss of step ``step`` (from 1) of a run, rebuilt with its autograd graph,
         from the parameters before that step's update, one named leaf per parameter."""

@@ -40,6 +40,7 @@ def plot_rc() -> dict[str, object]:
     rc: dict[str, object] = {"axes.unicode_minus": False, "font.size": 9.5}
     font = cjk_font()
     if get_language() == "zh" and font:
-        rc["font.sans-serif"] = [font, "DejaVu Sans"]
-        rc["font.family"] = "sans-serif"
+        # concrete names, not "sans-serif": a text keeps its family from creation, and a
+        # generic family would be looked up again at draw time, outside our rc_context
+        rc["font.family"] = [font, "DejaVu Sans"]
     return rc

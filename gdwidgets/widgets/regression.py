@@ -1,0 +1,276 @@
+"""RegressionWidget: learning rate, epochs, batch size, degree, optimizer... -> a training
+session -> the fit, the loss curve, the loss surface and the backward graph of a step."""
+
+from __future__ import annotations
+
+import html
+from contextlib import contextmanager
+from typing import Any
+
+import ipywidgets as W
+import numpy as np
+
+from ..datasets import get as get_dataset
+from ..datasets import names as dataset_names
+from ..i18n import register, tr
+from ..views.regression_plots import RegressionFigure
+from .base import LessonWidget
+
+__all__ = ["RegressionWidget"]
+
+register({
+    "reg.dataset": ("data", "数据集"),
+    "reg.model": ("model", "模型"),
+    "reg.lr": ("learning rate", "学习率"),
+    "reg.epochs": ("epochs", "轮数"),
+    "reg.batch": ("batch size", "批大小"),
+    "reg.degree": ("degree", "多项式次数"),
+    "reg.optimizer": ("optimizer", "优化器"),
+    "reg.normalize": ("inputs", "输入处理"),
+    "reg.norm_off": ("raw", "原始"),
+    "reg.norm_std": ("standardised", "标准化"),
+    "reg.norm_01": ("× 0.1", "× 0.1"),
+    "reg.zero_grad": ("zero_grad each step", "每步清零梯度"),
+    "reg.shuffle": ("shuffle", "打乱数据"),
+    "reg.step": ("step", "步数"),
+    "reg.linear": ("linear", "线性"),
+    "reg.polynomial": ("polynomial", "多项式"),
+    "reg.two_layer": ("two layers", "两层线性"),
+    "reg.mlp": ("Linear–PReLU–Linear", "Linear–PReLU–Linear"),
+    "reg.param": ("parameter", "参数"),
+    "reg.value": ("value", "值"),
+    "reg.grad": ("gradient", "梯度"),
+    "reg.batch_clamped": (
+        "batch size {asked} is more than the {n} points of '{dataset}': using {n} (full batch).",
+        "批大小 {asked} 超过了数据集“{dataset}”的 {n} 个点：改用 {n}（全批量）。",
+    ),
+    "reg.degree_clamped": (
+        "degree {asked} needs more than {n} points: using degree {degree}.",
+        "{asked} 次多项式需要多于 {n} 个点：改用 {degree} 次。",
+    ),
+    "reg.graph_at": ("Backward graph of the batch of step {step}",
+                     "第 {step} 步这一批数据的反向传播图"),
+})
+
+SETTINGS = ("dataset", "model", "lr", "epochs", "batch_size", "degree", "optimizer",
+            "normalize", "zero_grad", "shuffle")
+
+
+class RegressionWidget(LessonWidget):
+    """Train a small regression and watch it: every control retrains and redraws.
+
+    Controls (ipywidgets, as attributes): ``dataset``, ``model``, ``lr``, ``epochs``,
+    ``batch_size``, ``degree``, ``optimizer``, ``normalize``, ``zero_grad``, ``shuffle``,
+    and the scrubber ``step`` (with ``play``) that replays the recorded run without
+    retraining. Latest state: ``session``, ``history``, ``figure``, ``graph_svg``.
+    ``configure(**settings)`` changes several settings at once (one retrain).
+    """
+
+    def __init__(self, dataset: str = "linear15", model: str = "linear", lr: float = 1e-2,
+                 epochs: int = 100, batch_size: int | None = None, degree: int = 2,
+                 optimizer: str = "sgd", normalize: bool | float = False,
+                 zero_grad: bool = True, shuffle: bool = False, init: Any = None,
+                 seed: int = 0, graph: bool = True) -> None:
+        self._init, self._seed, self._with_graph = init, seed, graph
+        self._holding = False
+        self.session: Any = None
+        self.history: Any = None
+        self.graph_svg = ""
+        self.plot = RegressionFigure()
+        self.figure = self.plot.figure
+        style = {"description_width": "initial"}
+        self.dataset = W.Dropdown(options=dataset_names(), description=tr("reg.dataset"),
+                                  style=style)
+        self.model = W.Dropdown(
+            options=[(tr(f"reg.{m}"), m) for m in ("linear", "polynomial", "two_layer", "mlp")],
+            description=tr("reg.model"), style=style)
+        self.lr = W.FloatLogSlider(value=lr, base=10, min=-5, max=1, step=0.05,
+                                   description=tr("reg.lr"), readout_format=".2g", style=style)
+        self.epochs = W.IntSlider(value=epochs, min=1, max=2000, description=tr("reg.epochs"),
+                                  style=style)
+        self.batch_size = W.IntSlider(value=1, min=1, max=1, description=tr("reg.batch"),
+                                      style=style)
+        self.degree = W.IntSlider(value=degree, min=1, max=10, description=tr("reg.degree"),
+                                  style=style)
+        self.optimizer = W.Dropdown(options=["sgd", "momentum", "adam"],
+                                    description=tr("reg.optimizer"), style=style)
+        self.normalize = W.Dropdown(
+            options=[(tr("reg.norm_off"), False), (tr("reg.norm_std"), True),
+                     (tr("reg.norm_01"), 0.1)], description=tr("reg.normalize"), style=style)
+        self.zero_grad = W.Checkbox(value=zero_grad, description=tr("reg.zero_grad"),
+                                    indent=False)
+        self.shuffle = W.Checkbox(value=shuffle, description=tr("reg.shuffle"), indent=False)
+        self.step = W.IntSlider(value=0, min=0, max=1, description=tr("reg.step"), style=style,
+                                continuous_update=True, layout=W.Layout(width="420px"))
+        self.play = W.Play(interval=80, min=0, max=1, step=1)
+        W.jslink((self.play, "value"), (self.step, "value"))
+        W.jslink((self.play, "max"), (self.step, "max"))
+        self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
+        self.graph_view = W.HTML(layout=W.Layout(overflow="auto", max_height="520px"))
+        self.table = W.HTML()
+        super().__init__()
+        self.children = self._layout()
+        for name in SETTINGS:
+            getattr(self, name).observe(self._on_setting, "value")
+        self.step.observe(self._on_step, "value")
+        self.configure(dataset=dataset, model=model, lr=lr, epochs=epochs,
+                       batch_size=batch_size, degree=degree, optimizer=optimizer,
+                       normalize=normalize, zero_grad=zero_grad, shuffle=shuffle)
+
+    def _layout(self) -> list[W.Widget]:
+        narrow = W.Layout(width="300px")
+        for c in (self.dataset, self.model, self.optimizer, self.normalize, self.lr,
+                  self.epochs, self.batch_size, self.degree):
+            c.layout = narrow
+        controls = W.HBox([
+            W.VBox([self.dataset, self.model, self.normalize, self.optimizer]),
+            W.VBox([self.lr, self.epochs, self.batch_size, self.degree]),
+            W.VBox([self.zero_grad, self.shuffle]),
+        ])
+        return [controls, W.HBox([self.play, self.step]), self.banner, self.image,
+                W.HBox([self.graph_view, self.table])]
+
+    # ----- settings -> session ---------------------------------------------------------
+    @contextmanager
+    def _hold(self):  # type: ignore[no-untyped-def]
+        """Change several controls without retraining after each."""
+        self._holding, was = True, self._holding
+        try:
+            yield
+        finally:
+            self._holding = was
+
+    def settings(self) -> dict[str, Any]:
+        """The Session settings the controls describe."""
+        s = {name: getattr(self, name).value for name in SETTINGS}
+        n = len(get_dataset(s["dataset"]).y)
+        s["batch_size"] = None if s["batch_size"] >= n else s["batch_size"]
+        return s
+
+    def configure(self, **settings: Any) -> bool:
+        """Set several settings at once and retrain once. An impossible combination shows
+        a message and changes nothing. Returns whether the settings were taken."""
+        unknown = set(settings) - set(SETTINGS)
+        if unknown:
+            raise TypeError(f"unknown settings: {sorted(unknown)}; allowed: {SETTINGS}")
+        merged = {**self.settings(), **settings} if self.session else settings
+        return self._guard(lambda: self._apply(merged))
+
+    def _apply(self, settings: dict[str, Any]) -> None:
+        session = self._new_session(settings)  # raises ValueError before anything changes
+        n = session.config.n
+        with self._hold():
+            self.batch_size.max = n
+            self.degree.max = max(1, min(10, n - 1))
+            for name in SETTINGS:
+                value = settings.get(name)
+                if name == "batch_size":
+                    value = n if value is None else value
+                if value is not None and getattr(self, name).value != value:
+                    getattr(self, name).value = value
+        self._show(session)
+
+    def _new_session(self, settings: dict[str, Any]) -> Any:
+        from ..training import Session  # torch loads with the first widget, not on import
+
+        return Session(**settings, init=self._init, seed=self._seed)
+
+    def _on_setting(self, change: dict[str, Any]) -> None:
+        if self._holding:
+            return
+        settings = self.settings()
+        notes = []
+        if change["owner"] is self.dataset:
+            notes = self._fit_ranges(settings)
+        if self._guard(lambda: self._show(self._new_session(settings))) and notes:
+            self.say(" ".join(notes), "warning")
+
+    def _fit_ranges(self, settings: dict[str, Any]) -> list[str]:
+        """Slider ranges follow the data set; a value that no longer fits is clamped,
+        and said so."""
+        n = len(get_dataset(settings["dataset"]).y)
+        notes = []
+        asked_batch = self.batch_size.value
+        was_full = asked_batch >= self.batch_size.max
+        with self._hold():
+            self.batch_size.max = n
+            if was_full:
+                self.batch_size.value = n
+            elif asked_batch > n:
+                notes.append(tr("reg.batch_clamped", asked=asked_batch, n=n,
+                                dataset=settings["dataset"]))
+            asked_degree = self.degree.value
+            self.degree.max = max(1, min(10, n - 1))
+            if asked_degree > self.degree.max and settings["model"] == "polynomial":
+                notes.append(tr("reg.degree_clamped", asked=asked_degree, n=n,
+                                degree=self.degree.max))
+        settings.update(self.settings())
+        return notes
+
+    # ----- session -> views ------------------------------------------------------------
+    def _show(self, session: Any) -> None:
+        history = session.run()
+        self.session, self.history = session, history
+        self.degree.disabled = session.config.model != "polynomial"
+        self.plot.set_history(history, session.losses, surface_key=self._surface_key(),
+                              optimum=session.least_squares())
+        with self._hold():
+            self.step.max = len(history)
+            self.play.max = len(history)
+            self.step.value = len(history)
+        self.say(history.message, "warning" if history.diverged else "info")
+        self._draw(len(history))
+
+    def _surface_key(self) -> tuple[Any, ...]:
+        c = self.session.config
+        return (c.label, c.model, c.degree, c.normalize)
+
+    def _on_step(self, change: dict[str, Any]) -> None:
+        if not self._holding and self.history is not None:
+            self._draw(change["new"])
+
+    def _draw(self, step: int) -> None:
+        self.plot.set_step(step)
+        self.image.value = self.plot.png()
+        self.table.value = self._table(step)
+        if self._with_graph:
+            self.graph_svg = self._graph(step)
+            self.graph_view.value = self.graph_svg
+        self._refresh_static()
+
+    def _graph(self, step: int) -> str:
+        """The annotated backward graph of the batch used by update ``step`` (from 1)."""
+        try:
+            from ..views.torch_graph import session_graph
+        except ImportError:  # pragma: no cover - the torch graph view is optional
+            return ""
+        k = int(np.clip(step + 1, 1, len(self.history)))
+        title = html.escape(tr("reg.graph_at", step=k))
+        title = f"<div style='font-size:12px;color:#495057'>{title}</div>"
+        return title + session_graph(self.session, step=k, history=self.history).svg()
+
+    def _table(self, step: int) -> str:
+        h = self.history
+        k = int(np.clip(step, 0, len(h)))
+        rows = []
+        for name in h.params:
+            value = np.asarray(h.params[name][k]).reshape(-1)
+            grad = (np.asarray(h.grads[name][min(k, len(h) - 1)]).reshape(-1)
+                    if len(h) else np.zeros_like(value))
+            rows.append(f"<tr><td><b>{html.escape(name)}</b></td><td>{_nums(value)}</td>"
+                        f"<td>{_nums(grad)}</td></tr>")
+        head = (f"<tr><th>{tr('reg.param')}</th><th>{tr('reg.value')}</th>"
+                f"<th>{tr('reg.grad')}</th></tr>")
+        return ("<table style='font-family:monospace;font-size:12px;border-collapse:collapse'>"
+                f"{head}{''.join(rows)}</table>")
+
+    def static_html(self) -> str:
+        if self.history is None:
+            return ""
+        return (self.banner.value + self.png_tag(self.image.value, "regression")
+                + f"<div style='display:flex;gap:12px'>{self.graph_svg}{self.table.value}</div>")
+
+
+def _nums(values: np.ndarray) -> str:
+    shown = ", ".join(f"{v:.4g}" for v in values[:4])
+    return shown + (", …" if len(values) > 4 else "")

@@ -1,0 +1,126 @@
+"""RegressionWidget driven by its controls, as a student would."""
+
+from __future__ import annotations
+
+import gc
+import tracemalloc
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+import gdwidgets
+from gdwidgets import RegressionWidget
+
+
+@pytest.fixture(scope="module")
+def w():
+    return RegressionWidget(graph=False)
+
+
+def test_builds_with_a_trained_run_and_a_picture(w):
+    assert w.history is not None and len(w.history) == w.epochs.value
+    assert w.image.value[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "loss went from" in w.banner.value
+    assert w.step.value == w.step.max == len(w.history)
+
+
+def test_learning_rate_retrains_and_redraws(w):
+    before, picture = w.history, w.image.value
+    w.lr.value = 10**-2.5
+    assert w.history is not before
+    assert w.history.config.lr == pytest.approx(10**-2.5)
+    assert w.image.value != picture
+    final_w = float(w.history.final["w"])
+    w.lr.value = 10**-1.9
+    assert float(w.history.final["w"]) != final_w
+
+
+def test_step_scrubber_replays_without_retraining(w):
+    history, picture = w.history, w.image.value
+    w.step.value = 1
+    assert w.history is history
+    assert w.image.value != picture
+    assert "<td>" in w.table.value
+    first = w.table.value
+    w.step.value = w.step.max
+    assert w.table.value != first
+
+
+def test_slider_ranges_follow_the_data_and_clamping_is_said(w):
+    w.configure(dataset="line200", batch_size=50)
+    assert w.batch_size.max == 200
+    w.dataset.value = "thermometer"
+    assert w.batch_size.max == 11 and w.batch_size.value == 11
+    assert "50" in w.banner.value and "11" in w.banner.value
+    assert w.degree.max == 10
+    w.dataset.value = "y2x"
+    assert w.degree.max == 4
+    w.configure(dataset="linear15")
+
+
+def test_impossible_settings_show_a_message_and_keep_the_picture(w):
+    history, picture = w.history, w.image.value
+    assert not w.configure(dataset="y2x", model="polynomial", degree=8)
+    assert "degree" in w.banner.value and "kept" in w.banner.value
+    assert w.history is history and w.image.value == picture
+    assert w.dataset.value == "linear15"  # nothing changed
+
+
+def test_divergence_is_explained_and_axes_stay_readable(w):
+    w.configure(dataset="thermometer", lr=1e-2, normalize=False)
+    assert w.history.diverged
+    assert "Diverged at step" in w.banner.value and "normalize=True" in w.banner.value
+    loss_ax = w.plot.axes[1]
+    assert loss_ax.get_ylim()[1] <= 1e12
+    assert np.isfinite(w.plot.loss_line.get_ydata()).all()
+    w.normalize.value = 0.1
+    assert not w.history.diverged
+    w.configure(dataset="linear15", normalize=False, lr=1e-2)
+
+
+def test_polynomial_degree_and_parameter_panel(w):
+    w.configure(dataset="cubic", model="polynomial", degree=3, lr=1e-3, epochs=300)
+    assert set(w.history.params) == {"w1", "w2", "w3", "b"}
+    assert not w.degree.disabled
+    assert len(w.plot.param_lines) == 4
+    w.degree.value = 2
+    assert set(w.history.params) == {"w1", "w2", "b"}
+    w.configure(dataset="linear15", model="linear", lr=1e-2, epochs=100)
+    assert w.degree.disabled
+
+
+def test_static_copy_has_the_picture(w):
+    html = w.static_html()
+    assert "data:image/png;base64," in html
+
+
+def test_chinese_strings():
+    gdwidgets.set_language("zh")
+    try:
+        z = RegressionWidget(graph=False)
+        assert z.lr.description == "学习率"
+        assert "损失" in z.banner.value
+        assert z.plot.axes[1].get_title() == "损失（对数坐标）"
+    finally:
+        gdwidgets.set_language("en")
+
+
+def test_many_changes_leak_no_memory_and_open_no_figures(w):
+    w.configure(dataset="linear15", model="linear", lr=1e-2, epochs=100)
+    lrs = np.geomspace(1e-3, 2e-2, 20)
+    for lr in lrs:  # warm up caches
+        w.lr.value = lr
+    gc.collect()
+    tracemalloc.start()
+    start = tracemalloc.get_traced_memory()[0]
+    for i in range(1000):
+        if i % 5 == 0:
+            w.lr.value = lrs[i % 20]
+        else:
+            w.step.value = i % (w.step.max + 1)
+    gc.collect()
+    grown = tracemalloc.get_traced_memory()[0] - start
+    tracemalloc.stop()
+    assert grown < 3_000_000
+    assert plt.get_fignums() == []
