@@ -1,0 +1,750 @@
+"""``BackpropWidget``: seed 000's lesson on the Scalar engine, one button per step.
+
+Forward builds the MSE graph of the points, backward adds one pass of gradients into
+every node (press it twice: every grad doubles), zero grad resets them, update takes a
+gradient step with the learning rate and builds the next forward graph, as the next loop
+iteration would. The picture is the annotated graph (forward or backward view, or the
+backward pass stepped node by node), a table of a, b, their grads and the loss, and a
+small figure: the points with the current line, and per update step the full-batch loss
+or, in bloat mode, the size of the graph.
+
+Modes:
+
+- ``'plain'``: the seed's loop, updates change a and b in place.
+- ``'accumulate'``: the points are split into ``micro_batches`` parts; each backward
+  press runs one part, its loss scaled by (part size / all points), so after one pass
+  over every part the grads equal the full batch's. Then update.
+- ``'bloat'``: updates are the book's ``model.a -= lr * model.a.grad``, which records
+  the update as new graph nodes; an in-place twin of the model takes the same steps, and
+  the figure shows both graphs' node counts per step (+4 per update vs constant).
+
+Data: ``points=2`` is seed 000's two points (x1=1.5, y1=1; x2=2, y2=4), so the first
+picture is the seed's; ``points=N`` above 2 is the first N of seed 000's 200 normalised
+points (``datasets.get('line200')``). ``set_data(x, y)`` uses other points. Changing the
+points, the mode or the number of micro-batches starts the lesson over (a = b = 0).
+
+Only the engine computes: this module builds graphs with ``Linear``/``mse`` and calls
+``backward``, ``zero_grad`` and ``Linear.update``.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import ipywidgets as W
+import matplotlib
+from matplotlib.lines import Line2D
+
+from .. import datasets
+from ..autograd import Linear, Scalar, count_nodes, mse
+from ..i18n import register, tr
+from ..views.canvas import FastFigure
+from ..views.dot import fmt
+from ..views.fonts import plot_rc
+from ..views.graph import backward_steps, graph_svg
+from ..views.render import RendererNotFound, RenderError
+from .base import LessonWidget
+
+__all__ = ["BackpropWidget", "SEED_POINTS", "MODES"]
+
+SEED_POINTS: tuple[tuple[float, float], ...] = ((1.5, 1.0), (2.0, 4.0))
+"""Seed 000's two points (x, y)."""
+MODES = ("plain", "accumulate", "bloat")
+MAX_POINTS = 200
+MAX_MICRO = 10
+MAX_DRAWN = 40
+"""Graphs above this many nodes are drawn collapsed (3 samples and a summary)."""
+
+register({
+    "backprop.forward": ("forward", "前向传播"),
+    "backprop.backward": ("backward", "反向传播"),
+    "backprop.zero_grad": ("zero grad", "梯度清零"),
+    "backprop.update": ("update", "更新参数"),
+    "backprop.reset": ("reset", "重新开始"),
+    "backprop.forward_tip": ("Build the graph of the loss for the current a and b",
+                             "用当前的 a、b 构建损失函数的计算图"),
+    "backprop.backward_tip": ("Add one pass of gradients into every node's grad",
+                              "把一次反向传播的梯度累加到每个节点的 grad 上"),
+    "backprop.zero_grad_tip": ("Set every grad of the graph back to 0",
+                               "把计算图中所有的 grad 重新设为 0"),
+    "backprop.update_tip": ("a -= lr * a.grad, b -= lr * b.grad, grads to 0, then forward",
+                            "a -= lr * a.grad，b -= lr * b.grad，梯度清零，再前向传播"),
+    "backprop.reset_tip": ("Start over: a = b = 0, no history", "重新开始：a = b = 0，清空历史"),
+    "backprop.lr": ("learning rate", "学习率"),
+    "backprop.points": ("points", "数据点数"),
+    "backprop.mode": ("mode", "模式"),
+    "backprop.mode.plain": ("plain", "普通"),
+    "backprop.mode.accumulate": ("accumulate", "梯度累积"),
+    "backprop.mode.bloat": ("graph bloat", "计算图膨胀"),
+    "backprop.mode.plain_tip": ("The seed's loop: update a and b in place",
+                                "种子课的循环：原地更新 a 和 b"),
+    "backprop.mode.accumulate_tip": ("Accumulate the gradient over micro-batches, then update",
+                                     "在多个小批次上累积梯度，然后再更新"),
+    "backprop.mode.bloat_tip": ("The book's a -= lr * a.grad: every update adds graph nodes",
+                                "书中的 a -= lr * a.grad：每次更新都会给计算图添加节点"),
+    "backprop.micro_batches": ("micro-batches", "小批次数"),
+    "backprop.view": ("view", "视图"),
+    "backprop.view.forward": ("forward", "前向"),
+    "backprop.view.backward": ("backward", "反向"),
+    "backprop.step": ("backward step", "反向步骤"),
+    "backprop.quantity": ("", ""),
+    "backprop.value": ("value", "数值"),
+    "backprop.loss": ("loss", "损失"),
+    "backprop.loss_micro": ("loss of micro-batch {j}/{k} (× {w})",
+                            "第 {j}/{k} 个小批次的损失（× {w}）"),
+    "backprop.nodes": ("nodes in graph", "计算图节点数"),
+    "backprop.nodes_in_place": ("nodes, in-place twin", "节点数（原地更新的对照模型）"),
+    "backprop.updates": ("updates", "更新次数"),
+    "backprop.passes": ("backward passes on this graph", "本计算图的反向传播次数"),
+    "backprop.data": ("data", "数据"),
+    "backprop.this_micro": ("this micro-batch", "当前小批次"),
+    "backprop.fit": ("y = a·x + b", "y = a·x + b"),
+    "backprop.step_axis": ("update step", "更新步数"),
+    "backprop.full_loss": ("full-batch loss", "全部数据的损失"),
+    "backprop.node_axis": ("nodes in graph", "计算图节点数"),
+    "backprop.book_style": ("a -= lr * a.grad (book)", "a -= lr * a.grad（书中写法）"),
+    "backprop.in_place": ("in place", "原地更新"),
+    # messages
+    "backprop.msg.forward": (
+        "Forward: the graph of the loss for a = {a}, b = {b}; every grad is None until "
+        "backward.",
+        "前向传播：a = {a}、b = {b} 时损失函数的计算图；反向传播之前所有 grad 都是 None。",
+    ),
+    "backprop.msg.backward": (
+        "Backward: every node's grad holds d loss / d node; each edge shows the gradient it "
+        "carried.",
+        "反向传播：每个节点的 grad 是 d loss / d 节点；每条边上标着它传递的梯度。",
+    ),
+    "backprop.msg.again": (
+        "Backward pass {n} on the same graph without zero grad: every grad is now {n} times "
+        "one pass's gradient (highlighted). Press zero grad to reset.",
+        "在同一个计算图上第 {n} 次反向传播且没有清零：每个 grad 都变成了一次梯度的 {n} 倍"
+        "（已高亮）。按“梯度清零”重置。",
+    ),
+    "backprop.msg.zero": ("Every grad is 0 again.", "所有 grad 都已重新变为 0。"),
+    "backprop.msg.update": (
+        "Update {k}: a and b moved by -lr × grad, the grads went back to 0, and the next "
+        "forward graph was built.",
+        "第 {k} 次更新：a 和 b 移动了 -lr × grad，梯度清零，并构建了下一次前向传播的计算图。",
+    ),
+    "backprop.msg.no_grad": (
+        "The grads are 0, so the update changes nothing: press backward first.",
+        "梯度都是 0，更新不会改变任何东西：请先按“反向传播”。",
+    ),
+    "backprop.msg.bloat": (
+        "Update {k} the book's way (a = a - lr * a.grad): the graph now has {nodes} nodes; "
+        "the in-place twin still has {twin}.",
+        "第 {k} 次用书中的写法更新（a = a - lr * a.grad）：计算图现在有 {nodes} 个节点；"
+        "原地更新的对照模型仍然是 {twin} 个。",
+    ),
+    "backprop.msg.micro": (
+        "Micro-batch {j} of {k}: its loss is scaled by {w}; the grads now sum {done} of {k} "
+        "micro-batches.",
+        "第 {j}/{k} 个小批次：损失乘以 {w}；梯度里现在累加了 {k} 个小批次中的 {done} 个。",
+    ),
+    "backprop.msg.micro_done": (
+        "All {k} micro-batches done: the grads equal the full batch's. Press update.",
+        "{k} 个小批次都已完成：梯度等于用全部数据算出的梯度。请按“更新参数”。",
+    ),
+    "backprop.msg.micro_over": (
+        "{done} micro-batch passes since the last update (there are {k}): the grads count "
+        "some micro-batches twice. Press zero grad.",
+        "自上次更新以来已经做了 {done} 次小批次反向传播（只有 {k} 个小批次）：梯度把一些"
+        "小批次算了两次。请按“梯度清零”。",
+    ),
+    "backprop.msg.loss_up": (
+        "The full-batch loss went up from {before} to {after}: lr = {lr} is too large for "
+        "these points. Try a smaller learning rate.",
+        "全部数据的损失从 {before} 升到了 {after}：对这些数据来说 lr = {lr} 太大了。"
+        "试试更小的学习率。",
+    ),
+    "backprop.msg.overflow": (
+        "The parameters overflowed at update {k}: lr = {lr} is far too large. Press reset "
+        "and choose a smaller learning rate.",
+        "第 {k} 次更新时参数溢出：lr = {lr} 太大了。请按“重新开始”并选择更小的学习率。",
+    ),
+    "backprop.msg.step": (
+        "Backward step {s} of {n}: the red node has just passed its gradient to its "
+        "children; nodes below it still wait.",
+        "反向传播第 {s}/{n} 步：红色节点刚把梯度传给了它的子节点；下面的节点还在等待。",
+    ),
+    # errors (shown in the banner)
+    "backprop.err.no_pass": (
+        "there is no backward pass to step through: press backward first",
+        "没有可以逐步查看的反向传播：请先按“反向传播”",
+    ),
+    "backprop.err.mode": ("mode must be one of {modes}, got {mode!r}",
+                          "mode 只能是 {modes} 之一，收到的是 {mode!r}"),
+    "backprop.err.points": ("points must be a whole number from 2 to {n}, got {got!r}",
+                            "points 必须是 2 到 {n} 之间的整数，收到的是 {got!r}"),
+    "backprop.err.data_len": (
+        "x and y need the same number of values (2 to {n}), got {nx} and {ny}",
+        "x 和 y 的数值个数必须相同（2 到 {n} 个），收到的是 {nx} 个和 {ny} 个",
+    ),
+    "backprop.err.data_value": ("every x and y must be a finite number, got {got!r}",
+                                "每个 x 和 y 都必须是有限的数，收到的是 {got!r}"),
+})
+
+
+def _num(v: float | None) -> str:
+    return fmt(v).strip()
+
+
+class BackpropWidget(LessonWidget):
+    """Forward, backward, zero grad and update on seed 000's MSE graph, drawn as you go.
+
+    Controls (ipywidgets): ``forward_button``, ``backward_button``, ``zero_grad_button``,
+    ``update_button``, ``reset_button``, ``lr``, ``points``, ``mode``, ``micro_batches``,
+    ``view``, ``step``. Views: ``graph_view`` (the SVG), ``table``, ``image`` (the figure
+    as PNG). Results: ``graph_svg`` (latest SVG text), ``figure`` (matplotlib Figure),
+    ``history`` (one dict per action), ``model`` and ``root`` (the engine objects).
+    """
+
+    def __init__(self, *, points: int = 2, lr: float = 0.1, mode: str = "plain",
+                 micro_batches: int = 2, **kwargs: Any) -> None:
+        if mode not in MODES:
+            raise ValueError(tr("backprop.err.mode", modes=MODES, mode=mode))
+        if isinstance(points, bool) or not isinstance(points, int) \
+                or not 2 <= points <= MAX_POINTS:
+            raise ValueError(tr("backprop.err.points", n=MAX_POINTS, got=points))
+        super().__init__(**kwargs)
+        self._quiet = False
+        self._custom: tuple[list[float], list[float]] | None = None
+        self.history: list[dict[str, Any]] = []
+        self.graph_svg = ""
+        self.model = Linear()
+        self._twin: Linear | None = None
+        self.root: Scalar | None = None
+
+        wide = {"description_width": "initial"}
+        self.forward_button = W.Button(description=tr("backprop.forward"), icon="arrow-up",
+                                       tooltip=tr("backprop.forward_tip"))
+        self.backward_button = W.Button(description=tr("backprop.backward"),
+                                        icon="arrow-down", button_style="primary",
+                                        tooltip=tr("backprop.backward_tip"))
+        self.zero_grad_button = W.Button(description=tr("backprop.zero_grad"), icon="eraser",
+                                         tooltip=tr("backprop.zero_grad_tip"))
+        self.update_button = W.Button(description=tr("backprop.update"), icon="forward",
+                                      button_style="success", tooltip=tr("backprop.update_tip"))
+        self.reset_button = W.Button(description=tr("backprop.reset"), icon="undo",
+                                     tooltip=tr("backprop.reset_tip"))
+        self.lr = W.FloatLogSlider(value=lr, base=10, min=-3, max=1, step=0.05,
+                                   readout_format=".3g", description=tr("backprop.lr"),
+                                   style=wide)
+        self.points = W.IntSlider(value=points, min=2, max=MAX_POINTS,
+                                  description=tr("backprop.points"), style=wide)
+        self.mode = W.ToggleButtons(
+            options=[(tr(f"backprop.mode.{m}"), m) for m in MODES], value=mode,
+            tooltips=[tr(f"backprop.mode.{m}_tip") for m in MODES],
+            description=tr("backprop.mode"), style={**wide, "button_width": "auto"})
+        self.micro_batches = W.IntSlider(value=micro_batches, min=1, max=MAX_MICRO,
+                                         description=tr("backprop.micro_batches"), style=wide)
+        self.view = W.ToggleButtons(
+            options=[(tr("backprop.view.forward"), "forward"),
+                     (tr("backprop.view.backward"), "backward")],
+            value="forward", description=tr("backprop.view"),
+            style={**wide, "button_width": "auto"})
+        self.step = W.IntSlider(value=0, min=0, max=0, description=tr("backprop.step"),
+                                style=wide, disabled=True)
+
+        self.graph_view = W.HTML(layout=W.Layout(overflow="auto", max_height="640px",
+                                                 min_width="260px"))
+        self.table = W.HTML()
+        self._fig = self._make_figure()
+        self.figure = self._fig.figure
+        self.image = W.Image(format="png")
+
+        self.forward_button.on_click(lambda _: self.forward())
+        self.backward_button.on_click(lambda _: self.backward())
+        self.zero_grad_button.on_click(lambda _: self.zero_grad())
+        self.update_button.on_click(lambda _: self.update())
+        self.reset_button.on_click(lambda _: self.reset())
+        for control in (self.points, self.mode, self.micro_batches):
+            control.observe(self._on_setup, "value")
+        self.lr.observe(self._on_lr, "value")
+        self.view.observe(self._on_view, "value")
+        self.step.observe(self._on_step, "value")
+
+        self.children = (
+            self.banner,
+            W.HBox([self.forward_button, self.backward_button, self.zero_grad_button,
+                    self.update_button, self.reset_button]),
+            W.HBox([self.lr, self.points]),
+            W.HBox([self.mode, self.micro_batches]),
+            W.HBox([self.view, self.step]),
+            W.HBox([self.graph_view, W.VBox([self.table, self.image])],
+                   layout=W.Layout(align_items="flex-start")),
+        )
+        self._guard(self._start)
+
+    # ----- public actions ----------------------------------------------------------------
+    def forward(self) -> None:
+        """Build the graph of the loss (in accumulate mode: of the next micro-batch)."""
+        self._act("forward", self._forward)
+
+    def backward(self) -> None:
+        """``loss.backward()``: add one pass of gradients into every node's grad."""
+        self._act("backward", self._backward)
+
+    def zero_grad(self) -> None:
+        """Set every grad of the graph (a and b included) back to 0."""
+        self._act("zero_grad", self._zero_grad)
+
+    def update(self) -> None:
+        """One gradient-descent step with ``lr``, grads to 0, then the next forward graph."""
+        self._act("update", self._update)
+
+    def reset(self) -> None:
+        """Start over: a = b = 0, grads 0, empty history, the forward graph."""
+        self._guard(self._start)
+
+    def set_data(self, x: Sequence[float], y: Sequence[float]) -> None:
+        """Use these points instead of seed 000's (2 to 200 pairs); starts over.
+
+        Bad data shows a message in the widget and keeps the current picture.
+        """
+        def apply() -> None:
+            xs, ys = list(x), list(y)
+            if not (2 <= len(xs) <= MAX_POINTS and len(xs) == len(ys)):
+                raise ValueError(tr("backprop.err.data_len", n=MAX_POINTS, nx=len(xs),
+                                    ny=len(ys)))
+            for v in (*xs, *ys):
+                if isinstance(v, (str, bytes, bool)) or not _finite(v):
+                    raise ValueError(tr("backprop.err.data_value", got=v))
+            self._custom = ([float(v) for v in xs], [float(v) for v in ys])
+            with self._hold():
+                self.points.max = len(xs)
+                self.points.value = len(xs)
+            self._start()
+
+        self._guard(apply)
+
+    # ----- state ----------------------------------------------------------------------
+    def _data(self) -> list[tuple[Scalar, Scalar]]:
+        """The current points as labelled data nodes (x1, y1, x2, y2, ...)."""
+        n = self.points.value
+        if self._custom is not None:
+            xs, ys = self._custom[0][:n], self._custom[1][:n]
+        elif n == 2:
+            xs, ys = [p[0] for p in SEED_POINTS], [p[1] for p in SEED_POINTS]
+        else:
+            d = datasets.get("line200")
+            xs, ys = d.x[:n].tolist(), d.y[:n].tolist()
+        return [(Scalar(xv, label=f"x{i + 1}", requires_grad=False),
+                 Scalar(yv, label=f"y{i + 1}", requires_grad=False))
+                for i, (xv, yv) in enumerate(zip(xs, ys))]
+
+    def _parts(self) -> list[tuple[int, int]]:
+        """(start, stop) of each micro-batch (one part unless accumulating)."""
+        n = len(self._pairs)
+        k = self.micro_batches.value if self.mode.value == "accumulate" else 1
+        k = max(1, min(k, n))
+        return [(j * n // k, (j + 1) * n // k) for j in range(k)]
+
+    def _start(self) -> None:
+        """A new experiment: fresh model (and in-place twin in bloat mode), the forward graph."""
+        self._pairs = self._data()
+        with self._hold():
+            self.micro_batches.max = min(MAX_MICRO, len(self._pairs))
+            self.micro_batches.disabled = self.mode.value != "accumulate"
+            self.micro_batches.layout.display = "" if self.mode.value == "accumulate" else "none"
+        self.model = Linear()
+        self._twin = Linear() if self.mode.value == "bloat" else None
+        self.history = []
+        self._updates = 0
+        self._micro = 0  # index of the micro-batch of the current graph
+        self._accumulated = 0  # micro-batch passes since the last update or zero grad
+        self._passes = 0  # backward passes on the current graph
+        self._loss_curve: list[float] = []
+        self._node_curve: list[tuple[int, int]] = []
+        self._prev: dict[str, Any] | None = None
+        self._build()
+        self._record_step()
+        self._record("reset")
+        self._show("forward")
+        self.say(tr("backprop.msg.forward", a=_num(self.model.a.value),
+                    b=_num(self.model.b.value)))
+        self._redraw(figure=True, layout=True)
+
+    def _build(self) -> None:
+        """The graph of the loss of the current micro-batch (all points unless accumulating)."""
+        parts = self._parts()
+        start, stop = parts[self._micro % len(parts)]
+        loss = mse([self.model.error(x, y) for x, y in self._pairs[start:stop]])
+        n = len(self._pairs)
+        if stop - start < n:  # a micro-batch: its share of the full-batch mean
+            loss = loss * Scalar((stop - start) / n, label=f"{stop - start}/{n}",
+                                 requires_grad=False)
+        self.root = loss
+        self._passes = 0
+
+    def _full_loss(self) -> float:
+        if len(self._parts()) == 1 and self.root is not None:
+            return self.root.value
+        return mse([self.model.error(x, y) for x, y in self._pairs]).value
+
+    def _twin_nodes(self) -> int:
+        t = self._twin
+        return count_nodes(mse([t.error(x, y) for x, y in self._pairs])) if t else 0
+
+    def _record_step(self) -> None:
+        """One point of the figure's second panel (after a reset or an update)."""
+        self._loss_curve.append(self._full_loss())
+        if self._twin is not None:
+            self._node_curve.append((count_nodes(self.root), self._twin_nodes()))
+
+    def _snapshot(self) -> dict[str, Any]:
+        m, root = self.model, self.root
+        k = len(self._parts())
+        return {
+            "step": self._updates,
+            "a": m.a.value, "b": m.b.value,
+            "a_grad": m.a.grad, "b_grad": m.b.grad,
+            "loss": root.value if root is not None else None,
+            "full_loss": self._full_loss(),
+            "nodes": count_nodes(root) if root is not None else 0,
+            "nodes_in_place": self._node_curve[-1][1] if self._twin is not None else None,
+            "micro_batch": (self._micro % k) + 1 if k > 1 else None,
+            "passes": self._passes,
+        }
+
+    def _record(self, action: str) -> None:
+        self.history.append({"action": action, **self._snapshot()})
+
+    # ----- engine calls ---------------------------------------------------------------
+    def _forward(self) -> None:
+        if self._passes and len(self._parts()) > 1:
+            self._micro += 1  # this micro-batch is done: build the next one
+        self._build()
+        self._show("forward")
+        self.say(tr("backprop.msg.forward", a=_num(self.model.a.value),
+                    b=_num(self.model.b.value)))
+
+    def _backward(self) -> None:
+        k = len(self._parts())
+        if k > 1 and self._passes:
+            self._micro += 1
+            self._build()
+        self.root.backward()
+        self._passes += 1
+        self._show("backward")
+        if k > 1:
+            self._accumulated += 1
+            done = self._accumulated
+            if done == k:
+                self.say(tr("backprop.msg.micro_done", k=k))
+            elif done > k:
+                self.say(tr("backprop.msg.micro_over", done=done, k=k), "warning")
+            else:
+                w = self.root.children[1].value
+                self.say(tr("backprop.msg.micro", j=self._micro % k + 1, k=k,
+                            w=_num(w), done=done))
+        elif self._passes > 1:
+            self.say(tr("backprop.msg.again", n=self._passes), "warning")
+        else:
+            self.say(tr("backprop.msg.backward"))
+
+    def _zero_grad(self) -> None:
+        if self.root is not None:
+            self.root.zero_grad()
+        self.model.a.grad = 0.0
+        self.model.b.grad = 0.0
+        self._passes = 0
+        self._accumulated = 0
+        self._show(self.view.value)
+        self.say(tr("backprop.msg.zero"))
+
+    def _update(self) -> bool:
+        m, lr = self.model, self.lr.value
+        if m.a.grad == 0.0 and m.b.grad == 0.0:
+            self.say(tr("backprop.msg.no_grad"), "warning")
+            return False
+        before = self._loss_curve[-1] if self._loss_curve else self._full_loss()
+        if self._twin is not None:  # the same step, in place
+            self._twin.a.grad, self._twin.b.grad = m.a.grad, m.b.grad
+            self._twin.update(lr, in_place=True)
+        m.update(lr, in_place=self._twin is None)
+        self._updates += 1
+        self._micro = 0
+        self._accumulated = 0
+        self._build()
+        self._record_step()
+        self._show("forward")
+        after = self._loss_curve[-1]
+        k = self._updates
+        if not all(_finite(v) for v in (m.a.value, m.b.value, after)):
+            self.say(tr("backprop.msg.overflow", k=k, lr=f"{lr:.3g}"), "error")
+        elif after > before:
+            self.say(tr("backprop.msg.loss_up", before=_num(before), after=_num(after),
+                        lr=f"{lr:.3g}"), "warning")
+        elif self._twin is not None:
+            nodes, twin = self._node_curve[-1]
+            self.say(tr("backprop.msg.bloat", k=k, nodes=nodes, twin=twin))
+        else:
+            self.say(tr("backprop.msg.update", k=k))
+        return True
+
+    # ----- controls -------------------------------------------------------------------
+    @contextmanager
+    def _hold(self) -> Iterator[None]:
+        """Change controls from code without their observers redrawing."""
+        quiet, self._quiet = self._quiet, True
+        try:
+            yield
+        finally:
+            self._quiet = quiet
+
+    def _show(self, view: str) -> None:
+        """Point the view and step controls at the current graph."""
+        n = backward_steps(self.root) if self.root is not None else 0
+        with self._hold():
+            self.view.value = view
+            self.step.max = n
+            self.step.value = n
+            self.step.disabled = not self._passes
+
+    def _act(self, action: str, run: Callable[[], bool | None]) -> None:
+        def go() -> None:
+            before = self._snapshot()
+            if run() is False:  # nothing happened (the message says why)
+                return
+            self._prev = before
+            self._record(action)
+            self._redraw(figure=action in ("update", "forward", "backward"))
+
+        self._guard(go)
+
+    def _on_setup(self, change: dict[str, Any]) -> None:
+        if not self._quiet:
+            self._guard(self._start)
+
+    def _on_lr(self, change: dict[str, Any]) -> None:
+        if not self._quiet:
+            self._guard(lambda: self._redraw(graph=False))
+
+    def _on_view(self, change: dict[str, Any]) -> None:
+        if not self._quiet:
+            self._guard(lambda: self._redraw(table=False))
+
+    def _on_step(self, change: dict[str, Any]) -> None:
+        if self._quiet:
+            return
+
+        def go() -> None:
+            if not self._passes:
+                raise ValueError(tr("backprop.err.no_pass"))
+            with self._hold():
+                self.view.value = "backward"
+            n, s = self.step.max, self.step.value
+            if s < n:
+                self.say(tr("backprop.msg.step", s=s, n=n))
+            else:
+                self.say(tr("backprop.msg.backward"))
+            self._redraw(table=False)
+
+        self._guard(go)
+
+    # ----- views ----------------------------------------------------------------------
+    def _redraw(self, graph: bool = True, table: bool = True, figure: bool = False,
+                layout: bool = False) -> None:
+        """Bring the views up to date, then the static copy for saved notebooks."""
+        if graph:
+            self._draw_graph()
+        if table:
+            self.table.value = self._table_html()
+        if figure:
+            self._draw_figure(layout)
+        self._refresh_static()
+
+    def _draw_graph(self) -> None:
+        view = self.view.value
+        step = None
+        if view == "backward" and self._passes and self.step.value < self.step.max:
+            step = self.step.value
+        try:
+            svg = graph_svg(self.root, view, step=step, max_nodes=MAX_DRAWN)
+        except (RendererNotFound, RenderError) as e:
+            self.say(str(e), "error")  # keep the last picture
+            return
+        self.graph_svg = svg
+        self.graph_view.value = _inline(svg)
+
+    def _table_html(self) -> str:
+        now = self._snapshot()
+        prev = self._prev or now
+        k = len(self._parts())
+        if k > 1:
+            w = self.root.children[1].value
+            loss_name = tr("backprop.loss_micro", j=now["micro_batch"], k=k, w=_num(w))
+        else:
+            loss_name = tr("backprop.loss")
+        rows = [("a", "a"), ("b", "b"), ("a.grad", "a_grad"), ("b.grad", "b_grad"),
+                (loss_name, "loss"), (tr("backprop.nodes"), "nodes")]
+        if now["nodes_in_place"] is not None:
+            rows.append((tr("backprop.nodes_in_place"), "nodes_in_place"))
+        rows += [(tr("backprop.passes"), "passes"), (tr("backprop.updates"), "step")]
+        cell = "padding:2px 10px;border-bottom:1px solid #e9ecef"
+        body = []
+        for name, key in rows:
+            v, p = now[key], prev[key]
+            text = _cell(v)
+            style = cell
+            if p is not None and v != p and key not in ("passes",):
+                text = f'<span style="color:#868e96">{_cell(p)}</span> → <b>{text}</b>'
+                style += ";background:#fff3bf"
+            body.append(f'<tr><td style="{cell};font-family:monospace">{html.escape(name)}'
+                        f'</td><td style="{style};text-align:right;font-family:monospace">'
+                        f"{text}</td></tr>")
+        lr = f'<tr><td style="{cell}">{html.escape(tr("backprop.lr"))}</td>' \
+             f'<td style="{cell};text-align:right;font-family:monospace">' \
+             f"{self.lr.value:.3g}</td></tr>"
+        return ('<table style="border-collapse:collapse;font-size:13px;margin:4px 0">'
+                + "".join(body) + lr + "</table>")
+
+    def _make_figure(self) -> FastFigure:
+        with matplotlib.rc_context(plot_rc()):
+            f = FastFigure(2, width=6.4, height=2.6, dpi=90)
+            fit, curve = f.axes
+            self._points_artist = fit.scatter([], [], s=14, color="#1c7ed6", zorder=2,
+                                              label=tr("backprop.data"))
+            (self._part_artist,) = fit.plot([], [], "o", ms=6, mfc="none", color="#f08c00",
+                                            label=tr("backprop.this_micro"))
+            (self._line_artist,) = fit.plot([], [], color="#e03131", lw=1.8,
+                                            label=tr("backprop.fit"))
+            (self._curve_a,) = curve.plot([], [], "o-", ms=3, color="#e03131")
+            (self._curve_b,) = curve.plot([], [], "s-", ms=3, color="#1c7ed6")
+            f.animate(self._part_artist, self._line_artist, self._curve_a, self._curve_b)
+            # more room for tick labels than FastFigure's default, each axes in its half
+            fit.set_position((0.095, 0.17, 0.38, 0.75))
+            curve.set_position((0.615, 0.17, 0.365, 0.75))
+            curve.set_xlabel(tr("backprop.step_axis"))
+        return f
+
+    def _draw_figure(self, layout: bool) -> None:
+        """Points and line (left), loss or graph size per update step (right)."""
+        f = self._fig
+        fit, curve = f.axes
+        with matplotlib.rc_context(plot_rc()):
+            if layout or self._fig_key != self._figure_key():
+                self._layout_figure()
+            xs = [x.value for x, _ in self._pairs]
+            lo, hi = fit.get_xlim()
+            line = [self.model.forward(lo).value, self.model.forward(hi).value]
+            self._line_artist.set_data([lo, hi], line)
+            parts = self._parts()
+            if len(parts) > 1:
+                start, stop = parts[self._micro % len(parts)]
+                self._part_artist.set_data(xs[start:stop],
+                                           [y.value for _, y in self._pairs[start:stop]])
+            self._part_artist.set_visible(len(parts) > 1)
+            steps = list(range(len(self._loss_curve)))
+            if self._twin is not None:
+                self._curve_a.set_data(steps, [n for n, _ in self._node_curve])
+                self._curve_b.set_data(steps, [t for _, t in self._node_curve])
+                ys = [v for pair in self._node_curve for v in pair]
+            else:
+                self._curve_a.set_data(steps, self._loss_curve)
+                ys = self._loss_curve
+            self._curve_b.set_visible(self._twin is not None)
+            if _grow(curve, len(steps) - 1, [v for v in ys if _finite(v)]):
+                f.invalidate(curve)
+            png = f.png()
+        self._png = png
+        self.image.value = png
+
+    _fig_key: tuple[Any, ...] = ()
+
+    def _figure_key(self) -> tuple[Any, ...]:
+        return (self.mode.value, len(self._pairs), id(self._pairs))
+
+    def _layout_figure(self) -> None:
+        """Static content: the points, axis limits, labels and legends."""
+        f = self._fig
+        fit, curve = f.axes
+        xs = [x.value for x, _ in self._pairs]
+        ys = [y.value for _, y in self._pairs]
+        self._points_artist.set_offsets(list(zip(xs, ys)))
+        pad_x = (max(xs) - min(xs)) * 0.15 or 1.0
+        pad_y = (max(ys) - min(ys)) * 0.15 or 1.0
+        fit.set_xlim(min(xs) - pad_x, max(xs) + pad_x)
+        fit.set_ylim(min(min(ys), 0.0) - pad_y, max(max(ys), 0.0) + pad_y)  # y = 0 in view
+        fit.set_xlabel("x")
+        fit.set_ylabel("y")
+        if fit.get_legend():
+            fit.get_legend().remove()
+        handles = [self._points_artist, _proxy(self._line_artist)]
+        if len(self._parts()) > 1:
+            handles.insert(1, _proxy(self._part_artist))
+        fit.legend(handles=handles, loc="upper left", fontsize=8, framealpha=0.8)
+        bloat = self._twin is not None
+        self._curve_a.set_label(tr("backprop.book_style") if bloat else tr("backprop.full_loss"))
+        self._curve_b.set_label(tr("backprop.in_place"))
+        curve.set_ylabel(tr("backprop.node_axis") if bloat else tr("backprop.full_loss"))
+        if curve.get_legend():
+            curve.get_legend().remove()
+        if bloat:
+            curve.legend(handles=[_proxy(self._curve_a), _proxy(self._curve_b)],
+                         loc="upper left", fontsize=8)
+        curve.set_xlim(-0.3, 5)
+        curve.set_ylim(0, 1)
+        self._fig_key = self._figure_key()
+        f.invalidate()
+
+    # ----- saved notebooks ------------------------------------------------------------
+    def static_html(self) -> str:
+        """The graph SVG, the table and the figure as plain HTML."""
+        png = getattr(self, "_png", None)
+        img = self.png_tag(png, "figure") if png else ""
+        return ('<div style="display:flex;gap:16px;align-items:flex-start;flex-wrap:wrap">'
+                f"<div>{_inline(self.graph_svg)}</div><div>{self.table.value}{img}</div></div>")
+
+
+def _inline(svg: str) -> str:
+    """SVG text without its XML prolog, ready to sit inside HTML."""
+    i = svg.find("<svg")
+    return svg[i:] if i >= 0 else svg
+
+
+def _proxy(line: Line2D) -> Line2D:
+    """A legend handle that looks like ``line`` (animated or hidden lines draw no handle)."""
+    return Line2D([], [], color=line.get_color(), lw=line.get_linewidth(),
+                  ls=line.get_linestyle(), marker=line.get_marker(),
+                  ms=line.get_markersize(), mfc=line.get_markerfacecolor(),
+                  label=line.get_label())
+
+
+def _finite(v: Any) -> bool:
+    try:
+        return math.isfinite(float(v))
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, int):
+        return str(v)
+    return html.escape(_num(v))
+
+
+def _grow(ax: Any, x_max: int, ys: list[float]) -> bool:
+    """Widen ``ax``'s limits (by doubling) when the data leaves them; True if they changed."""
+    changed = False
+    lo, hi = ax.get_xlim()
+    if x_max > hi:
+        while hi < x_max:
+            hi *= 2
+        ax.set_xlim(lo, hi)
+        changed = True
+    if ys:
+        y0, y1 = ax.get_ylim()
+        top, bottom = max(ys), min(min(ys), 0.0)
+        if top > y1 or bottom < y0 or (top > 0 and top < y1 / 8):
+            ax.set_ylim(bottom * 1.1, top * 1.15 if top > 0 else 1.0)
+            changed = True
+    return changed
