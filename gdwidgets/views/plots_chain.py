@@ -1,0 +1,220 @@
+"""Pictures of seed 003's chain rule: the fit and loss of a two-layer run at one step, and
+the tables of the step's batch and of each gradient's chain of factors.
+
+Pure matplotlib and HTML (no ipywidgets): usable in a plain notebook cell as well as by
+:class:`gdwidgets.widgets.chain_rule.ChainRuleWidget`.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+import matplotlib
+import numpy as np
+
+from ..i18n import register, tr
+from .canvas import FastFigure
+from .fonts import plot_rc
+from .loss_axis import LossAxis, StickyRange
+
+__all__ = ["ChainRulePlot", "chain_table_html", "samples_table_html"]
+
+register({
+    "chain.fit_title": ("Data and the model before the step's update",
+                        "数据与本步更新前的模型"),
+    "chain.loss_title": ("Loss of each step's batch", "每一步批次的损失"),
+    "chain.x": ("x", "x"),
+    "chain.y": ("y", "y"),
+    "chain.step": ("step", "步数"),
+    "chain.loss": ("loss (MSE, log scale)", "损失（MSE，对数坐标）"),
+    "chain.data": ("data", "数据"),
+    "chain.batch": ("this step's batch", "本步的批次"),
+    "chain.model": ("y = a2·(a1·x + b1) + b2", "y = a2·(a1·x + b1) + b2"),
+    "chain.loss_line": ("batch loss", "批次损失"),
+    "chain.now": ("step {step} (epoch {epoch})", "第 {step} 步（第 {epoch} 个 epoch）"),
+    "chain.diverged": ("diverged", "发散"),
+    "chain.param": ("parameter", "参数"),
+    "chain.rule": ("chain rule", "链式法则"),
+    "chain.values": ("factor values (mean over the batch)", "各因子的值（批次内平均）"),
+    "chain.manual": ("by hand: Σ over the batch", "手算：对批次求和 Σ"),
+    "chain.autograd": ("autograd (loss.backward())", "自动求导（loss.backward()）"),
+    "chain.diff": ("difference", "差值"),
+    "chain.table_caption": (
+        "∂L/∂param for the batch of step {step}, L = mean((ŷ - y)²) over its {m} points. "
+        "Each term of the sum multiplies the factors for one point; differences are "
+        "float32 rounding.",
+        "第 {step} 步批次的 ∂L/∂参数，L = 对 {m} 个点求 mean((ŷ - y)²)。"
+        "求和的每一项是一个点上各因子的乘积；差值来自 float32 舍入。",
+    ),
+    "chain.samples_caption": (
+        "The batch of step {step}, point by point (as seed 003 prints it).",
+        "第 {step} 步的批次，逐点列出（与种子 003 的打印相同）。",
+    ),
+    "chain.samples_more": ("… {more} more points", "……还有 {more} 个点"),
+    "chain.row": ("row", "行号"),
+    "chain.x_seen": ("x (model input)", "x（模型输入）"),
+})
+
+TABLE_STYLE = ("border-collapse:collapse;font-size:12.5px;margin:4px 0;"
+               "font-variant-numeric:tabular-nums")
+CELL = "border:1px solid #dee2e6;padding:2px 8px;text-align:right;white-space:nowrap"
+HEAD = CELL + ";background:#f1f3f5;text-align:center"
+CAPTION = "caption-side:top;text-align:left;font-size:12.5px;color:#495057;padding:2px 0"
+
+
+def fmt(v: float) -> str:
+    """4 significant digits; the tiny and the huge in exponent form."""
+    if v == 0:
+        return "0"
+    if not np.isfinite(v):
+        return str(v)
+    return f"{v:.4g}"
+
+
+def _table(headers: list[str], rows: list[list[str]], caption: str) -> str:
+    head = "".join(f'<th style="{HEAD}">{html.escape(h)}</th>' for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f'<td style="{CELL}">{html.escape(c)}</td>' for c in row) + "</tr>"
+        for row in rows
+    )
+    return (f'<table style="{TABLE_STYLE}"><caption style="{CAPTION}">{html.escape(caption)}'
+            f"</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+
+
+class _Chain(Protocol):
+    name: str
+    manual: float
+    autograd: float
+    difference: float
+    chain: str
+    factors: Any
+
+
+def chain_table_html(chains: Mapping[str, _Chain], params: Mapping[str, float], step: int
+                     ) -> str:
+    """One row per parameter: its chain of factors, their batch means, the gradient by
+    hand (Σ of the per-point products) and autograd's, and the difference."""
+    rows = []
+    m = 0
+    for name, c in chains.items():
+        m = len(c.factors[0].values)
+        values = " · ".join(fmt(f.mean) for f in c.factors)
+        rows.append([f"{name} = {fmt(float(params[name]))}", f"∂L/∂{name} = Σ {c.chain}",
+                     values, fmt(c.manual), fmt(c.autograd), f"{c.difference:.1e}"])
+    headers = [tr("chain.param"), tr("chain.rule"), tr("chain.values"), tr("chain.manual"),
+               tr("chain.autograd"), tr("chain.diff")]
+    return _table(headers, rows, tr("chain.table_caption", step=step, m=m))
+
+
+def samples_table_html(samples: Mapping[str, np.ndarray], rows: np.ndarray, step: int,
+                       max_rows: int = 8) -> str:
+    """Per point of the batch: x, y, h = a1·x + b1, ŷ, ∂L/∂ŷ, ∂L/∂h."""
+    keys = ("x", "y", "h", "pred", "d_pred", "d_hidden")
+    headers = [tr("chain.row"), tr("chain.x_seen"), "y", "h = a1·x + b1", "ŷ = a2·h + b2",
+               "∂L/∂ŷ = 2(ŷ - y)/m", "∂L/∂h = ∂L/∂ŷ · a2"]
+    n = len(samples["x"])
+    body = [[str(int(rows[i]))] + [fmt(float(samples[k][i])) for k in keys]
+            for i in range(min(n, max_rows))]
+    if n > max_rows:
+        body.append([tr("chain.samples_more", more=n - max_rows)] + [""] * len(keys))
+    return _table(headers, body, tr("chain.samples_caption", step=step))
+
+
+class ChainRulePlot:
+    """Two panels: the data with the model at a step (its batch highlighted), and the
+    per-step loss with the step marked. Data are drawn once; moving parts are blitted.
+
+    >>> plot = ChainRulePlot(x, y)
+    >>> plot.show_run(history.loss, history.diverged_step)
+    >>> plot.show_step(5, 1, grid, history.fit(grid, 4), x[rows], y[rows])
+    >>> png = plot.png()
+    """
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, *, width: float = 10.5,
+                 height: float = 3.4, dpi: float = 90) -> None:
+        self.rc = plot_rc()
+        with matplotlib.rc_context(self.rc):
+            self.fast = fast = FastFigure(2, width=width, height=height, dpi=dpi)
+            self.figure = fast.figure
+            self.ax_fit, self.ax_loss = ax, bx = fast.axes
+            ax.set_title(tr("chain.fit_title"))
+            ax.set_xlabel(tr("chain.x"))
+            ax.set_ylabel(tr("chain.y"))
+            (self.data,) = ax.plot([], [], "o", ms=3.5, color="#adb5bd",
+                                   label=tr("chain.data"))
+            (self.fit,) = ax.plot([], [], "-", lw=2, color="#1c7ed6", label=tr("chain.model"))
+            (self.batch,) = ax.plot([], [], "o", ms=7, mfc="none", mew=1.8, color="#f08c00",
+                                    label=tr("chain.batch"))
+            ax.legend(loc="upper left", fontsize=8.5, framealpha=0.85)
+            self.now = ax.text(0.98, 0.04, "", transform=ax.transAxes, ha="right",
+                               va="bottom", fontsize=9, color="#495057")
+            bx.set_title(tr("chain.loss_title"))
+            bx.set_xlabel(tr("chain.step"))
+            bx.set_ylabel(tr("chain.loss"))
+            self.loss_axis = LossAxis(bx)
+            (self.loss,) = bx.plot([], [], "-", lw=1.2, color="#1c7ed6",
+                                   label=tr("chain.loss_line"))
+            (self.marker,) = bx.plot([], [], "o", ms=7, color="#f08c00", zorder=5)
+            self.cursor = bx.axvline(1, color="#f08c00", lw=1, alpha=0.6)
+            (self.boom,) = bx.plot([], [], "x", ms=11, mew=2.5, color="#e03131",
+                                   clip_on=False, zorder=6)
+            self.boom_text = bx.text(0, 0, tr("chain.diverged"), color="#e03131",
+                                     fontsize=9, ha="right", va="top", visible=False)
+            for grid_ax in (ax, bx):
+                grid_ax.grid(True, alpha=0.25)
+        fast.animate(self.fit, self.batch, self.now, self.loss, self.marker, self.cursor,
+                     self.boom, self.boom_text)
+        self.x_range = StickyRange(ax, "x", pad=0.03)
+        self.y_range = StickyRange(ax, "y", pad=0.08)
+        self._loss = np.zeros(0)
+        self.set_data(x, y)
+
+    def set_data(self, x: np.ndarray, y: np.ndarray) -> None:
+        """The data set (raw x, y) of the left panel."""
+        x, y = np.asarray(x, dtype=float).reshape(-1), np.asarray(y, dtype=float)
+        self.data.set_data(x, y)
+        self.x_range.show(float(x.min()), float(x.max()))
+        self.y_range.show(float(y.min()), float(y.max()))
+        self.fast.invalidate(self.ax_fit)  # the data points are static content
+
+    def show_run(self, loss: np.ndarray, diverged_step: int | None) -> None:
+        """The run's per-step losses; a diverged run ends with a red × at the top."""
+        loss = np.asarray(loss, dtype=np.float64)
+        if self.loss_axis.update([loss], steps=len(loss)):
+            self.fast.invalidate(self.ax_loss)
+        steps = np.arange(1, len(loss) + 1)
+        drawn = self.loss_axis.clip(loss)
+        self._loss = drawn
+        self.loss.set_data(steps, drawn)
+        if diverged_step:
+            top = self.loss_axis.top
+            self.boom.set_data([diverged_step], [top])
+            self.boom_text.set_position((diverged_step, top / 10**0.15))
+            self.boom_text.set_visible(True)
+        else:
+            self.boom.set_data([], [])
+            self.boom_text.set_visible(False)
+
+    def show_step(self, step: int, epoch: int, fit_x: np.ndarray, fit_y: np.ndarray,
+                  batch_x: np.ndarray, batch_y: np.ndarray) -> None:
+        """The model used at ``step`` (before its update) and that step's batch."""
+        y0, y1 = self.ax_fit.get_ylim()
+        span = y1 - y0
+        fit_y = np.clip(np.nan_to_num(np.asarray(fit_y, dtype=float), nan=y1 + span,
+                                      posinf=y1 + span, neginf=y0 - span), y0 - span, y1 + span)
+        self.fit.set_data(fit_x, fit_y)
+        self.batch.set_data(batch_x, batch_y)
+        self.now.set_text(tr("chain.now", step=step, epoch=epoch))
+        if 1 <= step <= len(self._loss):
+            self.marker.set_data([step], [self._loss[step - 1]])
+        self.cursor.set_xdata([step, step])
+
+    def draw(self) -> None:
+        with matplotlib.rc_context(self.rc):
+            self.fast.draw()
+
+    def png(self) -> bytes:
+        with matplotlib.rc_context(self.rc):
+            return self.fast.png()

@@ -1,0 +1,202 @@
+"""ChainRuleWidget: seed 003's two-layer chain a2*(a1*x + b1) + b2, its gradients by the
+chain rule next to autograd's, for any step of a mini-batch run."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any
+
+import ipywidgets as W
+import numpy as np
+from traitlets import TraitError, validate
+
+from .. import datasets
+from ..i18n import register, tr
+from ..training import History, Session
+from ..training.chain_rule import chain_rule_factors, chain_rule_samples
+from ..views.plots_chain import ChainRulePlot, chain_table_html, samples_table_html
+from .base import LessonWidget
+
+__all__ = ["ChainRuleWidget", "StrictIntSlider"]
+
+register({
+    "chainw.dataset": ("data", "数据"),
+    "chainw.lr": ("learning rate lr", "学习率 lr"),
+    "chainw.epochs": ("epochs", "轮数 epochs"),
+    "chainw.batch_size": ("batch size", "批大小 batch_size"),
+    "chainw.step": ("step", "第几步 step"),
+    "chainw.graph": ("Autograd graph of this step's loss", "本步损失的自动求导计算图"),
+})
+
+ONE_INPUT = ("y2x10", "thermometer", "linear15", "y2x", "cubic", "line200")
+STYLE = {"description_width": "initial"}
+
+
+class StrictIntSlider(W.IntSlider):
+    """An IntSlider that does not silently clamp a value set from Python: the widget checks
+    it and says what is allowed (in the browser the handle stays within min..max)."""
+
+    @validate("value")
+    def _validate_value(self, proposal: Any) -> Any:
+        return proposal["value"]
+
+    @validate("max")
+    def _validate_max(self, proposal: Any) -> Any:
+        if proposal["value"] < self.min:
+            raise TraitError("setting max < min")
+        return proposal["value"]
+
+
+class ChainRuleWidget(LessonWidget):
+    """Train y = a2*(a1*x + b1) + b2 with mini-batches (seed 003) and look at any step:
+    the gradient of each parameter as a chain of factors, by hand and by autograd.
+
+    Controls: ``dataset``, ``lr``, ``epochs``, ``batch_size``, ``step`` (with ``play``).
+    Views: ``figure`` (fit at the step, loss per step), the tables ``table_html`` and
+    ``samples_html``, ``graph_svg``; ``history``, ``session``, ``chains`` (the step's
+    :class:`~gdwidgets.training.chain_rule.ParamChain` per parameter).
+    """
+
+    def __init__(self, *, dataset: str = "y2x10", lr: float = 1e-3, epochs: int = 20,
+                 batch_size: int = 5, step: int = 1, normalize: bool | float = True,
+                 seed: int = 0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.normalize, self.seed = normalize, seed
+        n = len(datasets.get(dataset)) if isinstance(dataset, str) else 50
+        self.dataset = W.Dropdown(options=list(ONE_INPUT), value=dataset,
+                                  description=tr("chainw.dataset"), style=STYLE)
+        self.lr = W.FloatLogSlider(value=lr, base=10, min=-5, max=-1, step=0.05,
+                                   description=tr("chainw.lr"), readout_format=".2g",
+                                   style=STYLE, continuous_update=True)
+        self.epochs = W.IntSlider(value=epochs, min=1, max=200, description=tr("chainw.epochs"),
+                                  style=STYLE)
+        self.batch_size = StrictIntSlider(value=batch_size, min=1, max=max(n, 1),
+                                          description=tr("chainw.batch_size"), style=STYLE)
+        self.step = W.IntSlider(value=step, min=1, max=max(step, 1),
+                                description=tr("chainw.step"), style=STYLE,
+                                layout=W.Layout(width="420px"))
+        self.play = W.Play(value=step, min=1, max=max(step, 1), interval=150)
+        W.jslink((self.play, "value"), (self.step, "value"))
+        self.image = W.Image(format="png")
+        self.table = W.HTML()
+        self.samples = W.HTML()
+        self.graph = W.HTML()
+        self.graph_box = W.VBox([W.HTML(f"<b>{tr('chainw.graph')}</b>"), self.graph])
+
+        self.session: Session | None = None
+        self.history: History | None = None
+        self.chains: dict[str, Any] = {}
+        self.graph_svg = ""
+        self.table_html = self.samples_html = ""
+        self._png = b""
+        self._busy = False
+
+        x, y = self._data()
+        self.plot = ChainRulePlot(x, y)
+        self.figure = self.plot.figure
+        self._grid = np.linspace(float(x.min()), float(x.max()), 80)
+        self._rerun()  # bad constructor arguments raise ValueError here
+
+        for control in (self.dataset, self.lr, self.epochs, self.batch_size):
+            control.observe(self._on_setting, "value")
+        self.step.observe(self._on_step, "value")
+        self.children = (
+            W.HBox([self.dataset, self.lr, self.epochs, self.batch_size]),
+            W.HBox([self.play, self.step]),
+            self.banner, self.image, self.table, self.samples, self.graph_box,
+        )
+
+    # ----- updates -------------------------------------------------------------------
+    @contextmanager
+    def _quiet(self) -> Any:
+        """Change controls without triggering their observers."""
+        busy, self._busy = self._busy, True
+        try:
+            yield
+        finally:
+            self._busy = busy
+
+    def _data(self) -> tuple[np.ndarray, np.ndarray]:
+        d = datasets.get(self.dataset.value)
+        return d.x.reshape(-1), d.y
+
+    def _on_setting(self, change: dict[str, Any]) -> None:
+        if self._busy:
+            return
+        if change["owner"] is self.dataset:
+            self._guard(self._new_dataset)
+        else:
+            self._guard(self._rerun)
+
+    def _on_step(self, change: dict[str, Any]) -> None:
+        if not self._busy:
+            self._guard(self._show_step)
+
+    def _new_dataset(self) -> None:
+        x, y = self._data()
+        with self._quiet():
+            self.batch_size.max = len(y)  # the slider follows the data (no silent clamp)
+        run = self._run()  # may fail (batch size too big): then the old picture stays
+        self.plot.set_data(x, y)
+        self._grid = np.linspace(float(x.min()), float(x.max()), 80)
+        self._apply(*run)
+
+    def _run(self) -> tuple[Session, History]:
+        session = Session(dataset=self.dataset.value, model="two_layer", lr=self.lr.value,
+                          epochs=self.epochs.value, batch_size=self.batch_size.value,
+                          normalize=self.normalize, seed=self.seed)
+        return session, session.run()
+
+    def _rerun(self) -> None:
+        self._apply(*self._run())
+
+    def _apply(self, session: Session, history: History) -> None:
+        self.session, self.history = session, history
+        steps = len(history)
+        with self._quiet():
+            self.step.max = steps  # clamps the value into the new run
+            self.play.max = steps
+        self.plot.show_run(history.loss, history.diverged_step)
+        self.say(history.message if history.diverged else "", "warning")
+        self._show_step()
+
+    def _show_step(self) -> None:
+        session, history = self.session, self.history
+        if session is None or history is None:
+            return
+        step = self.step.value
+        batch_loss = session.batch_loss(step, history)
+        self.chains = chain_rule_factors(batch_loss)
+        samples = chain_rule_samples(batch_loss)
+        rows = history.batch(step)
+        cfg = session.config
+        params = {k: float(v.detach()) for k, v in batch_loss.params.items()}
+        self.plot.show_step(step, history.epoch_of(step), self._grid,
+                            history.fit(self._grid, step - 1), cfg.x[rows, 0], cfg.y[rows])
+        self._png = self.plot.png()
+        self.image.value = self._png
+        self.table_html = chain_table_html(self.chains, params, step)
+        self.samples_html = samples_table_html(samples, rows, step)
+        self.table.value = self.table_html
+        self.samples.value = self.samples_html
+        self.graph_svg = self._graph_svg(step)
+        self.graph.value = self.graph_svg
+        self.graph_box.layout.display = "" if self.graph_svg else "none"
+        self._refresh_static()
+
+    def _graph_svg(self, step: int) -> str:
+        """The annotated autograd graph of this step's loss after one backward pass
+        (views/torch_graph.py); '' when that module is not available."""
+        try:
+            from ..views.torch_graph import session_graph
+        except ImportError:
+            return ""
+        return session_graph(self.session, step, self.history, 1).svg()
+
+    # ----- saved notebooks -----------------------------------------------------------
+    def static_html(self) -> str:
+        parts = [self.banner.value, self.png_tag(self._png, tr("chain.fit_title")),
+                 self.table_html, self.samples_html]
+        if self.graph_svg:
+            parts.append(f"<div>{self.graph_svg}</div>")
+        return "\n".join(parts)

@@ -1,0 +1,180 @@
+"""LearningRateWidget: too small, right, too large — loss curves of several learning rates
+at once and the lr sweep (final loss against lr, the diverged region marked)."""
+
+from __future__ import annotations
+
+import html
+from contextlib import contextmanager
+from typing import Any
+
+import ipywidgets as W
+import numpy as np
+
+from .. import datasets
+from ..i18n import register, tr
+from ..training import History, Session, SweepResult, lr_sweep
+from ..views.plots_lr import LearningRatePlot
+from .base import LessonWidget
+
+__all__ = ["LearningRateWidget"]
+
+register({
+    "lrw.dataset": ("data", "数据"),
+    "lrw.model": ("model", "模型"),
+    "lrw.normalize": ("normalize inputs", "标准化输入"),
+    "lrw.epochs": ("epochs", "轮数 epochs"),
+    "lrw.lrs": ("sweep range (log₁₀ lr)", "扫描范围（log₁₀ lr）"),
+    "lrw.lr": ("chosen lr", "所选学习率 lr"),
+    "lrw.linear": ("linear: y = w·x + b", "线性：y = w·x + b"),
+    "lrw.polynomial": ("cubic: y = w1·x + w2·x² + w3·x³ + b",
+                       "三次：y = w1·x + w2·x² + w3·x³ + b"),
+    "lrw.two_layer": ("two layers: y = a2·(a1·x + b1) + b2",
+                      "两层：y = a2·(a1·x + b1) + b2"),
+    "lrw.mlp": ("MLP: Linear, PReLU, Linear", "MLP：Linear、PReLU、Linear"),
+    "lrw.summary": (
+        "Sweep: {n} learning rates from {lo:.2g} to {hi:.2g}, {epochs} epochs each: "
+        "{bad} diverged{best}. Chosen lr = {lr:.2g}: {outcome}.",
+        "扫描：{n} 个学习率，从 {lo:.2g} 到 {hi:.2g}，各训练 {epochs} 个 epoch："
+        "{bad} 个发散{best}。所选 lr = {lr:.2g}：{outcome}。",
+    ),
+    "lrw.final": ("final loss {loss:.3g}", "最终损失 {loss:.3g}"),
+    "lrw.diverged": ("diverged at step {step}", "在第 {step} 步发散"),
+    "lrw.best": ("; lowest final loss at lr ≈ {lr:.2g}", "；最终损失最低处 lr ≈ {lr:.2g}"),
+})
+
+MODELS = ("linear", "polynomial", "two_layer", "mlp")
+DEGREE = 3  # the cubic of seed 004
+STYLE = {"description_width": "initial"}
+
+
+class LearningRateWidget(LessonWidget):
+    """The same model trained with many learning rates: a few loss curves side by side,
+    the sweep of final loss against lr, and the chosen lr's run (``history``).
+
+    Controls: ``dataset``, ``model``, ``normalize``, ``epochs``, ``lrs`` (the sweep range,
+    log10 of lr), ``lr`` (the chosen lr, within the range). Full-batch gradient descent.
+    Views: ``figure``; ``sweep`` (:class:`~gdwidgets.training.SweepResult` of ``sweep_lrs``
+    learning rates), ``curve_lrs``, ``history``; ``graph_svg`` is '' (no graph here).
+    """
+
+    def __init__(self, *, dataset: str = "linear15", model: str = "linear",
+                 normalize: bool = False, epochs: int = 100,
+                 lrs: tuple[float, float] = (-4.0, -1.0), lr: float = 1e-2,
+                 curves: int = 5, sweep_lrs: int = 128, seed: int = 0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.seed, self.n_curves, self.n_sweep = seed, curves, sweep_lrs
+        self.dataset = W.Dropdown(options=datasets.names(), value=dataset,
+                                  description=tr("lrw.dataset"), style=STYLE,
+                                  layout=W.Layout(width="210px"))
+        self.model = W.Dropdown(options=[(tr(f"lrw.{m}"), m) for m in MODELS], value=model,
+                                description=tr("lrw.model"), style=STYLE,
+                                layout=W.Layout(width="330px"))
+        self.normalize = W.Checkbox(value=normalize, description=tr("lrw.normalize"),
+                                    style=STYLE, indent=False, layout=W.Layout(width="150px"))
+        self.epochs = W.IntSlider(value=epochs, min=1, max=1000, description=tr("lrw.epochs"),
+                                  style=STYLE)
+        self.lrs = W.FloatRangeSlider(value=lrs, min=-7.0, max=1.0, step=0.1,
+                                      description=tr("lrw.lrs"), readout_format=".1f",
+                                      style=STYLE, layout=W.Layout(width="420px"))
+        self.lr = W.FloatLogSlider(value=lr, base=10, min=lrs[0], max=lrs[1], step=0.02,
+                                   description=tr("lrw.lr"), readout_format=".2g",
+                                   style=STYLE, layout=W.Layout(width="420px"))
+        self.image = W.Image(format="png")
+        self.summary = W.HTML()
+
+        self.history: History | None = None
+        self.session: Session | None = None
+        self.sweep: SweepResult | None = None
+        self.curve_lrs = np.zeros(0)
+        self.graph_svg = ""  # no graph in this lesson
+        self._png = b""
+        self._busy = False
+        self.plot = LearningRatePlot(curves)
+        self.figure = self.plot.figure
+        self._rerun()  # bad constructor arguments raise ValueError here
+
+        for control in (self.dataset, self.model, self.normalize, self.epochs, self.lrs):
+            control.observe(self._on_setting, "value")
+        self.lr.observe(self._on_lr, "value")
+        self.children = (
+            W.HBox([self.dataset, self.model, self.normalize, self.epochs]),
+            W.HBox([self.lrs, self.lr]),
+            self.banner, self.image, self.summary,
+        )
+
+    # ----- updates -------------------------------------------------------------------
+    @contextmanager
+    def _quiet(self) -> Any:
+        busy, self._busy = self._busy, True
+        try:
+            yield
+        finally:
+            self._busy = busy
+
+    def _settings(self) -> dict[str, Any]:
+        return dict(dataset=self.dataset.value, model=self.model.value,
+                    epochs=self.epochs.value, normalize=self.normalize.value,
+                    degree=DEGREE, seed=self.seed)
+
+    def _on_setting(self, change: dict[str, Any]) -> None:
+        if not self._busy:
+            self._guard(self._rerun)
+
+    def _on_lr(self, change: dict[str, Any]) -> None:
+        if not self._busy:
+            self._guard(self._rechoose)
+
+    def _rerun(self) -> None:
+        """New sweep (and curves) for the current settings, then the chosen lr's run."""
+        lo, hi = self.lrs.value
+        grid = np.logspace(lo, hi, self.n_sweep)
+        curve_lrs = np.array([float(f"{v:.2g}") for v in np.logspace(lo, hi, self.n_curves)])
+        s = self._settings()
+        dataset, model, epochs = s.pop("dataset"), s.pop("model"), s.pop("epochs")
+        both = lr_sweep(dataset, model, np.concatenate([grid, curve_lrs]), epochs, **s)
+        chosen = self._chosen_run()  # validates too: nothing changes unless both work
+        k = self.n_sweep
+        self.sweep = SweepResult(both.lrs[:k], both.final_loss[:k], both.diverged[:k],
+                                 both.diverged_step[:k], both.loss[:k])
+        self.curve_lrs = curve_lrs
+        before = self.lr.value
+        with self._quiet():  # the chosen lr's slider follows the sweep range
+            self.lr.min, self.lr.max = min(lo, self.lr.min), max(hi, self.lr.max)
+            self.lr.min, self.lr.max = lo, hi
+        if self.lr.value != before:
+            chosen = self._chosen_run()  # the slider clamped the value into the range
+        sw = self.sweep
+        self.plot.show_sweep(sw.lrs, sw.final_loss, sw.diverged, sw.best_lr)
+        self.plot.show_curves(curve_lrs, list(both.loss[k:]), list(both.diverged_step[k:]),
+                              epochs)
+        self._show(*chosen)
+
+    def _chosen_run(self) -> tuple[Session, History]:
+        session = Session(lr=float(self.lr.value), **self._settings())
+        return session, session.run()
+
+    def _rechoose(self) -> None:
+        self._show(*self._chosen_run())
+
+    def _show(self, session: Session, history: History) -> None:
+        self.session, self.history = session, history
+        final = None if history.diverged else float(history.loss[-1])
+        self.plot.show_chosen(session.config.lr, history.loss, history.diverged_step, final)
+        self.say(history.message if history.diverged else "", "warning")
+        sw = self.sweep
+        best = tr("lrw.best", lr=sw.best_lr) if sw is not None and sw.best_lr else ""
+        if sw is not None:
+            outcome = (tr("lrw.diverged", step=history.diverged_step) if history.diverged
+                       else tr("lrw.final", loss=float(history.loss[-1])))
+            self.summary.value = html.escape(tr(
+                "lrw.summary", n=len(sw.lrs), lo=sw.lrs[0], hi=sw.lrs[-1],
+                bad=int(sw.diverged.sum()), best=best, epochs=session.config.epochs,
+                lr=session.config.lr, outcome=outcome))
+        self._png = self.plot.png()
+        self.image.value = self._png
+        self._refresh_static()
+
+    # ----- saved notebooks -----------------------------------------------------------
+    def static_html(self) -> str:
+        return "\n".join([self.banner.value, self.png_tag(self._png, tr("lrplot.curves")),
+                          f"<div>{self.summary.value}</div>"])
