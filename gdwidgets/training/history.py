@@ -28,8 +28,9 @@ register(
             "zero_grad=True（梯度在不断累加）",
         ),
         "history.ok": (
-            "Trained {steps} steps ({epochs} epochs): the loss went from {first} to {last}.",
-            "训练了 {steps} 步（{epochs} 个 epoch）：损失从 {first} 降到 {last}。",
+            "Trained {steps} steps ({epochs} epochs): the mean loss of an epoch went from "
+            "{first} to {last}.",
+            "训练了 {steps} 步（{epochs} 个 epoch）：每个 epoch 的平均损失从 {first} 变为 {last}。",
         ),
     }
 )
@@ -122,7 +123,8 @@ class History:
         first = _num(float(self.loss[0]))
         if not self.diverged:
             return tr("history.ok", steps=len(self), epochs=len(self.epoch_loss),
-                      first=first, last=_num(float(self.loss[-1])))
+                      first=_num(float(self.epoch_loss[0])),
+                      last=_num(float(self.epoch_loss[-1])))
         step = self.diverged_step
         advice = [tr("history.smaller_lr", lr=f"{cfg.lr / 10:g}")]
         if cfg.normalize is False and _unscaled(cfg.x):
