@@ -126,7 +126,7 @@ class History:
                       first=_num(float(self.epoch_loss[0])),
                       last=_num(float(self.epoch_loss[-1])))
         step = self.diverged_step
-        advice = [tr("history.smaller_lr", lr=f"{cfg.lr / 10:g}")]
+        advice = [tr("history.smaller_lr", lr=f"{cfg.lr / 10:.1g}")]
         if cfg.normalize is False and _unscaled(cfg.x):
             advice.append(tr("history.normalize"))
         if not cfg.zero_grad:
