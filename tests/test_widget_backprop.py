@@ -276,13 +276,17 @@ def test_no_leaks_and_no_pyplot_figures():
     n = w.step.max
     for i in range(2 * (n + 1)):  # warm the caches
         w.step.value = i % (n + 1)
+    for i in range(6):
+        w.points.value = 3 + i % 3
+    w.points.value = 5
+    w.backward_button.click()
     gc.collect()
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
     for i in range(1000):
         w.step.value = i % (n + 1)
     for i in range(60):
-        w.points.value = 2 + i % 3
+        w.points.value = 3 + i % 3
     gc.collect()
     grown = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()

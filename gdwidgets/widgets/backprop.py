@@ -33,6 +33,7 @@ import html
 import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
 import ipywidgets as W
@@ -100,7 +101,8 @@ register({
     "backprop.nodes_in_place": ("nodes, in-place twin", "节点数（原地更新的对照模型）"),
     "backprop.updates": ("updates", "更新次数"),
     "backprop.passes": ("backward passes on this graph", "本计算图的反向传播次数"),
-    "backprop.data": ("data", "数据"),
+    "backprop.data": ("points used", "使用的数据点"),
+    "backprop.all_data": ("all {n} points", "全部 {n} 个点"),
     "backprop.this_micro": ("this micro-batch", "当前小批次"),
     "backprop.fit": ("y = a·x + b", "y = a·x + b"),
     "backprop.step_axis": ("update step", "更新步数"),
@@ -316,6 +318,7 @@ class BackpropWidget(LessonWidget):
                 if isinstance(v, (str, bytes, bool)) or not _finite(v):
                     raise ValueError(tr("backprop.err.data_value", got=v))
             self._custom = ([float(v) for v in xs], [float(v) for v in ys])
+            self._fit_key = None  # new points: redraw the left panel
             with self._hold():
                 self.points.max = len(xs)
                 self.points.value = len(xs)
@@ -324,19 +327,22 @@ class BackpropWidget(LessonWidget):
         self._guard(apply)
 
     # ----- state ----------------------------------------------------------------------
-    def _data(self) -> list[tuple[Scalar, Scalar]]:
-        """The current points as labelled data nodes (x1, y1, x2, y2, ...)."""
-        n = self.points.value
+    def _source(self) -> tuple[str, list[float], list[float]]:
+        """Where the points come from: its name and all of its x and y."""
         if self._custom is not None:
-            xs, ys = self._custom[0][:n], self._custom[1][:n]
-        elif n == 2:
-            xs, ys = [p[0] for p in SEED_POINTS], [p[1] for p in SEED_POINTS]
-        else:
-            d = datasets.get("line200")
-            xs, ys = d.x[:n].tolist(), d.y[:n].tolist()
+            return ("custom", *self._custom)
+        if self.points.value == 2:
+            return "seed", [p[0] for p in SEED_POINTS], [p[1] for p in SEED_POINTS]
+        d = _line200()
+        return "line200", d[0], d[1]
+
+    def _data(self) -> list[tuple[Scalar, Scalar]]:
+        """The current points (the first N of the source) as labelled data nodes."""
+        n = self.points.value
+        _, xs, ys = self._source()
         return [(Scalar(xv, label=f"x{i + 1}", requires_grad=False),
                  Scalar(yv, label=f"y{i + 1}", requires_grad=False))
-                for i, (xv, yv) in enumerate(zip(xs, ys))]
+                for i, (xv, yv) in enumerate(zip(xs[:n], ys[:n]))]
 
     def _parts(self) -> list[tuple[int, int]]:
         """(start, stop) of each micro-batch (one part unless accumulating)."""
@@ -368,7 +374,7 @@ class BackpropWidget(LessonWidget):
         self._show("forward")
         self.say(tr("backprop.msg.forward", a=_num(self.model.a.value),
                     b=_num(self.model.b.value)))
-        self._redraw(figure=True, layout=True)
+        self._redraw(figure=True)
 
     def _build(self) -> None:
         """The graph of the loss of the current micro-batch (all points unless accumulating)."""
@@ -609,36 +615,50 @@ class BackpropWidget(LessonWidget):
         with matplotlib.rc_context(plot_rc()):
             f = FastFigure(2, width=6.4, height=2.6, dpi=90)
             fit, curve = f.axes
-            self._points_artist = fit.scatter([], [], s=14, color="#1c7ed6", zorder=2,
+            # static: every point of the data source, faint; moving: the points in use,
+            # the current micro-batch, the line, the per-step curves
+            self._all_artist = fit.scatter([], [], s=10, color="#ced4da", zorder=1)
+            (self._points_artist,) = fit.plot([], [], "o", ms=4, color="#1c7ed6",
                                               label=tr("backprop.data"))
-            (self._part_artist,) = fit.plot([], [], "o", ms=6, mfc="none", color="#f08c00",
+            (self._part_artist,) = fit.plot([], [], "o", ms=7, mfc="none", color="#f08c00",
                                             label=tr("backprop.this_micro"))
             (self._line_artist,) = fit.plot([], [], color="#e03131", lw=1.8,
                                             label=tr("backprop.fit"))
             (self._curve_a,) = curve.plot([], [], "o-", ms=3, color="#e03131")
             (self._curve_b,) = curve.plot([], [], "s-", ms=3, color="#1c7ed6")
-            f.animate(self._part_artist, self._line_artist, self._curve_a, self._curve_b)
+            f.animate(self._points_artist, self._part_artist, self._line_artist,
+                      self._curve_a, self._curve_b)
             # more room for tick labels than FastFigure's default, each axes in its half
             fit.set_position((0.095, 0.17, 0.38, 0.75))
             curve.set_position((0.615, 0.17, 0.365, 0.75))
+            fit.set_xlabel("x")
+            fit.set_ylabel("y")
             curve.set_xlabel(tr("backprop.step_axis"))
         return f
 
-    def _draw_figure(self, layout: bool) -> None:
-        """Points and line (left), loss or graph size per update step (right)."""
+    def _draw_figure(self, layout: bool = False) -> None:
+        """Points and line (left), loss or graph size per update step (right).
+
+        Only what moves is redrawn; a panel's static picture is re-rendered when the data
+        source or the mode changed (left) or the curve left its limits (right).
+        """
         f = self._fig
         fit, curve = f.axes
         with matplotlib.rc_context(plot_rc()):
-            if layout or self._fig_key != self._figure_key():
-                self._layout_figure()
-            xs = [x.value for x, _ in self._pairs]
+            source = self._source()
+            if layout or self._fit_key != (self.mode.value, source[0]):
+                self._layout_fit(source)
+            if layout or self._curve_key != self.mode.value:
+                self._layout_curve()
+            self._points_artist.set_data([x.value for x, _ in self._pairs],
+                                         [y.value for _, y in self._pairs])
             lo, hi = fit.get_xlim()
-            line = [self.model.forward(lo).value, self.model.forward(hi).value]
-            self._line_artist.set_data([lo, hi], line)
+            self._line_artist.set_data(
+                [lo, hi], [self.model.forward(lo).value, self.model.forward(hi).value])
             parts = self._parts()
             if len(parts) > 1:
                 start, stop = parts[self._micro % len(parts)]
-                self._part_artist.set_data(xs[start:stop],
+                self._part_artist.set_data([x.value for x, _ in self._pairs[start:stop]],
                                            [y.value for _, y in self._pairs[start:stop]])
             self._part_artist.set_visible(len(parts) > 1)
             steps = list(range(len(self._loss_curve)))
@@ -650,37 +670,40 @@ class BackpropWidget(LessonWidget):
                 self._curve_a.set_data(steps, self._loss_curve)
                 ys = self._loss_curve
             self._curve_b.set_visible(self._twin is not None)
-            if _grow(curve, len(steps) - 1, [v for v in ys if _finite(v)]):
+            if _fit_limits(curve, len(steps) - 1, [v for v in ys if _finite(v)]):
                 f.invalidate(curve)
             png = f.png()
         self._png = png
         self.image.value = png
 
-    _fig_key: tuple[Any, ...] = ()
+    _fit_key: tuple[str, str] | None = None
+    _curve_key: str | None = None
 
-    def _figure_key(self) -> tuple[Any, ...]:
-        return (self.mode.value, len(self._pairs), id(self._pairs))
-
-    def _layout_figure(self) -> None:
-        """Static content: the points, axis limits, labels and legends."""
-        f = self._fig
-        fit, curve = f.axes
-        xs = [x.value for x, _ in self._pairs]
-        ys = [y.value for _, y in self._pairs]
-        self._points_artist.set_offsets(list(zip(xs, ys)))
-        pad_x = (max(xs) - min(xs)) * 0.15 or 1.0
-        pad_y = (max(ys) - min(ys)) * 0.15 or 1.0
+    def _layout_fit(self, source: tuple[str, list[float], list[float]]) -> None:
+        """Left panel's static picture: every point of the source, limits, legend."""
+        name, xs, ys = source
+        fit = self._fig.axes[0]
+        self._all_artist.set_offsets(list(zip(xs, ys)))
+        pad_x = (max(xs) - min(xs)) * 0.1 or 1.0
+        pad_y = (max(ys) - min(ys)) * 0.1 or 1.0
         fit.set_xlim(min(xs) - pad_x, max(xs) + pad_x)
         fit.set_ylim(min(min(ys), 0.0) - pad_y, max(max(ys), 0.0) + pad_y)  # y = 0 in view
-        fit.set_xlabel("x")
-        fit.set_ylabel("y")
         if fit.get_legend():
             fit.get_legend().remove()
-        handles = [self._points_artist, _proxy(self._line_artist)]
-        if len(self._parts()) > 1:
+        handles = [_proxy(self._points_artist), _proxy(self._line_artist)]
+        if self.mode.value == "accumulate":
             handles.insert(1, _proxy(self._part_artist))
+        if len(xs) > MAX_POINTS // 2:
+            handles.append(self._all_artist)
+            self._all_artist.set_label(tr("backprop.all_data", n=len(xs)))
         fit.legend(handles=handles, loc="upper left", fontsize=8, framealpha=0.8)
-        bloat = self._twin is not None
+        self._fit_key = (self.mode.value, name)
+        self._fig.invalidate(fit)
+
+    def _layout_curve(self) -> None:
+        """Right panel's labels and legend for the mode."""
+        curve = self._fig.axes[1]
+        bloat = self.mode.value == "bloat"
         self._curve_a.set_label(tr("backprop.book_style") if bloat else tr("backprop.full_loss"))
         self._curve_b.set_label(tr("backprop.in_place"))
         curve.set_ylabel(tr("backprop.node_axis") if bloat else tr("backprop.full_loss"))
@@ -688,11 +711,11 @@ class BackpropWidget(LessonWidget):
             curve.get_legend().remove()
         if bloat:
             curve.legend(handles=[_proxy(self._curve_a), _proxy(self._curve_b)],
-                         loc="upper left", fontsize=8)
+                         loc="lower right", fontsize=8)
         curve.set_xlim(-0.3, 5)
         curve.set_ylim(0, 1)
-        self._fig_key = self._figure_key()
-        f.invalidate()
+        self._curve_key = self.mode.value
+        self._fig.invalidate(curve)
 
     # ----- saved notebooks ------------------------------------------------------------
     def static_html(self) -> str:
@@ -701,6 +724,12 @@ class BackpropWidget(LessonWidget):
         img = self.png_tag(png, "figure") if png else ""
         return ('<div style="display:flex;gap:16px;align-items:flex-start;flex-wrap:wrap">'
                 f"<div>{_inline(self.graph_svg)}</div><div>{self.table.value}{img}</div></div>")
+
+
+@cache
+def _line200() -> tuple[list[float], list[float]]:
+    d = datasets.get("line200")
+    return d.x.tolist(), d.y.tolist()
 
 
 def _inline(svg: str) -> str:
@@ -732,19 +761,23 @@ def _cell(v: Any) -> str:
     return html.escape(_num(v))
 
 
-def _grow(ax: Any, x_max: int, ys: list[float]) -> bool:
-    """Widen ``ax``'s limits (by doubling) when the data leaves them; True if they changed."""
+def _fit_limits(ax: Any, x_max: int, ys: list[float]) -> bool:
+    """Keep the data in ``ax``'s limits: widen by doubling, narrow again after a restart
+    or when the values fell far below the top. True if the limits changed."""
     changed = False
     lo, hi = ax.get_xlim()
-    if x_max > hi:
-        while hi < x_max:
-            hi *= 2
-        ax.set_xlim(lo, hi)
+    want = hi
+    while want < x_max:
+        want *= 2
+    if x_max == 0 and hi > 5:
+        want = 5
+    if want != hi:
+        ax.set_xlim(lo, want)
         changed = True
     if ys:
         y0, y1 = ax.get_ylim()
         top, bottom = max(ys), min(min(ys), 0.0)
-        if top > y1 or bottom < y0 or (top > 0 and top < y1 / 8):
+        if top > y1 or bottom < y0 or 0 < top < y1 / 8:
             ax.set_ylim(bottom * 1.1, top * 1.15 if top > 0 else 1.0)
             changed = True
     return changed
