@@ -21,6 +21,8 @@ _LAZY = {
     "History": "gdwidgets.training",
     "lr_sweep": "gdwidgets.training",
     "datasets": "gdwidgets.datasets",
+    "draw_torch_graph": "gdwidgets.views.torch_graph",
+    "session_graph": "gdwidgets.views.torch_graph",
     "BackpropWidget": "gdwidgets.widgets.backprop",
     "RegressionWidget": "gdwidgets.widgets.regression",
     "ChainRuleWidget": "gdwidgets.widgets.chain_rule",
