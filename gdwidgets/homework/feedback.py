@@ -1,0 +1,149 @@
+"""Feedback (what a checker returns) and safe calls of student code."""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import io
+import traceback
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..i18n import register, tr
+
+__all__ = ["Call", "Feedback", "call_student", "describe_error"]
+
+register(
+    {
+        "hw.passed": ("{name}: all checks passed.", "{name}：全部检查通过。"),
+        "hw.not_written": (
+            "{name} is not written yet: replace `raise NotImplementedError()` with your code.",
+            "{name} 还没有写：把 `raise NotImplementedError()` 换成你的代码。",
+        ),
+        "hw.not_defined": (
+            "{name} is not defined: run the cell where you define it (or write it first).",
+            "{name} 还没有定义：先运行（或先写好）定义它的那个单元格。",
+        ),
+        "hw.not_callable": (
+            "{name} should be a function (def {name}(...): ...), got {kind}.",
+            "{name} 应该是一个函数（def {name}(...): ...），但得到的是 {kind}。",
+        ),
+        "hw.raised": (
+            "{name} raised {error}: {text}",
+            "{name} 抛出了 {error}：{text}",
+        ),
+        "hw.where": (" (at line {line}: `{code}`)", "（第 {line} 行：`{code}`）"),
+        "hw.returned_none": (
+            "{name} returned None: did you forget `return`?",
+            "{name} 返回了 None：是不是忘了写 `return`？",
+        ),
+    }
+)
+
+_PACKAGE_DIRS = (str(Path(__file__).resolve().parent.parent), "site-packages", "/torch/")
+
+
+@dataclass
+class Feedback:
+    """A checker's verdict: ``passed`` and the ``messages`` to act on (current language).
+
+    Shows as a green ✓ / red ✗ box in Jupyter; ``assert_passed()`` raises AssertionError
+    with the hints, for nbgrader's autograder cells.
+    """
+
+    name: str
+    passed: bool
+    messages: list[str] = field(default_factory=list)
+
+    @classmethod
+    def ok(cls, name: str, *messages: str) -> Feedback:
+        return cls(name, True, [tr("hw.passed", name=name), *messages])
+
+    @classmethod
+    def fail(cls, name: str, *messages: str) -> Feedback:
+        return cls(name, False, list(messages))
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __str__(self) -> str:
+        mark = "✓" if self.passed else "✗"
+        return "\n".join(f"{mark} {m}" if i == 0 else f"  {m}"
+                         for i, m in enumerate(self.messages or [self.name]))
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        color, mark = ("#1a7f37", "✓") if self.passed else ("#cf222e", "✗")
+        items = "".join(f"<li>{html.escape(m)}</li>" for m in self.messages[1:])
+        head = html.escape(self.messages[0] if self.messages else self.name)
+        rest = f"<ul style='margin:4px 0 0 0'>{items}</ul>" if items else ""
+        return (f"<div style='border-left:4px solid {color};padding:4px 8px;margin:4px 0'>"
+                f"<b style='color:{color}'>{mark}</b> {head}{rest}</div>")
+
+    def assert_passed(self) -> Feedback:
+        """Raise AssertionError carrying the hints unless passed; return self if passed."""
+        if not self.passed:
+            raise AssertionError("\n" + str(self))
+        return self
+
+
+@dataclass
+class Call:
+    """What calling student code gave: ``value`` or ``error``, printed text, warnings."""
+
+    value: Any = None
+    error: BaseException | None = None
+    output: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def warned_non_leaf(self) -> bool:
+        return any("not a leaf" in w for w in self.warnings)
+
+
+def call_student(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Call:
+    """Call ``fn`` quietly: its prints are captured, its exceptions returned, not raised."""
+    out = io.StringIO()
+    call = Call()
+    with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(out):
+        warnings.simplefilter("always")
+        try:
+            call.value = fn(*args, **kwargs)
+        except Exception as exc:  # student code may raise anything
+            call.error = exc
+    call.output = out.getvalue()
+    call.warnings = [str(w.message) for w in caught]
+    return call
+
+
+def _student_frame(exc: BaseException) -> traceback.FrameSummary | None:
+    frames = traceback.extract_tb(exc.__traceback__)
+    mine = [f for f in frames if not any(d in f.filename for d in _PACKAGE_DIRS)]
+    return mine[-1] if mine else None
+
+
+def describe_error(name: str, exc: BaseException, hint: str | None = None) -> str:
+    """One line naming the exception, where in the student's code, and a hint."""
+    if isinstance(exc, NotImplementedError) and not str(exc):  # nbgrader's stub
+        return tr("hw.not_written", name=name)
+    text = tr("hw.raised", name=name, error=type(exc).__name__, text=str(exc).split("\n")[0])
+    frame = _student_frame(exc)
+    if frame is not None and frame.line:
+        text += tr("hw.where", line=frame.lineno, code=frame.line.strip())
+    if not hint:
+        return text
+    return f"{text} {hint}" if text.endswith((".", "。", ")", "）")) else f"{text}. {hint}"
+
+
+def check_callable(name: str, fn: Any) -> Feedback | None:
+    """A failing Feedback if ``fn`` is not a function, else None."""
+    if fn is None or fn is Ellipsis:
+        return Feedback.fail(name, tr("hw.not_defined", name=name))
+    if not callable(fn):
+        return Feedback.fail(name, tr("hw.not_callable", name=name, kind=type(fn).__name__))
+    return None
