@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 import matplotlib
 import numpy as np
+from matplotlib.transforms import offset_copy
 
 from ..i18n import register, tr
 from .canvas import FastFigure
@@ -102,7 +103,8 @@ def chain_table_html(chains: Mapping[str, _Chain], params: Mapping[str, float], 
         m = len(c.factors[0].values)
         values = " · ".join(fmt(f.mean) for f in c.factors)
         rows.append([f"{name} = {fmt(float(params[name]))}", f"∂L/∂{name} = Σ {c.chain}",
-                     values, fmt(c.manual), fmt(c.autograd), f"{c.difference:.1e}"])
+                     values, fmt(c.manual), fmt(c.autograd),
+                     f"{c.difference:.1e}" if c.difference else "0"])
     headers = [tr("chain.param"), tr("chain.rule"), tr("chain.values"), tr("chain.manual"),
                tr("chain.autograd"), tr("chain.diff")]
     return _table(headers, rows, tr("chain.table_caption", step=step, m=m))
@@ -148,8 +150,9 @@ class ChainRulePlot:
             (self.batch,) = ax.plot([], [], "o", ms=7, mfc="none", mew=1.8, color="#f08c00",
                                     label=tr("chain.batch"))
             ax.legend(loc="upper left", fontsize=8.5, framealpha=0.85)
-            self.now = ax.text(0.98, 0.04, "", transform=ax.transAxes, ha="right",
-                               va="bottom", fontsize=9, color="#495057")
+            # on the x label's row, clear of the data and of the fitted line
+            self.now = ax.text(1.0, -0.1, "", transform=ax.transAxes, ha="right",
+                               va="top", fontsize=9, color="#495057")
             bx.set_title(tr("chain.loss_title"))
             bx.set_xlabel(tr("chain.step"))
             bx.set_ylabel(tr("chain.loss"))
@@ -161,7 +164,9 @@ class ChainRulePlot:
             (self.boom,) = bx.plot([], [], "x", ms=11, mew=2.5, color="#e03131",
                                    clip_on=False, zorder=6)
             self.boom_text = bx.text(0, 0, tr("chain.diverged"), color="#e03131",
-                                     fontsize=9, ha="right", va="top", visible=False)
+                                     fontsize=9, ha="right", va="top", visible=False,
+                                     transform=offset_copy(bx.transData, fast.figure,
+                                                           x=-9, y=-5, units="points"))
             for grid_ax in (ax, bx):
                 grid_ax.grid(True, alpha=0.25)
         fast.animate(self.fit, self.batch, self.now, self.loss, self.marker, self.cursor,
@@ -191,7 +196,7 @@ class ChainRulePlot:
         if diverged_step:
             top = self.loss_axis.top
             self.boom.set_data([diverged_step], [top])
-            self.boom_text.set_position((diverged_step, top / 10**0.15))
+            self.boom_text.set_position((diverged_step, top))
             self.boom_text.set_visible(True)
         else:
             self.boom.set_data([], [])

@@ -16,7 +16,7 @@ from matplotlib.patches import Rectangle
 from ..i18n import register, tr
 from .canvas import FastFigure
 from .fonts import plot_rc
-from .loss_axis import LossAxis
+from .loss_axis import LossAxis, StickyRange
 
 __all__ = ["LearningRatePlot", "diverged_spans", "lr_label"]
 
@@ -113,12 +113,11 @@ class LearningRatePlot:
                                          clip_on=False)
             for a in (ax, bx):
                 a.grid(True, alpha=0.25)
-        # only lines and markers move: text is slow to draw, so it stays in the background
+        # what moves is blitted; text is slow to draw, so little of it moves
         fast.animate(*self.lines, self.chosen, self.ends, self.sweep_line, *self.spans,
-                     self.best, self.cursor, self.cursor_dot)
-        self._span_at: tuple[float, float] | None = None
+                     self.span_text, self.best, self.cursor, self.cursor_dot)
         self._labels: tuple[str, ...] = ()
-        self._sweep_range: tuple[float, float] | None = None
+        self.lr_range = StickyRange(self.ax_sweep, "x", log=True, fill=0.5, pad=0.0)
         self._curve_data: list[np.ndarray] = []
         self._chosen_loss = np.zeros(0)
         self._lo_hi = (1.0, 1.0)
@@ -189,19 +188,17 @@ class LearningRatePlot:
 
     # ----- right panel ---------------------------------------------------------------
     def show_sweep(self, lrs: np.ndarray, final_loss: np.ndarray, diverged: np.ndarray,
-                   best_lr: float | None) -> None:
-        """Final loss against lr; diverged lrs shaded, the best one starred."""
+                   best_lr: float | None, reference: float | None = None) -> None:
+        """Final loss against lr; diverged lrs shaded, the best one starred. ``reference``
+        (e.g. the first loss, the same for every lr) anchors the readable band."""
         bx, sa = self.ax_sweep, self.sweep_axis
         lrs = np.asarray(lrs, dtype=float)
         final = np.asarray(final_loss, dtype=float)
         ok = ~np.asarray(diverged, dtype=bool)
         changed = sa.update([final[ok]] if ok.any() else [np.array([1.0])],
-                            reference=float(np.nanmax(final[ok])) if ok.any() else 1.0)
-        rng = (float(lrs.min()), float(lrs.max()))
-        if rng != self._sweep_range:
-            bx.set_xlim(*rng)
-            self._sweep_range = rng
-            changed = True
+                            reference=reference if reference is not None
+                            else float(np.nanmax(final[ok])) if ok.any() else 1.0)
+        changed |= self.lr_range.show(float(lrs.min()), float(lrs.max()))  # whole decades
         self.sweep_line.set_data(lrs, np.where(ok, sa.clip(final), np.nan))  # gaps: diverged
         y0, y1 = bx.get_ylim()
         spans = diverged_spans(lrs, ~ok)
@@ -210,15 +207,11 @@ class LearningRatePlot:
             patch.set_visible(True)
         for patch in self.spans[len(spans):]:
             patch.set_visible(False)
-        at = None  # the label of the widest diverged span (static: re-render if it moved)
-        if spans:
+        if spans:  # label the widest diverged span
             widest = max(spans, key=lambda s: np.log(s[1] / s[0]))
-            at = (float(np.sqrt(widest[0] * widest[1])), y1 / 10 ** (0.04 * np.log10(y1 / y0)))
-            self.span_text.set_position(at)
-        self.span_text.set_visible(at is not None)
-        if at != self._span_at:
-            self._span_at = at
-            changed = True
+            self.span_text.set_position((float(np.sqrt(widest[0] * widest[1])),
+                                         y1 / 10 ** (0.04 * np.log10(y1 / y0))))
+        self.span_text.set_visible(bool(spans))
         if changed:
             self.fast.invalidate(bx)
         if best_lr is not None and ok.any():

@@ -47,6 +47,16 @@ DEGREE = 3  # the cubic of seed 004
 STYLE = {"description_width": "initial"}
 
 
+def nice_lrs(lo: float, hi: float, count: int) -> np.ndarray:
+    """``count`` learning rates between 10**lo and 10**hi: 1 and 3 times powers of ten when
+    there are enough of them (so the curves stay put while the range moves a little)."""
+    nice = [m * 10.0**k for k in range(int(np.floor(lo)), int(np.ceil(hi)) + 1) for m in (1, 3)]
+    nice = [v for v in nice if 10**lo * (1 - 1e-9) <= v <= 10**hi * (1 + 1e-9)]
+    if len(nice) >= count:
+        return np.array([nice[int(i)] for i in np.round(np.linspace(0, len(nice) - 1, count))])
+    return np.array([float(f"{v:.2g}") for v in np.logspace(lo, hi, count)])
+
+
 class LearningRateWidget(LessonWidget):
     """The same model trained with many learning rates: a few loss curves side by side,
     the sweep of final loss against lr, and the chosen lr's run (``history``).
@@ -128,7 +138,7 @@ class LearningRateWidget(LessonWidget):
         """New sweep (and curves) for the current settings, then the chosen lr's run."""
         lo, hi = self.lrs.value
         grid = np.logspace(lo, hi, self.n_sweep)
-        curve_lrs = np.array([float(f"{v:.2g}") for v in np.logspace(lo, hi, self.n_curves)])
+        curve_lrs = nice_lrs(lo, hi, self.n_curves)
         s = self._settings()
         dataset, model, epochs = s.pop("dataset"), s.pop("model"), s.pop("epochs")
         both = lr_sweep(dataset, model, np.concatenate([grid, curve_lrs]), epochs, **s)
@@ -144,7 +154,8 @@ class LearningRateWidget(LessonWidget):
         if self.lr.value != before:
             chosen = self._chosen_run()  # the slider clamped the value into the range
         sw = self.sweep
-        self.plot.show_sweep(sw.lrs, sw.final_loss, sw.diverged, sw.best_lr)
+        self.plot.show_sweep(sw.lrs, sw.final_loss, sw.diverged, sw.best_lr,
+                             reference=float(both.loss[0, 0]))  # every run starts there
         self.plot.show_curves(curve_lrs, list(both.loss[k:]), list(both.diverged_step[k:]),
                               epochs)
         self._show(*chosen)
