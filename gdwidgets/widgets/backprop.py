@@ -762,8 +762,8 @@ def _cell(v: Any) -> str:
 
 
 def _fit_limits(ax: Any, x_max: int, ys: list[float]) -> bool:
-    """Keep the data in ``ax``'s limits: widen by doubling, narrow again after a restart
-    or when the values fell far below the top. True if the limits changed."""
+    """Keep the data in ``ax``'s limits, with room to grow: x doubles (back to 5 on a
+    restart), y grows by half again or fits values that fell far. True if they changed."""
     changed = False
     lo, hi = ax.get_xlim()
     want = hi
@@ -777,7 +777,13 @@ def _fit_limits(ax: Any, x_max: int, ys: list[float]) -> bool:
     if ys:
         y0, y1 = ax.get_ylim()
         top, bottom = max(ys), min(min(ys), 0.0)
-        if top > y1 or bottom < y0 or 0 < top < y1 / 8:
-            ax.set_ylim(bottom * 1.1, top * 1.15 if top > 0 else 1.0)
+        if 0 < top < y1 / 8:  # values fell far below the top: fit them
+            want_y = (bottom * 1.1, top * 1.15 if top > 0 else 1.0)
+        elif top > y1 or bottom < y0:  # growing: leave room for more (fewer re-renders)
+            want_y = (min(y0, bottom * 1.5), max(y1, top * 1.5))
+        else:
+            want_y = (y0, y1)
+        if want_y != (y0, y1):
+            ax.set_ylim(*want_y)
             changed = True
     return changed
