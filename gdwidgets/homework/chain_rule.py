@@ -17,7 +17,7 @@ import torch
 
 from ..i18n import register, tr
 from .common import as_tensor, close, fmt
-from .feedback import Feedback, call_student, check_callable, describe_error
+from .feedback import Feedback, call_student, check_callable, checker, describe_error
 
 __all__ = ["check_chain_rule", "chain_rule_reference"]
 
@@ -33,7 +33,7 @@ register(
             "chain_rule_grads 应该返回字典 {{'a1': ..., 'b1': ..., 'a2': ..., 'b2': ...}}，"
             "实际得到 {kind}。",
         ),
-        "hw.chain.missing": ("The dict has no key {key!r}.", "字典里没有键 {key!r}。"),
+        "hw.chain.missing": ("The dict has no key {missing!r}.", "字典里没有键 {missing!r}。"),
         "hw.chain.backward": (
             "Compute the gradients by hand with the chain rule: the inputs here do not "
             "require grad, so backward() / autograd cannot be used.",
@@ -157,6 +157,7 @@ def _diagnose(name: str, got: torch.Tensor, right: torch.Tensor,
     return ""
 
 
+@checker("chain_rule_grads")
 def check_chain_rule(chain_rule_grads: Callable[..., Any]) -> Feedback:
     """Check ``chain_rule_grads(x, y, a1, b1, a2, b2) -> {'a1', 'b1', 'a2', 'b2'}``
     against torch.autograd, naming the wrong factor of each wrong gradient."""
@@ -179,7 +180,7 @@ def check_chain_rule(chain_rule_grads: Callable[..., Any]) -> Feedback:
             return Feedback.fail(name, tr("hw.chain.returned", kind=type(value).__name__))
         missing = [k for k in NAMES if k not in value]
         if missing:
-            return Feedback.fail(name, tr("hw.chain.missing", key=missing[0]))
+            return Feedback.fail(name, tr("hw.chain.missing", missing=missing[0]))
         want = chain_rule_reference(x, y, **params)
         slips, products = _slips(x, y, **params)
         rights, wrongs = [], []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import html
 import io
 import traceback
@@ -14,7 +15,7 @@ from typing import Any
 
 from ..i18n import register, tr
 
-__all__ = ["Call", "Feedback", "call_student", "describe_error"]
+__all__ = ["Call", "Feedback", "call_student", "checker", "describe_error"]
 
 register(
     {
@@ -36,6 +37,11 @@ register(
             "{name} 抛出了 {error}：{text}",
         ),
         "hw.where": (" (at line {line}: `{code}`)", "（第 {line} 行：`{code}`）"),
+        "hw.checker_failed": (
+            "The checker could not evaluate {name} ({error}: {text}). Check that it takes "
+            "and returns what the exercise asks for.",
+            "检查程序无法评估 {name}（{error}：{text}）。请确认它的参数和返回值符合题目要求。",
+        ),
         "hw.returned_none": (
             "{name} returned None: did you forget `return`?",
             "{name} 返回了 None：是不是忘了写 `return`？",
@@ -85,11 +91,19 @@ class Feedback:
         return (f"<div style='border-left:4px solid {color};padding:4px 8px;margin:4px 0'>"
                 f"<b style='color:{color}'>{mark}</b> {head}{rest}</div>")
 
-    def assert_passed(self) -> Feedback:
-        """Raise AssertionError carrying the hints unless passed; return self if passed."""
+    def assert_passed(self) -> None:
+        """Raise AssertionError carrying the hints unless passed; if passed, show the ✓ in
+        Jupyter. Returns None: nbgrader reads a test cell's *result* as partial credit, so
+        the ✓ is displayed (display_data), not returned."""
         if not self.passed:
             raise AssertionError("\n" + str(self))
-        return self
+        try:
+            from IPython import get_ipython
+            from IPython.display import display
+        except ImportError:  # pragma: no cover - IPython comes with Jupyter
+            return
+        if get_ipython() is not None:
+            display(self)
 
 
 @dataclass
@@ -147,3 +161,20 @@ def check_callable(name: str, fn: Any) -> Feedback | None:
     if not callable(fn):
         return Feedback.fail(name, tr("hw.not_callable", name=name, kind=type(fn).__name__))
     return None
+
+
+def checker(name: str) -> Callable[[Callable[..., Feedback]], Callable[..., Feedback]]:
+    """Make a checker total: whatever odd value the student's code produced, an error of
+    the checker itself becomes a failing Feedback, never an exception in the notebook."""
+
+    def wrap(check: Callable[..., Feedback]) -> Callable[..., Feedback]:
+        @functools.wraps(check)
+        def safe(*args: Any, **kwargs: Any) -> Feedback:
+            try:
+                return check(*args, **kwargs)
+            except Exception as exc:
+                return Feedback.fail(name, tr("hw.checker_failed", name=name,
+                                              error=type(exc).__name__, text=exc))
+        return safe
+
+    return wrap

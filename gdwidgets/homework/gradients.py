@@ -15,7 +15,7 @@ import torch
 from .. import datasets
 from ..i18n import register, tr
 from .common import as_tensor, close, fmt, torch_error_hint
-from .feedback import Feedback, call_student, check_callable, describe_error
+from .feedback import Feedback, call_student, check_callable, checker, describe_error
 
 __all__ = ["check_grad_fn", "check_training_loop", "thermometer"]
 
@@ -180,6 +180,7 @@ def _diagnose_grad(got: torch.Tensor, want: torch.Tensor, n: int) -> str | None:
     return None
 
 
+@checker("grad_fn")
 def check_grad_fn(grad_fn: Callable[..., Any]) -> Feedback:
     """Check seed 001's ``grad_fn(t_u, t_c, t_p, w, b)`` against torch.autograd."""
     name = "grad_fn"
@@ -228,6 +229,7 @@ def _reference_loop(epochs: int, zero_grad: bool = True) -> torch.Tensor:
     return params.detach()
 
 
+@checker("training_loop")
 def check_training_loop(training_loop: Callable[..., Any], autograd: bool = True) -> Feedback:
     """Check ``training_loop(n_epochs, learning_rate, params, t_u, t_c)`` of seed 001.
 

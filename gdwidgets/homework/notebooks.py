@@ -3,7 +3,8 @@
 - :func:`student_version` strips ``### BEGIN SOLUTION`` / ``### END SOLUTION`` regions
   (and ``### BEGIN HIDDEN TESTS`` regions) as nbgrader's ``generate_assignment`` does.
 - :func:`grade` runs a submitted notebook (nbclient) and scores its autograder cells
-  (``nbgrader.grade`` cells with ``points``): a cell that raises scores 0.
+  (``nbgrader.grade`` cells with ``points``) by nbgrader's rules: a cell that raises
+  (or writes to stderr) scores 0.
 """
 
 from __future__ import annotations
@@ -92,11 +93,20 @@ class GradeReport:
         return "\n".join(lines)
 
 
-def _error_text(cell: nbformat.NotebookNode) -> str:
+def _score(cell: nbformat.NotebookNode, points: float) -> tuple[float, str]:
+    """nbgrader's rule: an error or anything on stderr scores 0; a result that is a number
+    is partial credit; anything else is full credit."""
     for out in cell.get("outputs", []):
         if out.get("output_type") == "error":
-            return f"{out.get('ename', '')}: {out.get('evalue', '')}"
-    return ""
+            return 0.0, f"{out.get('ename', '')}: {out.get('evalue', '')}"
+        if out.get("output_type") == "stream" and out.get("name") == "stderr":
+            return 0.0, out.get("text", "")
+        if out.get("output_type") == "execute_result":
+            try:
+                return min(max(float(out["data"]["text/plain"]), 0.0), points), ""
+            except (KeyError, TypeError, ValueError):
+                return points, ""
+    return points, ""
 
 
 def grade(path: str | Path, source: str | Path | None = None,
@@ -129,7 +139,5 @@ def grade(path: str | Path, source: str | Path | None = None,
         meta = _nbgrader(cell)
         if cell.cell_type == "code" and meta.get("grade"):
             points = float(meta.get("points", 0))
-            error = _error_text(cell)
-            report.cells.append(CellResult(meta["grade_id"], points, 0.0 if error else points,
-                                           error))
+            report.cells.append(CellResult(meta["grade_id"], points, *_score(cell, points)))
     return report

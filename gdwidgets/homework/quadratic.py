@@ -16,7 +16,7 @@ import torch
 
 from ..i18n import register, tr
 from .common import as_tensor, close, fmt, torch_error_hint
-from .feedback import Feedback, call_student, check_callable, describe_error
+from .feedback import Feedback, call_student, check_callable, checker, describe_error
 from .zero_grad import per_sample_sgd, y2x
 
 __all__ = ["check_quadratic", "check_quadratic_forward", "stable_lr"]
@@ -111,6 +111,7 @@ def stable_lr(x: float) -> float:
     return 1.0 / (x**4 + x**2 + 1)
 
 
+@checker("forward")
 def check_quadratic_forward(forward: Callable[..., Any]) -> Feedback:
     """Check ``forward(x, w1, w2, b)`` = w1 x² + w2 x + b."""
     name = "forward"
@@ -180,6 +181,7 @@ def _lr_verdict(lr: float) -> tuple[bool, str, list[str]]:
     return True, tr("hw.quad.ok", lr=f"{lr:g}", epochs=EPOCHS, loss=loss, pred=pred), []
 
 
+@checker("train")
 def check_quadratic(train: Callable[..., Any], lr: Any) -> Feedback:
     """Check ``train(x_data, y_data, lr, epochs) -> (w1, w2, b)`` (per-sample SGD of
     ŷ = w1 x² + w2 x + b from 0 on x = 1..5, y = 2x) and the chosen learning rate ``lr``."""
@@ -188,7 +190,7 @@ def check_quadratic(train: Callable[..., Any], lr: Any) -> Feedback:
     if bad is not None:
         return bad
     got, fail = _run_train(train, CHECK_LR, CHECK_EPOCHS)
-    if fail:
+    if fail is not None:
         return fail
     x_data, y_data = y2x()
     want = per_sample_sgd(_quad, 3, x_data, y_data, CHECK_LR, CHECK_EPOCHS)

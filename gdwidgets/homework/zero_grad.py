@@ -14,7 +14,7 @@ import torch
 from .. import datasets
 from ..i18n import register, tr
 from .common import close, fmt, torch_error_hint
-from .feedback import Feedback, call_student, check_callable, describe_error
+from .feedback import Feedback, call_student, check_callable, checker, describe_error
 
 __all__ = ["check_zero_grad", "per_sample_sgd", "y2x"]
 
@@ -100,6 +100,7 @@ def _linear(x: float) -> list[float]:
     return [x]
 
 
+@checker("sgd")
 def check_zero_grad(sgd: Callable[..., Any]) -> Feedback:
     """Check seed 002's per-sample SGD ``sgd(w, x_data, y_data, lr, epochs)`` (w: a
     tensor([0.0], requires_grad=True) that the function trains in place)."""
