@@ -251,6 +251,19 @@ def test_chinese():
     assert "本次" in " ".join(texts(w.graph_svg))
 
 
+def test_a_widget_keeps_its_language():
+    en = BackpropWidget()
+    set_language("zh")
+    zh = BackpropWidget()
+    en.backward_button.click()
+    en.backward_button.click()
+    assert "2 times" in banner(en) and "loss" in en.table.value and "损失" not in en.table.value
+    assert "(this pass)" in " ".join(texts(en.graph_svg))
+    set_language("en")
+    zh.backward_button.click()
+    assert "反向传播" in banner(zh) and "损失" in zh.table.value
+
+
 def test_static_copy_has_the_graph_table_and_figure():
     w = BackpropWidget()
     w.backward_button.click()

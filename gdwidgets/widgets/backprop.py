@@ -42,7 +42,7 @@ from matplotlib.lines import Line2D
 
 from .. import datasets
 from ..autograd import Linear, Scalar, count_nodes, mse
-from ..i18n import register, tr
+from ..i18n import get_language, register, set_language, tr
 from ..views.canvas import FastFigure
 from ..views.dot import fmt
 from ..views.fonts import plot_rc
@@ -213,6 +213,7 @@ class BackpropWidget(LessonWidget):
         if isinstance(points, bool) or not isinstance(points, int) \
                 or not 2 <= points <= MAX_POINTS:
             raise ValueError(tr("backprop.err.points", n=MAX_POINTS, got=points))
+        self._lang = get_language()  # every string of this widget stays in this language
         super().__init__(**kwargs)
         self._quiet = False
         self._custom: tuple[list[float], list[float]] | None = None
@@ -254,7 +255,8 @@ class BackpropWidget(LessonWidget):
                                 style=wide, disabled=True)
 
         self.graph_view = W.HTML(layout=W.Layout(overflow="auto", max_height="640px",
-                                                 min_width="260px"))
+                                                 min_width="260px", flex="0 1 auto",
+                                                 margin="0 12px 0 0"))
         self.table = W.HTML()
         self._fig = self._make_figure()
         self.figure = self._fig.figure
@@ -276,10 +278,12 @@ class BackpropWidget(LessonWidget):
             W.HBox([self.forward_button, self.backward_button, self.zero_grad_button,
                     self.update_button, self.reset_button]),
             W.HBox([self.lr, self.points]),
-            W.HBox([self.mode, self.micro_batches]),
-            W.HBox([self.view, self.step]),
-            W.HBox([self.graph_view, W.VBox([self.table, self.image])],
-                   layout=W.Layout(align_items="flex-start")),
+            W.HBox([self.mode, self.micro_batches], layout=W.Layout(align_items="flex-end")),
+            W.HBox([self.view, self.step], layout=W.Layout(align_items="flex-end")),
+            # the table and figure go below the graph when both do not fit side by side
+            W.HBox([self.graph_view,
+                    W.VBox([self.table, self.image], layout=W.Layout(flex="0 0 auto"))],
+                   layout=W.Layout(flex_flow="row wrap", align_items="flex-start")),
         )
         self._guard(self._start)
 
@@ -495,6 +499,18 @@ class BackpropWidget(LessonWidget):
         return True
 
     # ----- controls -------------------------------------------------------------------
+    def _guard(self, update: Callable[[], None]) -> bool:
+        """Every redraw runs here: in the language the widget was built in, so a later
+        ``set_language`` call does not turn half of this widget's strings."""
+        current = get_language()
+        if current == self._lang:
+            return super()._guard(update)
+        set_language(self._lang)
+        try:
+            return super()._guard(update)
+        finally:
+            set_language(current)
+
     @contextmanager
     def _hold(self) -> Iterator[None]:
         """Change controls from code without their observers redrawing."""
@@ -613,7 +629,7 @@ class BackpropWidget(LessonWidget):
 
     def _make_figure(self) -> FastFigure:
         with matplotlib.rc_context(plot_rc()):
-            f = FastFigure(2, width=6.4, height=2.6, dpi=90)
+            f = FastFigure(2, width=6.0, height=2.5, dpi=85)
             fit, curve = f.axes
             # static: every point of the data source, faint; moving: the points in use,
             # the current micro-batch, the line, the per-step curves
