@@ -1,0 +1,103 @@
+"""Lessons 1 and 5 in JupyterLab with mouse and keyboard; a saved lesson without kernel."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+LESSONS = Path(__file__).parents[2] / "example_notebooks"
+
+
+def svg_texts(element) -> list[str]:  # type: ignore[no-untyped-def]
+    texts = element.evaluate("el => [...el.querySelectorAll('svg text')].map(t => t.textContent)")
+    return [html.unescape(t) for t in texts]
+
+
+def button(widget, name: str):  # type: ignore[no-untyped-def]
+    """The first button reading exactly ``name`` (action buttons come before toggles)."""
+    return widget.locator("button").filter(has_text=re.compile(f"^{name}$")).first
+
+
+def grad_of(texts: list[str], label: str) -> str:
+    """The 'grad=' line of the node whose box also reads ``label``."""
+    for i, t in enumerate(texts):
+        if t.strip() == label:
+            for back in range(i - 1, max(i - 6, -1), -1):
+                if texts[back].startswith("grad="):
+                    return texts[back]
+    raise AssertionError(f"no node {label!r} in {texts}")
+
+
+def test_backward_twice_doubles_the_grads_on_screen(page, run_lesson, shot):
+    run_lesson("01_scalar_engine.ipynb")
+    widget = page.locator(".widget-vbox", has=page.locator("button", has_text="backward")).first
+    widget.scroll_into_view_if_needed()
+    button(widget, "forward").click()
+    button(widget, "backward").click()
+    page.wait_for_function("el => [...el.querySelectorAll('svg text')].some("
+                           "t => t.textContent.includes('9.50'))",
+                           arg=widget.element_handle(), timeout=10_000)
+    once = grad_of(svg_texts(widget), "a")
+    button(widget, "backward").press("Enter")  # the keyboard, this time
+    page.wait_for_function("el => [...el.querySelectorAll('svg text')].some("
+                           "t => t.textContent.includes('19.00'))",
+                           arg=widget.element_handle(), timeout=10_000)
+    twice = grad_of(svg_texts(widget), "a")
+    assert re.search(r"-\s*9\.50", once) and re.search(r"-\s*19\.00", twice), (once, twice)
+    shot(widget, "backprop-backward-twice")
+    assert not page.console_errors, page.console_errors
+
+
+def test_dragging_the_step_slider_never_blanks_the_views(page, run_lesson, shot):
+    run_lesson("05_chain_rule.ipynb")
+    widget = page.locator(".widget-vbox", has=page.locator(".widget-image")).first
+    widget.scroll_into_view_if_needed()
+    img = widget.locator(".widget-image").first
+    img.wait_for(state="visible")
+    img.evaluate("""img => {
+      const log = window.__gdw = {removed: 0, blank: 0, srcs: new Set(), jumps: 0};
+      const scroller = img.closest('.jp-WindowedPanel-outer') || document.scrollingElement;
+      const top = scroller.scrollTop;
+      new MutationObserver(() => {
+        if (!img.isConnected) log.removed++;
+        if (!img.getAttribute('src')) log.blank++; else log.srcs.add(img.src);
+        if (Math.abs(scroller.scrollTop - top) > 2) log.jumps++;
+      }).observe(img, {attributes: true});
+      new MutationObserver(() => { if (!img.isConnected) log.removed++; })
+        .observe(document.body, {childList: true, subtree: true});
+    }""")
+    handle = widget.locator(".widget-slider", has=page.locator(".widget-label", has_text="step")) \
+        .locator(".noUi-handle").first
+    box = handle.bounding_box()
+    table_before = widget.locator("table").first.inner_text()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    for dx in range(0, 220, 20):
+        page.mouse.move(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2)
+        page.wait_for_timeout(60)
+    page.mouse.up()
+    page.wait_for_timeout(1500)
+    log = page.evaluate("({removed: window.__gdw.removed, blank: window.__gdw.blank,"
+                        " changes: window.__gdw.srcs.size, jumps: window.__gdw.jumps})")
+    assert log["removed"] == 0 and log["blank"] == 0 and log["jumps"] == 0, log
+    assert log["changes"] >= 2, log
+    assert widget.locator("table").first.inner_text() != table_before
+    shot(widget, "chain-rule-after-drag")
+    assert not page.console_errors, page.console_errors
+
+
+def test_a_saved_lesson_shows_its_last_pictures_without_its_kernel(page, lab, shot):
+    nb = nbformat.read(LESSONS / "02_learning_rate.ipynb", as_version=4)
+    NotebookClient(nb, timeout=300, kernel_name="python3").execute()
+    nbformat.write(nb, lab.root / "saved_lesson.ipynb")
+    page.goto(lab.page_url("saved_lesson.ipynb"))
+    static = page.locator("[class^='gdw-static-'] img").first
+    static.wait_for(state="visible", timeout=60_000)
+    static.scroll_into_view_if_needed()
+    assert static.bounding_box()["height"] > 150
+    assert static.evaluate("img => img.complete && img.naturalWidth > 300")
+    shot(static, "saved-lesson-static-picture")
