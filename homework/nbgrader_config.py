@@ -3,7 +3,6 @@
 c = get_config()  # noqa: F821 - provided by nbgrader
 
 c.CourseDirectory.course_id = "gdwidgets"
-c.CourseDirectory.root = "."
 # each assignment: source/<name>/<name>.ipynb
 c.CourseDirectory.db_assignments = [
     dict(name="gradients"),

@@ -98,7 +98,7 @@ def _score(cell: nbformat.NotebookNode, points: float) -> tuple[float, str]:
     is partial credit; anything else is full credit."""
     for out in cell.get("outputs", []):
         if out.get("output_type") == "error":
-            return 0.0, f"{out.get('ename', '')}: {out.get('evalue', '')}"
+            return 0.0, f"{out.get('ename', '')}: {out.get('evalue', '').strip()}"
         if out.get("output_type") == "stream" and out.get("name") == "stderr":
             return 0.0, out.get("text", "")
         if out.get("output_type") == "execute_result":
