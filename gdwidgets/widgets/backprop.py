@@ -31,8 +31,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
 
@@ -215,7 +214,6 @@ class BackpropWidget(LessonWidget):
             raise ValueError(tr("backprop.err.points", n=MAX_POINTS, got=points))
         self._lang = get_language()  # every string of this widget stays in this language
         super().__init__(**kwargs)
-        self._quiet = False
         self._custom: tuple[list[float], list[float]] | None = None
         self.history: list[dict[str, Any]] = []
         self.graph_svg = ""
@@ -510,15 +508,6 @@ class BackpropWidget(LessonWidget):
             return super()._guard(update)
         finally:
             set_language(current)
-
-    @contextmanager
-    def _hold(self) -> Iterator[None]:
-        """Change controls from code without their observers redrawing."""
-        quiet, self._quiet = self._quiet, True
-        try:
-            yield
-        finally:
-            self._quiet = quiet
 
     def _show(self, view: str) -> None:
         """Point the view and step controls at the current graph."""

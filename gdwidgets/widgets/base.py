@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import base64
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import ipywidgets as W
@@ -44,6 +45,17 @@ def banner_html(text: str, kind: str = "info") -> str:
 
 class LessonWidget(W.VBox):
     """Base class: ``banner`` for messages, ``_guard`` for bad input, a static snapshot."""
+
+    _quiet = False  # True while _hold() is on: observers leave the redrawing to the holder
+
+    @contextmanager
+    def _hold(self) -> Iterator[None]:
+        """Change several controls without their observers redrawing after each one."""
+        was, self._quiet = self._quiet, True
+        try:
+            yield
+        finally:
+            self._quiet = was
 
     def __init__(self, **kwargs: Any) -> None:
         self.banner = W.HTML()

@@ -3,7 +3,6 @@ chain rule next to autograd's, for any step of a mini-batch run."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from typing import Any
 
 import ipywidgets as W
@@ -89,7 +88,6 @@ class ChainRuleWidget(LessonWidget):
         self.graph_svg = ""
         self.table_html = self.samples_html = ""
         self._png = b""
-        self._busy = False
 
         x, y = self._data()
         self.plot = ChainRulePlot(x, y)
@@ -107,21 +105,12 @@ class ChainRuleWidget(LessonWidget):
         )
 
     # ----- updates -------------------------------------------------------------------
-    @contextmanager
-    def _quiet(self) -> Any:
-        """Change controls without triggering their observers."""
-        busy, self._busy = self._busy, True
-        try:
-            yield
-        finally:
-            self._busy = busy
-
     def _data(self) -> tuple[np.ndarray, np.ndarray]:
         d = datasets.get(self.dataset.value)
         return d.x.reshape(-1), d.y
 
     def _on_setting(self, change: dict[str, Any]) -> None:
-        if self._busy:
+        if self._quiet:
             return
         if change["owner"] is self.dataset:
             self._guard(self._new_dataset)
@@ -129,12 +118,12 @@ class ChainRuleWidget(LessonWidget):
             self._guard(self._rerun)
 
     def _on_step(self, change: dict[str, Any]) -> None:
-        if not self._busy:
+        if not self._quiet:
             self._guard(self._show_step)
 
     def _new_dataset(self) -> None:
         x, y = self._data()
-        with self._quiet():
+        with self._hold():
             self.batch_size.max = len(y)  # the slider follows the data (no silent clamp)
         run = self._run()  # may fail (batch size too big): then the old picture stays
         self.plot.set_data(x, y)
@@ -153,7 +142,7 @@ class ChainRuleWidget(LessonWidget):
     def _apply(self, session: Session, history: History) -> None:
         self.session, self.history = session, history
         steps = len(history)
-        with self._quiet():
+        with self._hold():
             self.step.max = steps  # clamps the value into the new run
             self.play.max = steps
         self.plot.show_run(history.loss, history.diverged_step)

@@ -4,7 +4,6 @@ at once and the lr sweep (final loss against lr, the diverged region marked)."""
 from __future__ import annotations
 
 import html
-from contextlib import contextmanager
 from typing import Any
 
 import ipywidgets as W
@@ -98,7 +97,6 @@ class LearningRateWidget(LessonWidget):
         self.curve_lrs = np.zeros(0)
         self.graph_svg = ""  # no graph in this lesson
         self._png = b""
-        self._busy = False
         self.plot = LearningRatePlot(curves)
         self.figure = self.plot.figure
         self._rerun()  # bad constructor arguments raise ValueError here
@@ -113,25 +111,17 @@ class LearningRateWidget(LessonWidget):
         )
 
     # ----- updates -------------------------------------------------------------------
-    @contextmanager
-    def _quiet(self) -> Any:
-        busy, self._busy = self._busy, True
-        try:
-            yield
-        finally:
-            self._busy = busy
-
     def _settings(self) -> dict[str, Any]:
         return dict(dataset=self.dataset.value, model=self.model.value,
                     epochs=self.epochs.value, normalize=self.normalize.value,
                     degree=DEGREE, seed=self.seed)
 
     def _on_setting(self, change: dict[str, Any]) -> None:
-        if not self._busy:
+        if not self._quiet:
             self._guard(self._rerun)
 
     def _on_lr(self, change: dict[str, Any]) -> None:
-        if not self._busy:
+        if not self._quiet:
             self._guard(self._rechoose)
 
     def _rerun(self) -> None:
@@ -148,7 +138,7 @@ class LearningRateWidget(LessonWidget):
                                  both.diverged_step[:k], both.loss[:k])
         self.curve_lrs = curve_lrs
         before = self.lr.value
-        with self._quiet():  # the chosen lr's slider follows the sweep range
+        with self._hold():  # the chosen lr's slider follows the sweep range
             self.lr.min, self.lr.max = min(lo, self.lr.min), max(hi, self.lr.max)
             self.lr.min, self.lr.max = lo, hi
         if self.lr.value != before:

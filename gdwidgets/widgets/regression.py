@@ -4,7 +4,6 @@ session -> the fit, the loss curve, the loss surface and the backward graph of a
 from __future__ import annotations
 
 import html
-from contextlib import contextmanager
 from typing import Any
 
 import ipywidgets as W
@@ -72,7 +71,6 @@ class RegressionWidget(LessonWidget):
                  zero_grad: bool = True, shuffle: bool = False, init: Any = None,
                  seed: int = 0, graph: bool = True) -> None:
         self._init, self._seed, self._with_graph = init, seed, graph
-        self._holding = False
         self.session: Any = None
         self.history: Any = None
         self.graph_svg = ""
@@ -131,15 +129,6 @@ class RegressionWidget(LessonWidget):
                 W.HBox([self.graph_view, self.table])]
 
     # ----- settings -> session ---------------------------------------------------------
-    @contextmanager
-    def _hold(self):  # type: ignore[no-untyped-def]
-        """Change several controls without retraining after each."""
-        self._holding, was = True, self._holding
-        try:
-            yield
-        finally:
-            self._holding = was
-
     def settings(self) -> dict[str, Any]:
         """The Session settings the controls describe."""
         s = {name: getattr(self, name).value for name in SETTINGS}
@@ -176,7 +165,7 @@ class RegressionWidget(LessonWidget):
         return Session(**settings, init=self._init, seed=self._seed)
 
     def _on_setting(self, change: dict[str, Any]) -> None:
-        if self._holding:
+        if self._quiet:
             return
         settings = self.settings()
         notes = []
@@ -226,7 +215,7 @@ class RegressionWidget(LessonWidget):
         return (c.label, c.model, c.degree, c.normalize)
 
     def _on_step(self, change: dict[str, Any]) -> None:
-        if not self._holding and self.history is not None:
+        if not self._quiet and self.history is not None:
             self._draw(change["new"])
 
     def _draw(self, step: int) -> None:
