@@ -2,8 +2,8 @@
 
 Each widget is created in a fresh IPython kernel (started with jupyter_client, as
 JupyterLab does); a control is then set to a sequence of values from Python, which
-redraws synchronously, so the time of the assignment is the time until every view holds
-its new picture (and the messages to the browser are queued). The baseline is the way
+redraws synchronously, so the time of the assignment (or button press) is the time until every view
+holds its new picture (and the messages to the browser are queued). The baseline is the way
 tutorials do it, in the same kernel: ``ipywidgets.interactive`` around a function that
 trains with the seeds' beginner loop and draws a fresh ``plt`` figure per change.
 
@@ -21,11 +21,11 @@ from jupyter_client.manager import start_new_kernel
 
 TIMER = """
 import json, time, numpy as np
-def _time_changes(control, values):
+def _time_changes(change, values):
     times = []
     for v in values:
         t = time.perf_counter()
-        control.value = v
+        change(v)
         times.append(time.perf_counter() - t)
     return times
 """
@@ -59,14 +59,23 @@ display(_w)
 control = _w.children[0]
 """
 
+REGRESSION = "from gdwidgets import RegressionWidget\nw = RegressionWidget()\ndisplay(w)"
+BACKPROP = "from gdwidgets import BackpropWidget\nw = BackpropWidget(points=5)\ndisplay(w)"
+CHAIN = "from gdwidgets import ChainRuleWidget\nw = ChainRuleWidget()\ndisplay(w)"
+LR = "from gdwidgets import LearningRateWidget\nw = LearningRateWidget()\ndisplay(w)"
+
+# name -> (set-up code, what one change does with the value v, the values)
 CASES = {
-    "naive: interactive + beginner loop + plt": (NAIVE, "control", "lr"),
-    "RegressionWidget (lr)": (
-        "from gdwidgets import RegressionWidget\nw = RegressionWidget()\ndisplay(w)",
-        "w.lr", "lr"),
-    "RegressionWidget (step scrubber)": (
-        "from gdwidgets import RegressionWidget\nw = RegressionWidget()\ndisplay(w)",
-        "w.step", "step"),
+    "naive: interactive + beginner loop + plt": (NAIVE, "setattr(control, 'value', v)", "lr"),
+    "RegressionWidget: lr": (REGRESSION, "setattr(w.lr, 'value', v)", "lr"),
+    "RegressionWidget: step scrubber": (REGRESSION, "setattr(w.step, 'value', v)", "step"),
+    "BackpropWidget: backward button": (BACKPROP, "w.backward_button.click()", "press"),
+    "BackpropWidget: backward step slider": (
+        BACKPROP + "\nw.backward_button.click()", "setattr(w.step, 'value', v % (w.step.max + 1))",
+        "step"),
+    "ChainRuleWidget: lr": (CHAIN, "setattr(w.lr, 'value', v / 10)", "lr"),
+    "ChainRuleWidget: step": (CHAIN, "setattr(w.step, 'value', max(1, v))", "step"),
+    "LearningRateWidget: lr": (LR, "setattr(w.lr, 'value', v)", "lr"),
 }
 
 
@@ -76,10 +85,12 @@ def values(kind: str, n: int) -> list[float]:
     if kind == "lr":  # back and forth over a range that converges at 100 epochs
         v = np.geomspace(2e-3, 2e-2, n // 2)
         return [float(x) for x in np.concatenate([v, v[::-1]])]
+    if kind == "press":
+        return list(range(n))
     return [int(i) for i in np.linspace(0, 100, n)]
 
 
-def run_in_kernel(setup: str, control: str, vals: list[float]) -> list[float]:
+def run_in_kernel(setup: str, change: str, vals: list[float]) -> list[float]:
     km, kc = start_new_kernel(kernel_name="python3")
     try:
         out: list[str] = []
@@ -91,7 +102,7 @@ def run_in_kernel(setup: str, control: str, vals: list[float]) -> list[float]:
                 raise RuntimeError("\n".join(msg["content"]["traceback"]))
 
         kc.execute_interactive(TIMER + setup, output_hook=keep, timeout=300)
-        code = f"print(json.dumps(_time_changes({control}, {vals!r})))"
+        code = f"print(json.dumps(_time_changes(lambda v: {change}, {vals!r})))"
         kc.execute_interactive(code, output_hook=keep, timeout=600)
         return json.loads(out[-1])
     finally:
@@ -111,8 +122,8 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=40)
     args = parser.parse_args()
     results = {}
-    for name, (setup, control, kind) in CASES.items():
-        results[name] = summary(run_in_kernel(textwrap.dedent(setup), control,
+    for name, (setup, change, kind) in CASES.items():
+        results[name] = summary(run_in_kernel(textwrap.dedent(setup), change,
                                               values(kind, args.changes)))
     naive = results["naive: interactive + beginner loop + plt"][0]
     print("| change (in a kernel) | median ms | p95 ms | vs naive |")
