@@ -207,8 +207,7 @@ class RegressionWidget(LessonWidget):
             self.step.max = len(history)
             self.play.max = len(history)
             self.step.value = len(history)
-        self.say(history.message, "warning" if history.diverged else "info")
-        self._draw(len(history))
+        self._draw(len(history), (history.message, "warning" if history.diverged else "info"))
 
     def _surface_key(self) -> tuple[Any, ...]:
         c = self.session.config
@@ -218,13 +217,18 @@ class RegressionWidget(LessonWidget):
         if not self._quiet and self.history is not None:
             self._draw(change["new"])
 
-    def _draw(self, step: int) -> None:
+    def _draw(self, step: int, message: tuple[str, str] | None = None) -> None:
+        """Redraw every view for ``step``. Everything is computed first and handed to the
+        browser together, so it can show the new state in one frame."""
         self.plot.set_step(step)
-        self.image.value = self.plot.png()
-        self.table.value = self._table(step)
+        png, table = self.plot.png(), self._table(step)
         if self._with_graph:
             self.graph_svg = self._graph(step)
-            self.graph_view.value = self.graph_svg
+        self.image.value = png
+        self.table.value = table
+        self.graph_view.value = self.graph_svg
+        if message:
+            self.say(*message)
         self._refresh_static()
 
     def _graph(self, step: int) -> str:
