@@ -113,12 +113,6 @@ def renderer(request):
     R.set_renderer(None)
 
 
-@pytest.fixture(autouse=True)
-def english():
-    set_language("en")
-    yield
-    set_language("en")
-
 
 # ----- seed 000 ---------------------------------------------------------------------
 

@@ -30,12 +30,6 @@ HOMEWORK = Path(__file__).parent.parent / "homework"
 SOURCES = sorted((HOMEWORK / "source").glob("*/*.ipynb"))
 
 
-@pytest.fixture(autouse=True)
-def english():
-    set_language("en")
-    yield
-    set_language("en")
-
 
 def failed_with(feedback: Feedback, *fragments: str) -> str:
     assert not feedback.passed, str(feedback)

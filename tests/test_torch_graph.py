@@ -69,12 +69,6 @@ def torch_grads(s: Session, step: int, passes: int = 1) -> dict[str, torch.Tenso
     return {k: v.grad for k, v in bl.params.items()} | {"_loss": bl.loss.detach()}
 
 
-@pytest.fixture(autouse=True)
-def english():
-    set_language("en")
-    yield
-    set_language("en")
-
 
 # ----- content ------------------------------------------------------------------------
 

@@ -7,14 +7,6 @@ import torch
 from gdwidgets import Session, datasets, lr_sweep
 from gdwidgets.i18n import set_language
 
-
-@pytest.fixture(autouse=True)
-def english():
-    set_language("en")
-    yield
-    set_language("en")
-
-
 # --- seed numbers -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("gradients", ["manual", "autograd"])

@@ -9,14 +9,6 @@ import pytest
 from gdwidgets import Session, lr_sweep
 from gdwidgets.i18n import set_language
 
-
-@pytest.fixture(autouse=True)
-def english():
-    set_language("en")
-    yield
-    set_language("en")
-
-
 CASES = [
     (dict(lr=-1), "lr must be a finite number > 0, got -1"),
     (dict(lr=0), "lr must be a finite number > 0, got 0"),

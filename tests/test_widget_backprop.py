@@ -17,12 +17,6 @@ from gdwidgets.views.graph import backward_steps
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-@pytest.fixture(autouse=True)
-def english():
-    set_language("en")
-    yield
-    set_language("en")
-
 
 def texts(svg: str) -> list[str]:
     """Every text of the SVG, unescaped and stripped."""

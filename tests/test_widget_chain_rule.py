@@ -14,13 +14,6 @@ from gdwidgets import ChainRuleWidget, Session, set_language
 from gdwidgets.training.chain_rule import chain_rule_factors, chain_rule_samples
 
 
-@pytest.fixture(autouse=True)
-def english():
-    set_language("en")
-    yield
-    set_language("en")
-
-
 @pytest.fixture(scope="module")
 def widget():
     set_language("en")

@@ -12,13 +12,6 @@ from gdwidgets import LearningRateWidget, Session, lr_sweep, set_language
 from gdwidgets.views.plots_lr import diverged_spans
 
 
-@pytest.fixture(autouse=True)
-def english():
-    set_language("en")
-    yield
-    set_language("en")
-
-
 @pytest.fixture(scope="module")
 def widget():
     set_language("en")

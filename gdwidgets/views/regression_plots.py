@@ -14,11 +14,12 @@ import numpy as np
 from ..i18n import register, tr
 from .canvas import FastFigure
 from .fonts import plot_rc
+from .loss_axis import LossAxis
 
 if TYPE_CHECKING:
     from ..training import History
 
-__all__ = ["RegressionFigure", "sticky_log_limits"]
+__all__ = ["RegressionFigure"]
 
 register({
     "plot.fit": ("Data and fit", "数据与拟合"),
@@ -35,21 +36,6 @@ register({
 
 CURVE, MARK, PATH, DATA = "#d9480f", "#c92a2a", "#e8590c", "#1c7ed6"
 Surface = Callable[[np.ndarray], np.ndarray]  # (R, 2) parameter pairs -> (R,) losses
-
-
-def sticky_log_limits(old: tuple[float, float] | None, values: np.ndarray,
-                      slack_decades: float = 3.0) -> tuple[float, float]:
-    """Log-axis limits for ``values``: the old ones while they still fit well (so most
-    redraws leave the axes alone), else whole decades around the finite values."""
-    v = values[np.isfinite(values) & (values > 0)]
-    if not len(v):
-        return old or (1e-3, 1.0)
-    lo, hi = float(v.min()), float(v.max())
-    if old and old[0] <= lo and old[1] >= hi and np.log10(old[1] / old[0]) <= (
-        np.log10(hi / lo) + slack_decades
-    ):
-        return old
-    return 10.0 ** np.floor(np.log10(lo)), 10.0 ** np.ceil(np.log10(hi) + 1e-9)
 
 
 def _padded(lo: float, hi: float, pad: float = 0.08) -> tuple[float, float]:
@@ -69,7 +55,7 @@ class RegressionFigure:
                 ax.tick_params(labelsize=8.5)
             fit_ax.set_title(tr("plot.fit"), fontsize=10)
             loss_ax.set_title(tr("plot.loss"), fontsize=10)
-            loss_ax.set_yscale("log")
+            self.loss_axis = LossAxis(loss_ax)  # log scale, sticky limits, clipped values
             loss_ax.set_xlabel(tr("plot.step"))
             self.data = fit_ax.scatter([], [], s=10, color=DATA, alpha=0.7, zorder=2)
             (self.curve,) = fit_ax.plot([], [], color=CURVE, lw=2)
@@ -89,7 +75,6 @@ class RegressionFigure:
         self._surface_key: Any = None
         self._surface_box: tuple[float, float, float, float] | None = None
         self._contours: Any = None
-        self._loss_ylim: tuple[float, float] | None = None
         self._params_key: Any = None
         self._xgrid = np.zeros(0)
 
@@ -134,23 +119,12 @@ class RegressionFigure:
             self.fast.invalidate(ax)
 
     def _show_loss(self, h: History) -> None:
-        ax = self.axes[1]
         loss = h.loss.astype(np.float64)
-        # a diverged run's last loss is huge or not finite: the limits follow the rest
-        ylim = sticky_log_limits(self._loss_ylim, loss[: h.diverged_step - 1] if h.diverged
-                                 else loss)
-        top = ylim[1]
-        xlim = (0.0, float(max(len(loss), 2)))
-        if ylim != self._loss_ylim or xlim != tuple(ax.get_xlim()):
-            self._loss_ylim = ylim
-            ax.set_ylim(*ylim)
-            ax.set_xlim(*xlim)
-            self.fast.invalidate(ax)
-        steps = np.arange(1, len(loss) + 1)
-        shown = np.where(np.isfinite(loss), np.minimum(loss, top), top)
-        self.loss_line.set_data(steps, shown)
+        if self.loss_axis.update([loss], steps=len(loss)):
+            self.fast.invalidate(self.axes[1])
+        self.loss_line.set_data(np.arange(1, len(loss) + 1), self.loss_axis.clip(loss))
         if h.diverged:
-            self.blowup.set_data([h.diverged_step], [top / 1.5])
+            self.blowup.set_data([h.diverged_step], [self.loss_axis.top / 1.5])
         else:
             self.blowup.set_data([], [])
 
@@ -258,9 +232,7 @@ class RegressionFigure:
         self.step_text.set_text(tr("plot.at_step", step=step) + (
             f" · {tr('plot.diverged')}" if h.diverged and step >= len(h) else ""))
         k = min(step, len(h) - 1)
-        top = self._loss_ylim[1] if self._loss_ylim else np.inf
-        value = float(h.loss[k]) if np.isfinite(h.loss[k]) else top
-        self.loss_mark.set_data([k + 1], [min(value, top)])
+        self.loss_mark.set_data([k + 1], self.loss_axis.clip(h.loss[k : k + 1]))
         if self.path.get_visible():
             self.path.set_data(h.theta[: step + 1, 0], h.theta[: step + 1, 1])
             self.path_head.set_data(h.theta[step : step + 1, 0], h.theta[step : step + 1, 1])
