@@ -79,6 +79,21 @@ def test_divergence_is_explained_and_axes_stay_readable(w):
     w.configure(dataset="linear15", normalize=False, lr=1e-2)
 
 
+def test_step_axis_stays_put_while_diverging_runs_stop_early(w):
+    w.lr.value = 10**-1.3
+    limits, dirty = w.plot.axes[1].get_xlim(), []
+    w.plot.fast.invalidate = dirty.append  # record which panels must be re-rendered
+    try:
+        for exponent in (-1.35, -1.4, -1.45, -1.5):  # each run stops at another step
+            w.lr.value = 10**exponent
+            assert w.history.diverged and len(w.history) < w.history.planned == 100
+            assert w.plot.axes[1].get_xlim() == limits and limits[1] >= 100
+        assert dirty == []  # the loss panel only blits: its axes did not move
+    finally:
+        del w.plot.fast.invalidate
+    w.lr.value = 1e-2
+
+
 def test_polynomial_degree_and_parameter_panel(w):
     w.configure(dataset="cubic", model="polynomial", degree=3, lr=1e-3, epochs=300)
     assert set(w.history.params) == {"w1", "w2", "w3", "b"}

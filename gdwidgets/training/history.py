@@ -81,6 +81,11 @@ class History:
         return len(self.loss)
 
     @property
+    def planned(self) -> int:
+        """The number of steps the settings asked for (a diverged run stops early)."""
+        return self.config.epochs * self.steps_per_epoch
+
+    @property
     def final(self) -> dict[str, np.ndarray]:
         """The parameters after the last update."""
         return {name: values[-1] for name, values in self.params.items()}

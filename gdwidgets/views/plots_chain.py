@@ -184,10 +184,12 @@ class ChainRulePlot:
         self.y_range.show(float(y.min()), float(y.max()))
         self.fast.invalidate(self.ax_fit)  # the data points are static content
 
-    def show_run(self, loss: np.ndarray, diverged_step: int | None) -> None:
-        """The run's per-step losses; a diverged run ends with a red × at the top."""
+    def show_run(self, loss: np.ndarray, diverged_step: int | None,
+                 planned: int | None = None) -> None:
+        """The run's per-step losses; a diverged run ends with a red × at the top.
+        ``planned``: the steps asked for, so the step axis stays put when a run stops early."""
         loss = np.asarray(loss, dtype=np.float64)
-        if self.loss_axis.update([loss], steps=len(loss)):
+        if self.loss_axis.update([loss], steps=max(planned or 0, len(loss))):
             self.fast.invalidate(self.ax_loss)
         steps = np.arange(1, len(loss) + 1)
         drawn = self.loss_axis.clip(loss)

@@ -120,7 +120,7 @@ class RegressionFigure:
 
     def _show_loss(self, h: History) -> None:
         loss = h.loss.astype(np.float64)
-        if self.loss_axis.update([loss], steps=len(loss)):
+        if self.loss_axis.update([loss], steps=h.planned):  # stays put when a run diverges
             self.fast.invalidate(self.axes[1])
         self.loss_line.set_data(np.arange(1, len(loss) + 1), self.loss_axis.clip(loss))
         if h.diverged:

@@ -145,7 +145,7 @@ class ChainRuleWidget(LessonWidget):
         with self._hold():
             self.step.max = steps  # clamps the value into the new run
             self.play.max = steps
-        self.plot.show_run(history.loss, history.diverged_step)
+        self.plot.show_run(history.loss, history.diverged_step, history.planned)
         self.say(history.message if history.diverged else "", "warning")
         self._show_step()
 
