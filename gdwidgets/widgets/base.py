@@ -2,21 +2,25 @@
 last good picture, and a static copy of the picture for notebooks saved without a kernel.
 
 A widget is an ``ipywidgets.VBox``; subclasses build controls and views, then call
-``self._guard(self._update)`` from their observers. Setting a control's value in Python
-redraws before the assignment returns: observers run synchronously. (While a slider is
-dragged in the browser, ipywidgets keeps at most one change per control in flight and
-merges the rest, so the kernel never works through a backlog of stale values.)
+``self._guard(self._update)`` from their observers and ``self._refresh_static()`` after
+drawing. Setting a control's value in Python redraws before the assignment returns:
+observers run synchronously. (While a slider is dragged in the browser, ipywidgets keeps
+at most one change per control in flight and merges the rest, so the kernel never works
+through a backlog of stale values.)
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import html
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import ipywidgets as W
+from IPython import get_ipython
 from IPython.display import HTML, display
 
 from ..i18n import get_language, register, tr
@@ -28,6 +32,16 @@ register({
     "widget.error": ("Cannot use this setting: {message}", "无法使用这个设置：{message}"),
     "widget.kept": ("(the last good picture is kept)", "（保留了上一张正确的图）"),
 })
+
+STATIC_REST = 0.4  # s without changes before the static copy follows the live picture
+_behind: weakref.WeakSet[LessonWidget] = weakref.WeakSet()  # static copies to rewrite
+
+
+def _catch_up(*_: Any) -> None:
+    """Bring every static copy that is behind up to date (when a cell's run ends)."""
+    for widget in list(_behind):
+        widget._write_static()
+
 
 BANNER_STYLE = {
     "error": ("#fff5f5", "#e03131"),
@@ -60,6 +74,7 @@ class LessonWidget(W.VBox):
     def __init__(self, **kwargs: Any) -> None:
         self.banner = W.HTML()
         self._static = None  # the display handle of the static copy, once displayed
+        self._static_timer: asyncio.TimerHandle | None = None
         # Hides the static copy while the live widget is shown (see _ipython_display_).
         self._live_style = W.HTML(layout=W.Layout(display="none"))
         super().__init__(**kwargs)
@@ -108,6 +123,31 @@ class LessonWidget(W.VBox):
         self._static = display(self._static_output(), display_id=True)
 
     def _refresh_static(self) -> None:
-        """Keep the static copy in step with the live picture."""
+        """Keep the static copy in step with the live picture.
+
+        In a kernel, the copy is rewritten once the widget rests (``STATIC_REST`` s after
+        the last change) and when the running cell ends, not at every step of a drag:
+        each rewrite makes the browser re-render a hidden output. Elsewhere: at once.
+        """
+        if self._static is None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._write_static()
+            return
+        _behind.add(self)
+        shell = get_ipython()
+        if shell is not None and _catch_up not in shell.events.callbacks["post_run_cell"]:
+            shell.events.register("post_run_cell", _catch_up)
+        if self._static_timer is not None:
+            self._static_timer.cancel()
+        self._static_timer = loop.call_later(STATIC_REST, self._write_static)
+
+    def _write_static(self) -> None:
+        _behind.discard(self)
+        if self._static_timer is not None:
+            self._static_timer.cancel()
+            self._static_timer = None
         if self._static is not None:
             self._static.update(self._static_output())

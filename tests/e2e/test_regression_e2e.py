@@ -2,39 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import statistics
-from pathlib import Path
+import html
 
 import pytest
-
-OUTPUT = Path(__file__).parents[2] / "test-output" / "e2e"
-# runs code in the notebook's kernel and resolves to what it printed
-KERNEL_PRINT = """async (code) => {
-  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
-  let out = '';
-  const future = kernel.requestExecute({code});
-  future.onIOPub = msg => { if (msg.header.msg_type === 'stream') out += msg.content.text; };
-  await future.done;
-  return out;
-}"""
-
-# Records, in the page, every change of the widget image: when its src changed, when the
-# new picture was decoded and painted, and whether the element was ever removed or blank.
-WATCH = """
-(img) => {
-  const log = window.__gdw = {changes: [], removed: 0, blank: 0};
-  new MutationObserver(() => {
-    const t = performance.now();
-    if (!img.isConnected) log.removed++;
-    if (!img.getAttribute('src')) { log.blank++; return; }
-    img.decode().then(() => requestAnimationFrame(() =>
-      log.changes.push({src: img.src, changed: t, painted: performance.now()})));
-  }).observe(img, {attributes: true, attributeFilter: ['src']});
-  new MutationObserver(() => { if (!img.isConnected) log.removed++; })
-    .observe(document.body, {childList: true, subtree: true});
-}
-"""
+from harness import KERNEL_PRINT, press, watch
 
 
 def slider(page, widget, label: str):  # type: ignore[no-untyped-def]
@@ -42,39 +13,48 @@ def slider(page, widget, label: str):  # type: ignore[no-untyped-def]
                                                             has_text=label)).first
 
 
+def svg_texts(element) -> list[str]:  # type: ignore[no-untyped-def]
+    texts = element.evaluate("el => [...el.querySelectorAll('svg text')].map(t => t.textContent)")
+    return [html.unescape(t) for t in texts]
+
+
 def test_learning_rate_slider_redraws_without_flicker(page, run_lesson, shot):
     run_lesson("02_learning_rate.ipynb")
     widget = page.locator(".widget-vbox", has=page.locator(".widget-image")).first
     img = widget.locator(".widget-image").first
     img.wait_for(state="visible")
+    page.evaluate(KERNEL_PRINT, "w.lr.value = 1e-2")  # the lesson's exercise moved it
+    page.wait_for_timeout(500)
     shot(widget, "regression-before")
-    img.evaluate(WATCH)
+    graph_before = svg_texts(widget)
+    watch(page, widget, ".widget-image")
     handle = slider(page, widget, "learning rate").locator(".noUi-handle")
     handle.focus()
-    times = []
-    for _ in range(8):  # one key press = one slider step = one retrain (100 full epochs)
-        before = page.evaluate("window.__gdw.changes.length")
-        t0 = page.evaluate("performance.now()")
-        handle.press("ArrowLeft")
-        page.wait_for_function(f"window.__gdw.changes.length > {before}", timeout=10_000)
-        times.append(page.evaluate("window.__gdw.changes.at(-1).painted") - t0)
+    for _ in range(4):  # one key press = one slider step = one retrain (100 full epochs)
+        assert press(page, handle, "ArrowLeft") > 0
+    log = page.evaluate("window.__gdw")
+    assert len({c["key"] for c in log["changes"]}) == 4  # four different pictures
+    # the fit, the graph and the table show the kernel's new run
+    final_w = float(page.evaluate(KERNEL_PRINT, "print(w.history.final['w'].item())"))
+    widget.locator("table", has_text=f"{final_w:.4g}").wait_for(timeout=5000)
+    assert svg_texts(widget) != graph_before
     # a quick drag: many presses without waiting; the last value must win
     for _ in range(6):
         handle.press("ArrowRight")
     page.wait_for_timeout(1500)
     log = page.evaluate("window.__gdw")
-    assert log["removed"] == 0 and log["blank"] == 0
-    # the last value wins: the slider, the kernel's run and the picture all agree
-    drawn = page.evaluate("window.__gdw.changes.at(-1).src")
+    assert log["missing"] == 0 and log["blank"] == 0, log
+    drawn = log["changes"][-1]["key"]
     page.wait_for_timeout(1000)
-    assert page.evaluate("window.__gdw.changes.at(-1).src") == drawn  # nothing older after
+    assert page.evaluate("window.__gdw.changes.at(-1).key") == drawn  # nothing older after
     run_lr = float(page.evaluate(KERNEL_PRINT, "print(w.history.config.lr)"))
+    # once the slider rests, the hidden static copy (for the saved notebook) follows
+    png = page.evaluate(KERNEL_PRINT, "import base64; print(base64.b64encode(w.image.value)"
+                                      ".decode())").strip()
+    static = page.locator("[class^='gdw-static-'] img").first
+    assert static.get_attribute("src") == f"data:image/png;base64,{png}"
     value = widget.locator(".widget-readout").first.inner_text()
+    assert value == f"{run_lr:.2g}"  # the readout's format
+    assert run_lr == pytest.approx(10 ** (-2 + 2 * 0.05), rel=0.01)  # 4 left, 6 right
     shot(widget, "regression-after")
-    assert statistics.median(times) < 2000  # sanity; the figure is measured, not asserted
     assert not page.console_errors, page.console_errors
-    assert float(value) == pytest.approx(run_lr, rel=0.01)
-    OUTPUT.mkdir(parents=True, exist_ok=True)
-    (OUTPUT / "latency.json").write_text(json.dumps({"lr_slider_ms": times}))
-    print(f"lr slider: key press -> new picture on screen, median {statistics.median(times):.0f}"
-          " ms")
