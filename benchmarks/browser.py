@@ -14,7 +14,6 @@ draws a fresh ``plt`` figure (the same code as in ``benchmarks/widgets.py``).
 from __future__ import annotations
 
 import argparse
-import re
 import statistics
 import sys
 import tempfile
@@ -25,7 +24,7 @@ import nbformat
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests" / "e2e"))
-from harness import VIEWPORT, Lab, chromium, open_and_run, press, watch  # noqa: E402
+import harness  # noqa: E402
 from widgets import NAIVE  # noqa: E402
 
 ENGLISH = "import gdwidgets\ngdwidgets.set_language('en')\n"
@@ -52,27 +51,24 @@ CASES = {
 }
 
 
-def measure(browser, lab: Lab, notebook: str, root: str, label: str, key: str,  # type: ignore[no-untyped-def]
+def measure(browser, lab: harness.Lab, notebook: str, root: str, label: str, key: str,  # type: ignore[no-untyped-def]
             picture: str, presses: int, gap_ms: float) -> list[float]:
     """ms from each key press to the next new picture on screen."""
-    context = browser.new_context(viewport=VIEWPORT)
+    context = browser.new_context(viewport=harness.VIEWPORT)
     page = context.new_page()
     try:
-        open_and_run(page, lab, notebook)
+        harness.open_and_run(page, lab, notebook)
         widget = page.locator(root, has=page.locator(picture)).first
         widget.locator(picture).first.wait_for(state="visible")
-        if key == "Enter":  # a button
-            control = widget.locator("button", has_text=re.compile(f"^{label}$")).first
-        else:  # a slider's handle
-            control = widget.locator(".widget-slider", has=page.locator(
-                ".widget-label", has_text=label)).first.locator(".noUi-handle")
+        control = (harness.button(widget, label) if key == "Enter"
+                   else harness.slider_handle(widget, label))
         control.scroll_into_view_if_needed()
         control.focus()
         page.wait_for_timeout(500)
-        watch(page, widget, picture)
+        harness.watch(page, widget, picture)
         times = []
         for _ in range(presses):
-            times.append(press(page, control, key))
+            times.append(harness.press(page, control, key))
             page.wait_for_timeout(gap_ms)
         return times
     finally:
@@ -96,9 +92,9 @@ def main() -> None:
                 metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
                                          "language": "python"}})
             nbformat.write(nb, root / f"case{i}.ipynb")
-        lab = Lab(root, dirs)
+        lab = harness.Lab(root, dirs)
         try:
-            with chromium() as browser:
+            with harness.chromium() as browser:
                 times: dict[str, list[float]] = {name: [] for name in CASES}
                 for _ in range(args.runs):
                     for i, (name, (_, *how)) in enumerate(CASES.items()):

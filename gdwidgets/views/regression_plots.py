@@ -63,7 +63,8 @@ class RegressionFigure:
                                          va="top", fontsize=9, color="#495057")
             (self.loss_line,) = loss_ax.plot([], [], color=DATA, lw=1.4)
             (self.loss_mark,) = loss_ax.plot([], [], "o", color=MARK, ms=6)
-            (self.blowup,) = loss_ax.plot([], [], "x", color=MARK, ms=10, mew=2.5)
+            (self.blowup,) = loss_ax.plot([], [], "x", color=MARK, ms=10, mew=2.5,
+                                          clip_on=False)  # whole, even at step 1
             (self.path,) = third.plot([], [], ".-", color=PATH, lw=1.2, ms=3)
             (self.path_head,) = third.plot([], [], "o", color=MARK, ms=6)
             self.param_lines: list[Any] = []

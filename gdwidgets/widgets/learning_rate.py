@@ -87,7 +87,8 @@ class LearningRateWidget(LessonWidget):
                                       style=STYLE, layout=W.Layout(width="420px"))
         self.lr = W.FloatLogSlider(value=lr, base=10, min=lrs[0], max=lrs[1], step=0.02,
                                    description=tr("lrw.lr"), readout_format=".2g",
-                                   style=STYLE, layout=W.Layout(width="420px"))
+                                   style=STYLE,  # room for the range's wide readout
+                                   layout=W.Layout(width="420px", margin="2px 0 2px 48px"))
         self.image = W.Image(format="png")
         self.summary = W.HTML()
 

@@ -51,6 +51,7 @@ register({
                      "第 {step} 步这一批数据的反向传播图"),
 })
 
+CELL = "style='padding:2px 10px;text-align:left'"  # a cell of the parameter table
 SETTINGS = ("dataset", "model", "lr", "epochs", "batch_size", "degree", "optimizer",
             "normalize", "zero_grad", "shuffle")
 
@@ -126,7 +127,7 @@ class RegressionWidget(LessonWidget):
             W.VBox([self.zero_grad, self.shuffle]),
         ])
         return [controls, W.HBox([self.play, self.step]), self.banner, self.image,
-                W.HBox([self.graph_view, self.table])]
+                self.table, self.graph_view]
 
     # ----- settings -> session ---------------------------------------------------------
     def settings(self) -> dict[str, Any]:
@@ -250,18 +251,19 @@ class RegressionWidget(LessonWidget):
             value = np.asarray(h.params[name][k]).reshape(-1)
             grad = (np.asarray(h.grads[name][min(k, len(h) - 1)]).reshape(-1)
                     if len(h) else np.zeros_like(value))
-            rows.append(f"<tr><td><b>{html.escape(name)}</b></td><td>{_nums(value)}</td>"
-                        f"<td>{_nums(grad)}</td></tr>")
-        head = (f"<tr><th>{tr('reg.param')}</th><th>{tr('reg.value')}</th>"
-                f"<th>{tr('reg.grad')}</th></tr>")
+            rows.append(f"<tr><td {CELL}><b>{html.escape(name)}</b></td>"
+                        f"<td {CELL}>{_nums(value)}</td><td {CELL}>{_nums(grad)}</td></tr>")
+        head = "".join(f"<th {CELL}>{tr(k)}</th>" for k in ("reg.param", "reg.value",
+                                                             "reg.grad"))
         return ("<table style='font-family:monospace;font-size:12px;border-collapse:collapse'>"
-                f"{head}{''.join(rows)}</table>")
+                f"<tr style='border-bottom:1px solid #ced4da'>{head}</tr>{''.join(rows)}"
+                "</table>")
 
     def static_html(self) -> str:
         if self.history is None:
             return ""
         return (self.banner.value + self.png_tag(self.image.value, "regression")
-                + f"<div style='display:flex;gap:12px'>{self.graph_svg}{self.table.value}</div>")
+                + self.table.value + self.graph_svg)
 
 
 def _nums(values: np.ndarray) -> str:

@@ -8,12 +8,16 @@
 - :func:`open_and_run`: open a notebook, run all cells, wait until the kernel is idle.
 - :data:`WATCH` / :func:`press`: record, in the page, each new picture of a widget and
   when it was painted; time a key press until the next one is on screen.
+- :func:`slider_handle`, :func:`button`, :func:`svg_texts`, :func:`screenshot`: finding
+  and reading a widget's parts.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -199,9 +203,39 @@ def press(page: Any, control: Any, key: str, timeout_ms: float = 15_000) -> floa
     return page.evaluate("window.__gdw.changes.at(-1).painted") - t0
 
 
+def svg_texts(element: Any) -> list[str]:
+    """The texts of every <svg> inside ``element``, in document order."""
+    texts = element.evaluate("el => [...el.querySelectorAll('svg text')].map(t => t.textContent)")
+    return [html.unescape(t) for t in texts]
+
+
+def slider_handle(widget: Any, label: str) -> Any:
+    """The handle of the first slider of ``widget`` whose label contains ``label``."""
+    has_label = widget.page.locator(".widget-label", has_text=label)
+    return widget.locator(".widget-slider", has=has_label).first.locator(".noUi-handle")
+
+
+def button(widget: Any, name: str) -> Any:
+    """The first button of ``widget`` reading ``name`` (action buttons come before
+    toggle buttons)."""
+    text = re.compile(rf"^\s*{re.escape(name)}\s*$")
+    return widget.locator("button").filter(has_text=text).first
+
+
 def screenshot(element: Any, name: str, folder: Path) -> Path:
-    """Save a screenshot of ``element`` as ``folder/name.png``."""
+    """Save a screenshot of ``element`` as ``folder/name.png``. Lab scrolls inside its
+    own panel, so the window is made tall enough to show the whole element at once."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.png"
-    element.screenshot(path=str(path))
+    page = element.page
+    size = page.viewport_size
+    height = element.bounding_box()["height"]
+    if height > size["height"] - 200:
+        page.set_viewport_size({"width": size["width"], "height": int(height) + 300})
+        page.wait_for_timeout(300)
+    try:
+        element.scroll_into_view_if_needed()
+        element.screenshot(path=str(path))
+    finally:
+        page.set_viewport_size(size)
     return path

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import html
 import re
 from pathlib import Path
 
 import nbformat
+from harness import button, slider_handle, svg_texts
 from nbclient import NotebookClient
 
 LESSONS = Path(__file__).parents[2] / "example_notebooks"
-
-
-def svg_texts(element) -> list[str]:  # type: ignore[no-untyped-def]
-    texts = element.evaluate("el => [...el.querySelectorAll('svg text')].map(t => t.textContent)")
-    return [html.unescape(t) for t in texts]
-
-
-def button(widget, name: str):  # type: ignore[no-untyped-def]
-    """The first button reading exactly ``name`` (action buttons come before toggles)."""
-    return widget.locator("button").filter(has_text=re.compile(f"^{name}$")).first
 
 
 def grad_of(texts: list[str], label: str) -> str:
@@ -70,8 +60,7 @@ def test_dragging_the_step_slider_never_blanks_the_views(page, run_lesson, shot)
       new MutationObserver(() => { if (!img.isConnected) log.removed++; })
         .observe(document.body, {childList: true, subtree: true});
     }""")
-    handle = widget.locator(".widget-slider", has=page.locator(".widget-label", has_text="step")) \
-        .locator(".noUi-handle").first
+    handle = slider_handle(widget, "step")
     box = handle.bounding_box()
     table_before = widget.locator("table").first.inner_text()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)

@@ -2,20 +2,8 @@
 
 from __future__ import annotations
 
-import html
-
 import pytest
-from harness import KERNEL_PRINT, press, watch
-
-
-def slider(page, widget, label: str):  # type: ignore[no-untyped-def]
-    return widget.locator(".widget-slider", has=page.locator(".widget-label",
-                                                            has_text=label)).first
-
-
-def svg_texts(element) -> list[str]:  # type: ignore[no-untyped-def]
-    texts = element.evaluate("el => [...el.querySelectorAll('svg text')].map(t => t.textContent)")
-    return [html.unescape(t) for t in texts]
+from harness import KERNEL_PRINT, press, slider_handle, svg_texts, watch
 
 
 def test_learning_rate_slider_redraws_without_flicker(page, run_lesson, shot):
@@ -28,7 +16,7 @@ def test_learning_rate_slider_redraws_without_flicker(page, run_lesson, shot):
     shot(widget, "regression-before")
     graph_before = svg_texts(widget)
     watch(page, widget, ".widget-image")
-    handle = slider(page, widget, "learning rate").locator(".noUi-handle")
+    handle = slider_handle(widget, "learning rate")
     handle.focus()
     for _ in range(4):  # one key press = one slider step = one retrain (100 full epochs)
         assert press(page, handle, "ArrowLeft") > 0

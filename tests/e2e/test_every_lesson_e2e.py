@@ -1,0 +1,143 @@
+"""Every lesson in JupyterLab: run all cells, then drive each widget with the mouse and
+the keyboard as a person would, and check its pictures follow (the deeper checks of a
+single widget are in the other files of this folder)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from harness import button, slider_handle
+
+LESSONS = ["01_scalar_engine.ipynb", "02_learning_rate.ipynb",
+           "03_gradients_and_normalisation.ipynb", "04_polynomial_degree.ipynb",
+           "05_chain_rule.ipynb", "06_minibatches_and_optimizers.ipynb"]
+
+# The pictures of a widget, in a form that changes whenever one of them is redrawn: the
+# src of each <img> and the texts of each <svg>.
+PICTURES = """el => [...el.querySelectorAll('img.widget-image, svg')].map(p =>
+  p.tagName === 'IMG' ? p.getAttribute('src')
+                      : [...p.querySelectorAll('text')].map(t => t.textContent).join('|'))"""
+
+
+class Driver:
+    """Mouse and keyboard on one widget (the root element of its output)."""
+
+    def __init__(self, page, widget) -> None:  # type: ignore[no-untyped-def]
+        self.page, self.widget = page, widget
+        widget.scroll_into_view_if_needed()
+
+    def pictures(self) -> list[str]:
+        return self.widget.evaluate(PICTURES)
+
+    def _dropdown(self, label: str):  # type: ignore[no-untyped-def]
+        has_label = self.page.locator(".widget-label", has_text=label)
+        return self.widget.locator(".widget-dropdown", has=has_label).first
+
+    def changes(self, action, what: str, redrawn: int = 1) -> None:  # type: ignore[no-untyped-def]
+        """Do ``action``; at least ``redrawn`` pictures must change (within 15 s)."""
+        before = self.pictures()
+        action()
+        self.page.wait_for_function(
+            "([el, before, n]) => { const now = (" + PICTURES + ")(el);"
+            " return now.filter((p, i) => p !== before[i]).length >= n; }",
+            arg=[self.widget.element_handle(), before, redrawn], timeout=15_000)
+        assert self.pictures() != before, what
+
+    def key(self, label: str, key: str) -> None:
+        handle = slider_handle(self.widget, label)
+        handle.focus()
+        handle.press(key)
+
+    def drag(self, label: str, dx: float) -> None:
+        box = slider_handle(self.widget, label).bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        self.page.mouse.move(x, y)
+        self.page.mouse.down()
+        for i in range(1, 6):
+            self.page.mouse.move(x + dx * i / 5, y)
+            self.page.wait_for_timeout(40)
+        self.page.mouse.up()
+
+    def choose(self, label: str, option: str) -> None:
+        self._dropdown(label).locator("select").select_option(label=option)
+
+    def click(self, name: str) -> None:
+        button(self.widget, name).click()
+
+    def enter(self, name: str) -> None:
+        button(self.widget, name).press("Enter")
+
+    def banner(self) -> str:
+        return self.widget.locator(".widget-html").first.inner_text()
+
+
+def drive_01(page, ws) -> None:  # type: ignore[no-untyped-def]
+    plain, bloat = Driver(page, ws[0]), Driver(page, ws[1])
+    plain.changes(lambda: plain.enter("backward"), "backward fills in the grads")
+    plain.changes(lambda: plain.click("zero grad"), "zero grad clears the grads")
+    nodes = []
+    for press in (bloat.click, bloat.enter):  # the book's update adds nodes to the graph
+        bloat.changes(lambda press=press: press("backward"), "backward fills in the grads")
+        bloat.changes(lambda press=press: press("update"), "update grows the graph")
+        page.wait_for_timeout(300)  # the banner comes with the same batch of messages
+        nodes.append(int(re.search(r"now has (\d+) nodes", bloat.banner()).group(1)))
+    assert nodes[1] > nodes[0], nodes
+
+
+def drive_02(page, ws) -> None:  # type: ignore[no-untyped-def]
+    sweep = Driver(page, ws[1])
+    sweep.changes(lambda: sweep.drag("chosen lr", 60), "dragging lr moves the marked run")
+
+
+def drive_03(page, ws) -> None:  # type: ignore[no-untyped-def]
+    w = Driver(page, ws[0])  # the lesson's last cell left the inputs at × 0.1
+    w.changes(lambda: w.choose("inputs", "raw"), "raw inputs retrain", 2)
+    page.wait_for_timeout(300)  # the banner comes with the same batch of messages
+    assert "Diverged" in w.banner()
+    w.changes(lambda: w.choose("inputs", "standardised"), "standardising retrains", 2)
+    page.wait_for_timeout(300)
+    assert "Diverged" not in w.banner()
+
+
+def drive_04(page, ws) -> None:  # type: ignore[no-untyped-def]
+    w = Driver(page, ws[0])  # the lesson's last cell left the degree at 4
+    w.changes(lambda: w.key("degree", "ArrowLeft"), "degree 3 refits", 2)
+    page.wait_for_timeout(300)
+    table = ws[0].locator("table").first.inner_text()
+    assert "w3" in table and "w4" not in table
+
+
+def drive_05(page, ws) -> None:  # type: ignore[no-untyped-def]
+    w = Driver(page, ws[0])
+    # at step 1 nothing has been updated yet: only the loss curve moves
+    w.changes(lambda: w.key("learning rate", "ArrowRight"), "lr retrains")
+
+
+def drive_06(page, ws) -> None:  # type: ignore[no-untyped-def]
+    w = Driver(page, ws[0])
+    w.changes(lambda: w.key("batch size", "ArrowLeft"), "batch size 4 retrains", 2)
+    w.changes(lambda: w.choose("optimizer", "sgd"), "sgd retrains", 2)
+    play = ws[0].locator(".widget-play button").first
+    w.changes(play.click, "Play replays the run")
+    w.changes(lambda: None, "... and goes on")
+
+
+DRIVE = {name: globals()[f"drive_{name[:2]}"] for name in LESSONS}
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=[n[:2] for n in LESSONS])
+def test_every_widget_of_the_lesson_follows_mouse_and_keyboard(page, run_lesson, shot,
+                                                              lesson):
+    run_lesson(lesson)
+    errors = page.locator(".jp-OutputArea-output[data-mime-type*='stderr'], "
+                          ".jp-OutputArea-output[data-mime-type*='error']")
+    assert errors.count() == 0, errors.all_inner_texts()
+    widgets = page.locator(".jp-OutputArea-output > .widget-vbox")
+    widgets.first.wait_for(state="visible")
+    ws = widgets.all()
+    DRIVE[lesson](page, ws)
+    for i, widget in enumerate(ws):
+        assert "Cannot use this setting" not in widget.inner_text()
+        shot(widget, f"lesson{lesson[:2]}-widget{i}")
+    assert not page.console_errors, page.console_errors
