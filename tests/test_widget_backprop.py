@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt
 import pytest
 
 from gdwidgets import BackpropWidget, Linear, Scalar, count_nodes, datasets, mse, set_language
+from gdwidgets.views import relabel
 from gdwidgets.views.graph import backward_steps
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -299,3 +300,14 @@ def test_no_leaks_and_no_pyplot_figures():
     tracemalloc.stop()
     assert grown < 3e6, grown
     assert plt.get_fignums() == []
+
+
+def test_another_backward_press_relabels_the_last_layout():
+    w = BackpropWidget()
+    for _ in range(3):  # the first passes change which boxes are highlighted
+        w.backward_button.click()
+    before = dict(relabel.stats)
+    w.backward_button.click()  # 4 passes: a.grad = 4 x -9.50
+    assert relabel.stats["layouts"] == before["layouts"]  # no layout program ran
+    assert relabel.stats["relabels"] == before["relabels"] + 1
+    assert "grad=-38.00" in html.unescape(w.graph_svg).replace("\xa0", " ")

@@ -3,19 +3,21 @@
 A drawing is a :class:`Picture`: a list of :class:`Node` (an id, a kind, lines of text, a
 mark) and :class:`Edge` (source, destination, optional label). :func:`to_dot` turns it
 into DOT source; every piece of text is escaped, so labels such as ``<b>"&{}|`` or
-``温度`` show as literal text and cannot inject markup. The Scalar graph and (later) torch
+``温度`` show as literal text and cannot inject markup. The Scalar graph and torch
 autograd graphs are both drawn through this module, so they look the same.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-__all__ = ["Node", "Edge", "Picture", "to_dot", "dot_lines", "fmt", "escape"]
+__all__ = ["Node", "Edge", "Picture", "to_dot", "dot_lines", "fmt", "escape", "box_width",
+           "number_width"]
 
 Kind = Literal["param", "op", "data", "summary"]
 Mark = Literal["", "changed", "current"]
@@ -118,6 +120,41 @@ def _text_width(text: str, size: float) -> float:
     """Rough width in points; only needed where a renderer cannot measure (CJK)."""
     # CJK fonts draw every non-ASCII character (… included) a full em wide
     return sum(size * (0.6 if c.isascii() else 1.0) for c in text) + 6
+
+
+# Advance widths (em), the wider of Helvetica and DejaVu Sans (what fontconfig often
+# gives dot for "Helvetica"): a box must hold any numbers in place of the ones it shows.
+_EM = {
+    **dict.fromkeys("0123456789", 0.64), **dict.fromkeys(".,:; ", 0.32),
+    **dict.fromkeys("[]()", 0.4), **dict.fromkeys("+=×<>", 0.84), "-": 0.37, "e": 0.62,
+    "m": 0.98, "w": 0.82, "i": 0.28, "l": 0.28, "j": 0.28, "f": 0.36, "t": 0.4, "r": 0.42,
+}
+_NUMBER = re.compile(r" ?[-+]?(?:\d+\.?\d*(?:e[-+]?\d+)?|nan|inf)")  # fmt's too
+_WIDEST = "-8.88e+88"  # no number fmt() writes is wider
+
+
+def number_width(text: str, size: float, bold: bool = False, widest: bool = True) -> float:
+    """Width in points, generous; with ``widest``, every number counts as the widest one
+    ``fmt`` writes, so the same text with other numbers fits the same width."""
+    if widest:
+        text = _NUMBER.sub(_WIDEST, text)
+    em = 0.0
+    for c in text:
+        if c.isascii():
+            em += _EM.get(c, 0.78 if c.isupper() else 0.64)
+        else:
+            em += 1.05  # …, ·, CJK
+    return em * size * (1.12 if bold else 1.0) * 1.04
+
+
+def box_width(lines: Sequence[str], bold: int | None = None, note: int | None = None, *,
+              quantum: int = 0) -> int:
+    """A ``Node.width`` that holds ``lines`` whatever numbers they show; or, with a
+    ``quantum`` (points), holds them as written, rounded up to a multiple of the quantum:
+    snug boxes that keep their width while the numbers change a little."""
+    w = max(number_width(t, NOTE_SIZE if i == note else FONT_SIZE, i == bold, not quantum)
+            for i, t in enumerate(lines)) + 8
+    return math.ceil(w / quantum) * quantum if quantum else math.ceil(w)
 
 
 def _has_wide(text: str) -> bool:

@@ -60,6 +60,7 @@ KEEP = 3
 """How many samples of a repeated group stay drawn in full."""
 _BIG = 300  # drawn nodes above which the layout's network simplex is bounded
 _ASSOC = ("+", "*")
+BOX_QUANTUM = 24  # points: box widths are multiples of this (see vis.box_width)
 
 Mode = Literal["forward", "backward"]
 
@@ -361,9 +362,12 @@ def _node(i: int, node: Scalar, mode: str, grad: float | None, extra: str,
     kind: vis.Kind = ("op" if node.op else "param") if rg else "data"
     g = "grad=None" if mode == "forward" or not rg else f"grad={vis.fmt(grad)}"
     lines = [g] + ([extra] if extra else []) + [f"value={vis.fmt(node.value)}", _title(node)]
-    return vis.Node(f"n{i}", kind, tuple(lines), mark,
-                    bold=len(lines) - 1 if kind == "param" else None,
-                    note=1 if extra else None)
+    bold, note = (len(lines) - 1 if kind == "param" else None), (1 if extra else None)
+    # numbers in boxes whose width moves in steps: another backward pass usually only
+    # relabels the last layout
+    return vis.Node(f"n{i}", kind, tuple(lines), mark, bold=bold, note=note,
+                    width=vis.box_width(lines, bold, note, quantum=BOX_QUANTUM),
+                    left=tuple(range(len(lines) - 1)))
 
 
 def _picture(plan: _Plan, mode: str, step: int | None) -> vis.Picture:

@@ -94,8 +94,6 @@ _SAVED_INPUTS: dict[str, tuple[str, ...]] = {
     "Addmm": ("", "_saved_mat1", "_saved_mat2"),
 }
 _BACKWARD = re.compile(r"Backward\d*$")
-_NUMBER = re.compile(r" ?[-+]?(?:\d+\.?\d*(?:e[-+]?\d+)?|nan|inf)")  # fmt's too
-_WIDEST = "-8.88e+88"  # no number fmt() writes is wider
 _VALUES = 3  # values shown of a tensor in a box
 _EDGE_VALUES = 2  # ... on an edge
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -149,35 +147,6 @@ def summarize(t: torch.Tensor, k: int = _VALUES) -> str:
     if _is_scalar(t):
         return vis.fmt(float(t.detach()))
     return f"{tr('torch.shape')} {_dims(t)}: {_values(t, k)}"
-
-
-# Advance widths (em), the wider of Helvetica and DejaVu Sans (what fontconfig often
-# gives dot for "Helvetica"): a box must hold any numbers in place of the ones it shows.
-_EM = {
-    **dict.fromkeys("0123456789", 0.64), **dict.fromkeys(".,:; ", 0.32),
-    **dict.fromkeys("[]()", 0.4), **dict.fromkeys("+=×<>", 0.84), "-": 0.37, "e": 0.62,
-    "m": 0.98, "w": 0.82, "i": 0.28, "l": 0.28, "j": 0.28, "f": 0.36, "t": 0.4, "r": 0.42,
-}
-
-
-def _width(text: str, size: float, bold: bool = False) -> float:
-    """Width in points, generous: numbers count as the widest number ``fmt`` writes."""
-    text = _NUMBER.sub(_WIDEST, text)
-    em = 0.0
-    for c in text:
-        if c.isascii():
-            em += _EM.get(c, 0.78 if c.isupper() else 0.64)
-        else:
-            em += 1.05  # …, ·, CJK
-    return em * size * (1.12 if bold else 1.0) * 1.04
-
-
-def _box_width(lines: list[str], bold: int | None, note: int | None) -> int:
-    w = max(
-        _width(t, vis.NOTE_SIZE if i == note else vis.FONT_SIZE, i == bold)
-        for i, t in enumerate(lines)
-    )
-    return math.ceil(w) + 8
 
 
 # ----- the graph ----------------------------------------------------------------------
@@ -431,7 +400,7 @@ def torch_picture(
         src = ids[parent]
         e = vis.Edge(src, dst, label) if backward else vis.Edge(dst, src)
         if label:
-            e.width = math.ceil(_width(label, vis.EDGE_FONT_SIZE)) + 4
+            e.width = math.ceil(vis.number_width(label, vis.EDGE_FONT_SIZE)) + 4
         pic.edges.append(e)
 
     for i in drawn:
@@ -455,7 +424,7 @@ def torch_picture(
         lines.append(title)
         n = len(lines)
         pic.nodes.append(vis.Node(ids[i], "op", tuple(lines), bold=n - 1 if fn is root else None,
-                                  width=_box_width(lines, n - 1 if fn is root else None, None),
+                                  width=vis.box_width(lines, n - 1 if fn is root else None, None),
                                   left=tuple(range(n - 1))))
     seen_data: set[str] = set()
     for box_id, name, v in data_box.values():
@@ -474,7 +443,7 @@ def torch_picture(
             left = (0,)
         bold = 1 if len(lines) > 1 and name else None
         pic.nodes.append(vis.Node(box_id, "data", tuple(lines), bold=bold,
-                                  width=_box_width(lines, bold, None), left=left))
+                                  width=vis.box_width(lines, bold, None), left=left))
     return pic
 
 
@@ -502,7 +471,7 @@ def _param_box(node_id: str, t: torch.Tensor, names: Mapping[int, str],
     n = len(lines)
     note = 1 if extra else None
     return vis.Node(node_id, "param", tuple(lines), mark, bold=n - 1, note=note,
-                    width=_box_width(lines, n - 1, note), left=tuple(range(n - 1)))
+                    width=vis.box_width(lines, n - 1, note), left=tuple(range(n - 1)))
 
 
 def _unpack(what: Any, params: Mapping[str, torch.Tensor] | None,
