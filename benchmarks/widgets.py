@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import queue
+import subprocess
 import textwrap
 
 from jupyter_client.manager import start_new_kernel
@@ -91,7 +92,7 @@ def values(kind: str, n: int) -> list[float]:
 
 
 def run_in_kernel(setup: str, change: str, vals: list[float]) -> list[float]:
-    km, kc = start_new_kernel(kernel_name="python3")
+    km, kc = start_new_kernel(kernel_name="python3", stderr=subprocess.DEVNULL)
     try:
         out: list[str] = []
 

@@ -162,17 +162,24 @@ KERNEL_PRINT = """async (code) => {
 }"""
 
 # Called on a widget's root element with the CSS selector of its picture (an <img> or an
-# <svg>). Logs in window.__gdw every new picture ({key, painted}: painted is taken after
-# the image is decoded and a frame has been drawn with it), and counts the times the
-# picture was missing or an <img> had no src (flicker).
+# <svg>) and selectors of other parts that must stay. Logs in window.__gdw every new
+# picture ({key, painted}: painted is taken after the image is decoded and a frame has been
+# drawn with it), and counts flicker: the picture or a part missing, an <img> without
+# src, and the notebook scrolling by itself (a page jump).
 WATCH = """
-([root, selector]) => {
-  const log = window.__gdw = {changes: [], missing: 0, blank: 0};
+([root, selector, parts]) => {
+  const log = window.__gdw = {changes: [], missing: 0, blank: 0, jumps: 0};
+  const scroller = root.closest('.jp-WindowedPanel-outer') || document.scrollingElement;
+  const top = scroller.scrollTop;
   const keyOf = el => el.tagName === 'IMG' ? el.getAttribute('src') : el.outerHTML;
   let last = keyOf(root.querySelector(selector));
   const check = () => {
+    if (Math.abs(scroller.scrollTop - top) > 2) log.jumps++;
     const el = root.querySelector(selector);
-    if (!el || !root.isConnected) { log.missing++; return; }
+    if (!el || !root.isConnected || parts.some(p => !root.querySelector(p))) {
+      log.missing++;
+      return;
+    }
     const key = keyOf(el);
     if (!key) { log.blank++; return; }
     if (key === last) return;
@@ -189,9 +196,10 @@ WATCH = """
 """
 
 
-def watch(page: Any, root: Any, selector: str) -> None:
-    """Start logging the pictures matching ``selector`` inside ``root`` (see WATCH)."""
-    page.evaluate(WATCH, [root.element_handle(), selector])
+def watch(page: Any, root: Any, selector: str, parts: tuple[str, ...] = ()) -> None:
+    """Start logging the pictures matching ``selector`` inside ``root``, and flicker of
+    them and of ``parts`` (see WATCH)."""
+    page.evaluate(WATCH, [root.element_handle(), selector, list(parts)])
 
 
 def press(page: Any, control: Any, key: str, timeout_ms: float = 15_000) -> float:
