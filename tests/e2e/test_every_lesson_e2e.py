@@ -123,7 +123,7 @@ def drive_06(page, ws) -> None:  # type: ignore[no-untyped-def]
     w.changes(lambda: None, "... and goes on")
 
 
-DRIVE = {name: globals()[f"drive_{name[:2]}"] for name in LESSONS}
+DRIVE = dict(zip(LESSONS, (drive_01, drive_02, drive_03, drive_04, drive_05, drive_06)))
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=[n[:2] for n in LESSONS])
