@@ -121,6 +121,9 @@ class LessonWidget(W.VBox):
             self.children = (*self.children, self._live_style)
         display(self._repr_mimebundle_(**kwargs), raw=True)
         self._static = display(self._static_output(), display_id=True)
+        shell = get_ipython()
+        if shell is not None and _catch_up not in shell.events.callbacks["post_run_cell"]:
+            shell.events.register("post_run_cell", _catch_up)
 
     def _refresh_static(self) -> None:
         """Keep the static copy in step with the live picture.
@@ -137,9 +140,6 @@ class LessonWidget(W.VBox):
             self._write_static()
             return
         _behind.add(self)
-        shell = get_ipython()
-        if shell is not None and _catch_up not in shell.events.callbacks["post_run_cell"]:
-            shell.events.register("post_run_cell", _catch_up)
         if self._static_timer is not None:
             self._static_timer.cancel()
         self._static_timer = loop.call_later(STATIC_REST, self._write_static)
