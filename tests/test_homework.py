@@ -421,9 +421,16 @@ HELPFUL = ("is not written yet: replace `raise NotImplementedError()`", "Set LR"
 def test_blank_student_version_fails_with_helpful_messages(path, tmp_path):
     nb = run(student_version(path), tmp_path)
     for cell in grade_cells(nb):
+        # Run All goes on past a failing check (nbgrader still scores the error 0)
+        assert "raises-exception" in cell.metadata.tags
         (error,) = errors(cell)
-        assert error.ename == "AssertionError", cell.source
+        assert error.ename == "CheckFailed", cell.source  # an AssertionError
         assert any(h in error.evalue for h in HELPFUL), error.evalue
+        # the hint is all the student sees: no frames of the checker
+        shown = "\n".join(error.traceback)
+        assert shown.lstrip("\x1b[31m").lstrip("\x1b[1m").startswith("✗ "), shown
+        assert "feedback.py" not in shown and "Traceback" not in shown, shown
+        assert any(h in shown for h in HELPFUL), shown
 
 
 def test_local_grading_of_a_typical_wrong_answer(tmp_path):

@@ -169,7 +169,7 @@ def check_chain_rule(chain_rule_grads: Callable[..., Any]) -> Feedback:
     rights = []
     for params in CASES:
         args = [torch.tensor(params[k]) for k in NAMES]
-        call = call_student(chain_rule_grads, x.clone(), y.clone(), *args)
+        call = call_student(chain_rule_grads, x.clone(), y.clone(), *args, by_hand=True)
         if call.error is not None:
             hint = tr("hw.chain.backward") if "does not require grad" in str(call.error) else None
             return Feedback.fail(name, describe_error(name, call.error, hint))

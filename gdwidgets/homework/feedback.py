@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import html
 import io
@@ -15,7 +16,12 @@ from typing import Any
 
 from ..i18n import register, tr
 
-__all__ = ["Call", "Feedback", "call_student", "checker", "describe_error"]
+__all__ = ["BY_HAND", "Call", "CheckFailed", "Feedback", "call_student", "checker",
+           "describe_error"]
+
+# True while a checker calls a function that must compute its gradients by hand: the call
+# runs under torch.inference_mode(), where autograd cannot work (read by the grader's proxy).
+BY_HAND: contextvars.ContextVar[bool] = contextvars.ContextVar("by_hand", default=False)
 
 register(
     {
@@ -42,6 +48,12 @@ register(
             "and returns what the exercise asks for.",
             "检查程序无法评估 {name}（{error}：{text}）。请确认它的参数和返回值符合题目要求。",
         ),
+        "hw.by_hand": (
+            "Compute the gradients by hand: this exercise runs your function without "
+            "autograd, so backward() / torch.autograd cannot be used.",
+            "请手算梯度：这道题在没有 autograd 的情况下运行你的函数，"
+            "不能用 backward() / torch.autograd。",
+        ),
         "hw.returned_none": (
             "{name} returned None: did you forget `return`?",
             "{name} 返回了 None：是不是忘了写 `return`？",
@@ -49,7 +61,18 @@ register(
     }
 )
 
+BY_HAND_ERROR = "does not require grad"
 _PACKAGE_DIRS = (str(Path(__file__).resolve().parent.parent), "site-packages", "/torch/")
+
+
+class CheckFailed(AssertionError):
+    """A failed check: an AssertionError (nbgrader scores the cell 0) that Jupyter shows as
+    the hints alone, in red, without a traceback into the checker."""
+
+    def _render_traceback_(self) -> list[str]:
+        red, bold, reset = "\x1b[31m", "\x1b[1m", "\x1b[0m"
+        lines = str(self).strip("\n").splitlines() or [""]
+        return [f"{red}{bold}{lines[0]}{reset}", *lines[1:]]
 
 
 @dataclass
@@ -92,11 +115,11 @@ class Feedback:
                 f"<b style='color:{color}'>{mark}</b> {head}{rest}</div>")
 
     def assert_passed(self) -> None:
-        """Raise AssertionError carrying the hints unless passed; if passed, show the ✓ in
-        Jupyter. Returns None: nbgrader reads a test cell's *result* as partial credit, so
-        the ✓ is displayed (display_data), not returned."""
+        """Raise :class:`CheckFailed` (an AssertionError) carrying the hints unless passed;
+        if passed, show the ✓ in Jupyter. Returns None: nbgrader reads a test cell's
+        *result* as partial credit, so the ✓ is displayed (display_data), not returned."""
         if not self.passed:
-            raise AssertionError("\n" + str(self))
+            raise CheckFailed("\n" + str(self)) from None
         try:
             from IPython import get_ipython
             from IPython.display import display
@@ -120,22 +143,42 @@ class Call:
         return any("not a leaf" in w for w in self.warnings)
 
 
-def call_student(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Call:
-    """Call ``fn`` quietly: its prints are captured, its exceptions returned, not raised."""
+def call_student(fn: Callable[..., Any], *args: Any, by_hand: bool = False,
+                 **kwargs: Any) -> Call:
+    """Call ``fn`` quietly: its prints are captured, its exceptions returned, not raised.
+
+    ``by_hand``: the exercise asks for gradients by hand, so ``fn`` runs under
+    ``torch.inference_mode()``, where autograd (and the package's autograd-based reference
+    helpers) cannot work.
+    """
     out = io.StringIO()
     call = Call()
-    with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(out):
+    with contextlib.ExitStack() as stack:
+        caught = stack.enter_context(warnings.catch_warnings(record=True))
+        stack.enter_context(contextlib.redirect_stdout(out))
         warnings.simplefilter("always")
+        if by_hand:
+            import torch
+
+            stack.enter_context(torch.inference_mode())
+            token = BY_HAND.set(True)
+            stack.callback(BY_HAND.reset, token)
         try:
             call.value = fn(*args, **kwargs)
         except Exception as exc:  # student code may raise anything
             call.error = exc
+            if by_hand:
+                with contextlib.suppress(AttributeError, TypeError):
+                    exc.by_hand = True  # type: ignore[attr-defined]
     call.output = out.getvalue()
     call.warnings = [str(w.message) for w in caught]
     return call
 
 
 def _student_frame(exc: BaseException) -> traceback.FrameSummary | None:
+    remote = getattr(exc, "student_frame", None)  # an error that happened in the sandbox
+    if remote is not None:
+        return traceback.FrameSummary("<student>", remote[0], "", line=remote[1])
     frames = traceback.extract_tb(exc.__traceback__)
     mine = [f for f in frames if not any(d in f.filename for d in _PACKAGE_DIRS)]
     return mine[-1] if mine else None
@@ -145,6 +188,8 @@ def describe_error(name: str, exc: BaseException, hint: str | None = None) -> st
     """One line naming the exception, where in the student's code, and a hint."""
     if isinstance(exc, NotImplementedError) and not str(exc):  # nbgrader's stub
         return tr("hw.not_written", name=name)
+    if hint is None and BY_HAND_ERROR in str(exc) and getattr(exc, "by_hand", False):
+        hint = tr("hw.by_hand")
     text = tr("hw.raised", name=name, error=type(exc).__name__, text=str(exc).split("\n")[0])
     frame = _student_frame(exc)
     if frame is not None and frame.line:

@@ -2,14 +2,12 @@
 
 - :func:`student_version` strips ``### BEGIN SOLUTION`` / ``### END SOLUTION`` regions
   (and ``### BEGIN HIDDEN TESTS`` regions) as nbgrader's ``generate_assignment`` does.
-- :func:`grade` runs a submitted notebook (nbclient) and scores its autograder cells
-  (``nbgrader.grade`` cells with ``points``) by nbgrader's rules: a cell that raises
-  (or writes to stderr) scores 0.
+- :func:`grade` grades one submitted notebook with :mod:`.grader` (rebuilt from the
+  teacher's source, run in a sandbox, test cells scored in the grader's own process).
 """
 
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,10 +69,14 @@ class CellResult:
 
 @dataclass
 class GradeReport:
-    """The grade of one submitted notebook."""
+    """The grade of one submitted notebook: a score per test cell of the source, notes on
+    what was ignored, and ``failure``, why the notebook as a whole scored 0 (or '')."""
 
     path: Path
     cells: list[CellResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    failure: str = ""
+    student: str = ""
 
     @property
     def score(self) -> float:
@@ -86,6 +88,9 @@ class GradeReport:
 
     def __str__(self) -> str:
         lines = [f"{self.path}: {self.score:g} / {self.total:g}"]
+        if self.failure:
+            lines.append(f"  ✗ FAILED: {self.failure}")
+        lines += [f"  note: {n}" for n in self.notes]
         for c in self.cells:
             mark = "✓" if c.score == c.points else "✗"
             first = c.error.strip().splitlines()[0] if c.error.strip() else ""
@@ -93,51 +98,22 @@ class GradeReport:
         return "\n".join(lines)
 
 
-def _score(cell: nbformat.NotebookNode, points: float) -> tuple[float, str]:
-    """nbgrader's rule: an error or anything on stderr scores 0; a result that is a number
-    is partial credit; anything else is full credit."""
-    for out in cell.get("outputs", []):
-        if out.get("output_type") == "error":
-            return 0.0, f"{out.get('ename', '')}: {out.get('evalue', '').strip()}"
-        if out.get("output_type") == "stream" and out.get("name") == "stderr":
-            return 0.0, out.get("text", "")
-        if out.get("output_type") == "execute_result":
-            try:
-                return min(max(float(out["data"]["text/plain"]), 0.0), points), ""
-            except (KeyError, TypeError, ValueError):
-                return points, ""
-    return points, ""
-
-
-def grade(path: str | Path, source: str | Path | None = None,
-          timeout: int = 120) -> GradeReport:
-    """Run a submission top to bottom (errors do not stop it) and score its autograder
-    cells. With ``source`` (the teacher's notebook), the autograder cells are taken from
-    it, so a student who edited or deleted a test cell cannot change the grade."""
-    from nbclient import NotebookClient
+def grade(path: str | Path, source: str | Path | None = None, timeout: int = 120,
+          **limits: float) -> GradeReport:
+    """Grade one submission (see :mod:`.grader`): the notebook is rebuilt from ``source``
+    (the teacher's notebook; without it, the submission's own cells are trusted), run in a
+    sandbox, and its test cells are scored in this process."""
+    from .grader import Limits, grade_notebook
+    from .isolation import Isolation
 
     path = Path(path)
-    nb = nbformat.read(str(path), as_version=4)
-    if source is not None:
-        tests = {_nbgrader(c)["grade_id"]: c for c in
-                 nbformat.read(str(source), as_version=4).cells
-                 if _nbgrader(c).get("grade") and c.cell_type == "code"}
-        cells, seen = [], set()
-        for cell in nb.cells:
-            gid = _nbgrader(cell).get("grade_id")
-            if gid in tests:
-                cell = copy.deepcopy(tests[gid])
-                seen.add(gid)
-            cells.append(cell)
-        cells += [copy.deepcopy(c) for gid, c in tests.items() if gid not in seen]
-        nb.cells = cells
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": str(path.parent)}})
-    client.execute()
+    data = path.read_bytes()
     report = GradeReport(path)
-    for cell in nb.cells:
-        meta = _nbgrader(cell)
-        if cell.cell_type == "code" and meta.get("grade"):
-            points = float(meta.get("points", 0))
-            report.cells.append(CellResult(meta["grade_id"], points, *_score(cell, points)))
-    return report
+    try:
+        student = nbformat.reads(data.decode("utf-8"), as_version=4)
+    except Exception as exc:
+        report.failure = f"not a readable notebook: {type(exc).__name__}: {str(exc)[:200]}"
+        return report
+    teacher = nbformat.read(str(source), as_version=4) if source is not None else student
+    return grade_notebook(report, teacher, student, {}, Isolation.detect([]),
+                          Limits(cell_timeout=timeout, **limits))

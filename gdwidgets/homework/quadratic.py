@@ -120,7 +120,8 @@ def check_quadratic_forward(forward: Callable[..., Any]) -> Feedback:
         return bad
     x = torch.arange(1.0, 6.0)
     w1, w2, b = 0.5, -2.0, 3.0
-    call = call_student(forward, x.clone(), torch.tensor(w1), torch.tensor(w2), torch.tensor(b))
+    call = call_student(forward, x.clone(), torch.tensor(w1), torch.tensor(w2), torch.tensor(b),
+                        by_hand=True)
     if call.error is not None:
         hint = torch_error_hint(call.error, "w1", False, False)
         return Feedback.fail(name, describe_error(name, call.error, hint))

@@ -1,0 +1,256 @@
+"""A class of honest, blank and hostile submissions of the ``gradients`` assignment, to
+check a grader (ours and nbgrader) against.
+
+``python -m gdwidgets.homework.corpus homework/`` builds the class in a temporary folder,
+grades it with both graders and prints the table of the teacher's guide.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from .notebooks import _nbgrader, student_version
+
+__all__ = ["CASES", "Case", "build"]
+
+_FORK = """
+import os, time
+if os.fork() == 0:  # a child that outlives the notebook and keeps trying
+    for _ in range(600):
+        for p in {targets!r}:
+            try:
+                open(p, "w").write("overwritten by a forked child")
+            except OSError:
+                pass
+        time.sleep(0.1)
+    os._exit(0)
+"""
+_TAMPER = """
+import glob, json, os
+blank = {blank!r}
+for p in glob.glob("../*/gradients.ipynb") + glob.glob("../../*/*/gradients.ipynb") + {others!r}:
+    try:
+        open(p, "w").write(blank)
+    except OSError:
+        pass
+try:
+    nb = json.load(open({source!r}))
+    for c in nb["cells"]:
+        if c["metadata"].get("nbgrader", {{}}).get("grade"):
+            c["source"] = "pass"
+    json.dump(nb, open({source!r}, "w"))
+except OSError:
+    pass
+"""
+_MEMORY = """
+import time
+hog = []
+for _ in range(40):
+    hog.append(bytearray(100 * 2**20))
+    time.sleep(0.05)
+"""
+
+
+@dataclass
+class Case:
+    """One submission: ``name``, whether it is ``honest`` (must score full marks) or a
+    cheat/failure (must score no more than the blank handout), and what it does."""
+
+    name: str
+    honest: bool
+    what: str
+
+
+CASES = [
+    Case("honest", True, "the teacher's solutions"),
+    Case("blank", False, "the handout, untouched"),
+    Case("warning_on_stderr", True, "solutions; grad_fn warns on stderr"),
+    Case("foreign_kernelspec", True, "solutions; kernelspec 'julia-1.9'"),
+    Case("bonus_cell", False, "blank + a made-up test cell worth 100 points"),
+    Case("duplicated_tests", False, "blank + its test cells made `pass`, twice more"),
+    Case("shadow_checker", False, "blank + `check_grad_fn = lambda *a, **k: Feedback.ok('x')`"),
+    Case("patch_feedback", False, "blank + `Feedback.assert_passed = lambda self: None`"),
+    Case("patch_checker_module", False, "blank + the checkers' `close` always True"),
+    Case("reference_helpers", False, "answers that call `_autograd_grad` / `_reference_loop`"),
+    Case("autograd_by_hand", False, "grad_fn computed with torch.autograd (asked by hand)"),
+    Case("infinite_loop", False, "`while True: pass` in a solution cell"),
+    Case("malformed", False, "not JSON"),
+    Case("dead_kernel", False, "`os._exit(1)` in a solution cell"),
+    Case("memory_hog", False, "allocates 4 GB"),
+    Case("print_60mb", False, "prints 60 MB"),
+    Case("tamper_files", False, "overwrites others' notebooks and the source's tests"),
+    Case("delete_csv", False, "deletes the grades file being written"),
+    Case("fork_child", False, "forks a process that keeps writing to others' files"),
+]
+
+
+def _cell(nb: nbformat.NotebookNode, gid: str) -> nbformat.NotebookNode:
+    return next(c for c in nb.cells if _nbgrader(c).get("grade_id") == gid)
+
+
+def _code(source: str) -> nbformat.NotebookNode:
+    return nbformat.v4.new_code_cell(source)
+
+
+def build(source: Path, out: Path, csv: Path | None = None) -> dict[str, Path]:
+    """Write the class into ``out/<case>/gradients.ipynb``; returns case -> path.
+    ``csv``: the grades file the ``delete_csv`` case tries to delete."""
+    solved = nbformat.read(str(source), as_version=4)
+    blank = student_version(source)
+    paths = {c.name: out / c.name / "gradients.ipynb" for c in CASES}
+    blank_text = nbformat.writes(blank)
+    others = [str(p) for name, p in paths.items() if name in ("honest", "warning_on_stderr")]
+    nbs: dict[str, nbformat.NotebookNode] = {}
+    for case in CASES:
+        nb = copy.deepcopy(solved if case.honest else blank)
+        grad = _cell(nb, "grad_fn")
+        if case.name == "warning_on_stderr":
+            grad.source = grad.source.replace(
+                '"""\n', '"""\n    import warnings\n    warnings.warn("slow code")\n', 1)
+        elif case.name == "foreign_kernelspec":
+            nb.metadata["kernelspec"] = {"name": "julia-1.9", "display_name": "Julia",
+                                         "language": "julia"}
+        elif case.name == "bonus_cell":
+            bonus = _code("print('free points')")
+            bonus.metadata["nbgrader"] = {"grade": True, "grade_id": "bonus", "points": 100,
+                                          "locked": True, "solution": False,
+                                          "schema_version": 3, "task": False}
+            nb.cells.append(bonus)
+        elif case.name == "duplicated_tests":
+            tests = [c for c in nb.cells if _nbgrader(c).get("grade")]
+            for t in tests:
+                t.source = "pass"
+            for _ in range(2):
+                for t in tests:
+                    dup = copy.deepcopy(t)
+                    dup["id"] = f"{t.get('id', 'cell')}-{len(nb.cells)}"
+                    nb.cells.append(dup)
+        elif case.name == "shadow_checker":
+            grad.source += ("\nfrom gdwidgets.homework import Feedback\n"
+                            "check_grad_fn = lambda *a, **k: Feedback.ok('x')\n"
+                            "check_training_loop = lambda *a, **k: Feedback.ok('x')\n")
+        elif case.name == "patch_feedback":
+            grad.source += ("\nfrom gdwidgets.homework import Feedback\n"
+                            "Feedback.assert_passed = lambda self: None\n")
+        elif case.name == "patch_checker_module":
+            grad.source = ("import gdwidgets.homework.gradients as g\n"
+                           "g.close = lambda *a, **k: True\n"
+                           "def grad_fn(t_u, t_c, t_p, w, b):\n    return torch.zeros(2)\n")
+        elif case.name == "reference_helpers":
+            grad.source = ("from gdwidgets.homework.gradients import _autograd_grad, "
+                           "_reference_loop\n"
+                           "def grad_fn(t_u, t_c, t_p, w, b):\n"
+                           "    return _autograd_grad(t_u, t_c, float(w), float(b)).float()\n")
+            _cell(nb, "training_loop").source = (
+                "def training_loop(n_epochs, learning_rate, params, t_u, t_c):\n"
+                "    return _reference_loop(n_epochs)\n")
+            _cell(nb, "training_loop_autograd").source = (
+                "def training_loop_autograd(n_epochs, learning_rate, params, t_u, t_c):\n"
+                "    with torch.no_grad():\n"
+                "        params.copy_(_reference_loop(n_epochs))\n    return params\n")
+        elif case.name == "autograd_by_hand":
+            grad.source = ("def grad_fn(t_u, t_c, t_p, w, b):\n"
+                           "    p = torch.stack([w, b]).detach().requires_grad_()\n"
+                           "    loss = ((p[0] * t_u + p[1] - t_c) ** 2).mean()\n"
+                           "    return torch.autograd.grad(loss, p)[0]\n")
+        elif case.name == "infinite_loop":
+            grad.source += "\nwhile True:\n    pass\n"
+        elif case.name == "dead_kernel":
+            grad.source += "\nimport os\nos._exit(1)\n"
+        elif case.name == "memory_hog":
+            grad.source += _MEMORY
+        elif case.name == "print_60mb":
+            grad.source += "\nprint('x' * 60_000_000)\n"
+        elif case.name == "tamper_files":
+            grad.source += _TAMPER.format(blank=blank_text, others=others, source=str(source))
+        elif case.name == "delete_csv":
+            target = str(csv) if csv else "grades.csv"
+            grad.source += f"\nimport os\ntry:\n    os.remove({target!r})\nexcept OSError:\n" \
+                           "    pass\n"
+        elif case.name == "fork_child":
+            grad.source += _FORK.format(targets=others + [str(source)])
+        nbs[case.name] = nb
+    for name, path in paths.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if name == "malformed":
+            path.write_text('{"cells": [ this is not json', encoding="utf-8")
+        else:
+            nbformat.write(nbs[name], str(path))
+    return paths
+
+
+def _ours(corpus: Path, source: Path, work: Path) -> dict[str, float]:
+    csv_path = work / "grades.csv"
+    subprocess.run([sys.executable, "-m", "gdwidgets.homework", "grade", str(corpus),
+                    "--source", str(source), "--csv", str(csv_path), "--timeout", "20",
+                    "--notebook-timeout", "60", "--memory", "1500"], check=True)
+    import csv
+
+    scores: dict[str, float] = {}
+    with open(csv_path, encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if row["grade_id"]:
+                scores[row["student"]] = scores.get(row["student"], 0.0) + float(row["score"])
+    return scores
+
+
+def _nbgrader_scores(homework: Path, corpus: Path, work: Path) -> dict[str, str]:
+    course = work / "course"
+    shutil.copytree(homework, course, ignore=shutil.ignore_patterns(
+        "release", "submitted", "autograded", "feedback", "gradebook.db"))
+    with open(course / "nbgrader_config.py", "a", encoding="utf-8") as f:
+        f.write("\nc.Execute.timeout = 20\nc.CourseDirectory.db_assignments = "
+                "[dict(name='gradients')]\n")
+    for case in CASES:
+        folder = course / "submitted" / case.name / "gradients"
+        folder.mkdir(parents=True)
+        shutil.copy(corpus / case.name / "gradients.ipynb", folder)
+    subprocess.run(["nbgrader", "generate_assignment", "gradients", "--force"], cwd=course,
+                   capture_output=True, check=False)
+    results: dict[str, str] = {}
+    for case in CASES:
+        done = subprocess.run(["timeout", "300", "nbgrader", "autograde", "gradients",
+                               "--student", case.name, "--force", "--create"], cwd=course,
+                              capture_output=True, text=True, check=False)
+        results[case.name] = "aborted" if done.returncode else ""
+    with sqlite3.connect(course / "gradebook.db") as db:
+        for student, score in db.execute(
+                "select s.student_id, sum(coalesce(g.manual_score, g.auto_score, 0)) "
+                "from grade g join submitted_notebook n on g.notebook_id = n.id "
+                "join submitted_assignment s on n.assignment_id = s.id "
+                "group by s.student_id"):
+            if not results.get(student):
+                results[student] = f"{score:g}"
+    return {k: v or "no grade" for k, v in results.items()}
+
+
+def main(argv: list[str]) -> int:
+    homework = Path(argv[0] if argv else "homework").resolve()
+    source = homework / "source" / "gradients" / "gradients.ipynb"
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        corpus = work / "submissions"
+        build(source, corpus, work / "grades.csv")
+        ours = _ours(corpus, source, work)
+        theirs = _nbgrader_scores(homework, corpus, work)
+    print("| case | what it does | our score | nbgrader's score | blank handout |")
+    print("|---|---|---|---|---|")
+    for case in CASES:
+        print(f"| `{case.name}` | {case.what} | {ours.get(case.name, 0):g} / 8 | "
+              f"{theirs.get(case.name, '?')} | {ours.get('blank', 0):g} |")
+    print(json.dumps({"ours": ours, "nbgrader": theirs}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

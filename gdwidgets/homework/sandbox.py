@@ -1,0 +1,221 @@
+"""The sandbox: runs one student's notebook code and answers the grader's calls.
+
+Started by the grader (``python -m gdwidgets.homework.sandbox IN OUT``, two pipe file
+descriptors) in a fresh temporary directory. It reads the job (the code cells to run: the
+teacher's setup, the student's answers), imports what the lessons use, then, if asked,
+drops to the unprivileged user for good before any student code runs. It runs the cells
+in an IPython shell, reports each cell, and then answers requests, one JSON line each:
+``describe`` a name, ``call`` a function with arguments. Nothing it sends is trusted: the
+grader reads it as data and scores in its own process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import os
+import sys
+import traceback
+import warnings
+from typing import Any
+
+PRELOAD = ("torch", "numpy", "math", "random", "itertools", "functools", "collections",
+           "json", "re", "time", "copy", "statistics", "fractions", "decimal", "typing",
+           "dataclasses", "gdwidgets", "gdwidgets.datasets", "gdwidgets.homework",
+           "gdwidgets.homework.remote", "IPython.core.interactiveshell", "bdb", "pdb",
+           "inspect", "ast", "tokenize", "linecache", "textwrap", "string", "operator",
+           "numbers", "warnings", "contextlib", "traceback", "datetime", "pprint")
+# Run as root before the switch, so that what it loads lazily is loaded (the interpreter
+# may live where the sandbox user cannot read, e.g. under /root).
+WARM_UP = """\
+import torch
+_w = torch.ones(2, requires_grad=True)
+_l = (_w * torch.tensor([2.0, 3.0])).pow(2).mean()
+_l.backward()
+with torch.no_grad():
+    _w -= 0.1 * _w.grad
+_w.grad.zero_()
+with torch.inference_mode():
+    torch.stack([_w.sum(), _w.mean()])
+print(repr(_w), float(_l))
+del _w, _l
+"""
+
+
+# The checkers' references: switched off in the sandbox, so that a student's function
+# cannot return the grader's own answer.
+REFERENCES = {"gradients": ("_autograd_grad", "_reference_loop"),
+              "zero_grad": ("per_sample_sgd",), "quadratic": ("per_sample_sgd", "_lr_verdict"),
+              "chain_rule": ("chain_rule_reference", "_slips")}
+
+
+def _switched_off(*args: Any, **kwargs: Any) -> Any:
+    raise RuntimeError("the grader's reference answers are not available while grading")
+
+
+def switch_off_references() -> None:
+    for module, names in REFERENCES.items():
+        mod = importlib.import_module(f"gdwidgets.homework.{module}")
+        for name in names:
+            setattr(mod, name, _switched_off)
+
+
+class Sink(io.TextIOBase):
+    """stdout / stderr of student code: counts everything, keeps the first ``keep``."""
+
+    def __init__(self, keep: int = 20_000) -> None:
+        self.keep, self.text, self.size = keep, [], 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, s: str) -> int:
+        n = len(s) if isinstance(s, str) else 0
+        if self.size < self.keep:
+            self.text.append(str(s)[: self.keep - self.size])
+        self.size += n
+        return n
+
+    def take(self) -> str:
+        text, self.text = "".join(self.text), []
+        return text
+
+
+class Sandbox:
+    """The student's side of the protocol (see the module's docstring)."""
+
+    def __init__(self, fd_in: int, fd_out: int) -> None:
+        self.inp = os.fdopen(fd_in, "rb")
+        self.out = os.fdopen(fd_out, "wb", buffering=0)
+        self.sink = Sink()
+        self.shell: Any = None
+
+    def send(self, message: dict[str, Any]) -> None:
+        from gdwidgets.homework.remote import dumps
+
+        message["output_size"] = self.sink.size
+        self.out.write(dumps(message))
+
+    def receive(self) -> dict[str, Any] | None:
+        import json
+
+        line = self.inp.readline()
+        return json.loads(line) if line else None
+
+    def drop_privileges(self, uid: int | None, gid: int | None) -> None:
+        if uid is None or os.getuid() != 0:
+            return
+        os.setgroups([])
+        os.setresgid(gid, gid, gid)
+        os.setresuid(uid, uid, uid)
+        if os.getuid() != uid or os.geteuid() != uid:  # pragma: no cover - kernel bug
+            raise SystemExit("could not drop privileges")
+
+    def make_shell(self) -> None:
+        """The IPython shell that runs the cells, warmed up (see ``WARM_UP``)."""
+        from IPython.core.interactiveshell import InteractiveShell
+        from traitlets.config import Config
+
+        config = Config()
+        config.HistoryManager.enabled = False
+        self.shell = InteractiveShell.instance(config=config)
+        with contextlib.redirect_stdout(self.sink), contextlib.redirect_stderr(self.sink):
+            self.shell.run_cell(WARM_UP, store_history=False)
+            self.shell.run_cell("raise ValueError('warm-up')", store_history=False)
+            warnings.warn("warm-up", stacklevel=1)
+        self.sink.take()
+        self.sink.size = 0
+
+    def run_cells(self, cells: list[dict[str, Any]]) -> None:
+        for i, cell in enumerate(cells):
+            self.send({"event": "cell", "index": i})
+            with contextlib.redirect_stdout(self.sink), contextlib.redirect_stderr(self.sink):
+                result = self.shell.run_cell(cell["source"], store_history=False)
+            error = result.error_in_exec or result.error_before_exec
+            self.send({"event": "cell_done", "index": i, "output": self.sink.take()[:2000],
+                       "error": f"{type(error).__name__}: {error}"[:2000] if error else None})
+
+    def describe(self, name: str) -> dict[str, Any]:
+        from gdwidgets.homework.remote import encode
+
+        ns = self.shell.user_ns if self.shell is not None else {}
+        if name not in ns:
+            return {"kind": "missing"}
+        value = ns[name]
+        if callable(value) and not isinstance(value, type):
+            return {"kind": "callable"}
+        return {"kind": "value", "value": encode(value)}
+
+    def call(self, request: dict[str, Any]) -> dict[str, Any]:
+        import torch
+
+        from gdwidgets.homework.feedback import _student_frame
+        from gdwidgets.homework.remote import decode, encode, encode_error
+
+        fn = self.shell.user_ns.get(request["name"]) if self.shell is not None else None
+        args = [decode(a) for a in request.get("args", [])]
+        kwargs = {k: decode(v) for k, v in request.get("kwargs", {}).items()}
+        answer: dict[str, Any] = {"value": None, "error": None}
+        with warnings.catch_warnings(record=True) as caught, \
+                contextlib.redirect_stdout(self.sink), contextlib.redirect_stderr(self.sink):
+            warnings.simplefilter("always")
+            try:
+                if not callable(fn):
+                    raise NameError(f"name {request['name']!r} is not defined")
+                if request.get("by_hand"):
+                    with torch.inference_mode():
+                        value = fn(*args, **kwargs)
+                else:
+                    value = fn(*args, **kwargs)
+                answer["value"] = encode(value)
+            except Exception as exc:  # student code may raise anything
+                if request.get("by_hand"):
+                    exc.by_hand = True  # type: ignore[attr-defined]
+                frame = _student_frame(exc)
+                where = (frame.lineno, (frame.line or "").strip()) if frame else None
+                answer["error"] = encode_error(exc, where)
+        answer["args"] = [encode(a) for a in args]
+        answer["kwargs"] = {k: encode(v) for k, v in kwargs.items()}
+        answer["warnings"] = [str(w.message)[:2000] for w in caught[:20]]
+        self.sink.take()
+        return answer
+
+    def serve(self) -> None:
+        job = self.receive() or {}
+        for name in PRELOAD:
+            with contextlib.suppress(ImportError):
+                importlib.import_module(name)
+        self.make_shell()
+        switch_off_references()
+        self.drop_privileges(job.get("uid"), job.get("gid"))
+        os.environ.update(HOME=os.getcwd(), IPYTHONDIR=os.path.join(os.getcwd(), ".ipython"))
+        import gdwidgets
+
+        gdwidgets.set_language(job.get("language", "en"))
+        self.send({"event": "started", "uid": os.getuid()})
+        self.run_cells(job.get("cells", []))
+        self.send({"event": "ready"})
+        while (request := self.receive()) is not None:
+            if request.get("op") == "describe":
+                self.send(self.describe(str(request.get("name"))))
+            elif request.get("op") == "call":
+                self.send(self.call(request))
+            else:
+                break
+
+
+def main(argv: list[str]) -> int:
+    sandbox = Sandbox(int(argv[0]), int(argv[1]))
+    try:
+        sandbox.serve()
+    except BaseException as exc:  # report, then die: the grader scores the notebook 0
+        with contextlib.suppress(Exception):
+            text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            sandbox.send({"event": "crashed", "error": text[:2000]})
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
