@@ -7,10 +7,10 @@ grades it with both graders and prints the table of the teacher's guide.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -102,14 +102,17 @@ def _code(source: str) -> nbformat.NotebookNode:
     return nbformat.v4.new_code_cell(source)
 
 
-def build(source: Path, out: Path, csv: Path | None = None) -> dict[str, Path]:
-    """Write the class into ``out/<case>/gradients.ipynb``; returns case -> path.
-    ``csv``: the grades file the ``delete_csv`` case tries to delete."""
+def build(source: Path, out: Path, csv: Path | None = None, layout: str = "{case}",
+          victims: list[Path] | None = None) -> dict[str, Path]:
+    """Write the class into ``out/<layout>/gradients.ipynb`` (``layout`` formatted with
+    ``case``); returns case -> path. The hostile cases aim at ``source``, ``csv`` (the
+    grades file being written) and ``victims`` (default: the honest submissions)."""
     solved = nbformat.read(str(source), as_version=4)
     blank = student_version(source)
-    paths = {c.name: out / c.name / "gradients.ipynb" for c in CASES}
+    paths = {c.name: out / layout.format(case=c.name) / "gradients.ipynb" for c in CASES}
     blank_text = nbformat.writes(blank)
-    others = [str(p) for name, p in paths.items() if name in ("honest", "warning_on_stderr")]
+    others = [str(p) for p in victims] if victims is not None else [
+        str(p) for name, p in paths.items() if name in ("honest", "warning_on_stderr")]
     nbs: dict[str, nbformat.NotebookNode] = {}
     for case in CASES:
         nb = copy.deepcopy(solved if case.honest else blank)
@@ -204,33 +207,41 @@ def _ours(corpus: Path, source: Path, work: Path) -> dict[str, float]:
     return scores
 
 
-def _nbgrader_scores(homework: Path, corpus: Path, work: Path) -> dict[str, str]:
+def _nbgrader_scores(homework: Path, work: Path) -> dict[str, str]:
+    """The same class through ``nbgrader autograde``, one student after another (the
+    hostile ones first, as they would come in a real class), in a copy of ``homework/``;
+    the hostile cases aim at nbgrader's own files (submitted/, source/, gradebook.db)."""
     course = work / "course"
     shutil.copytree(homework, course, ignore=shutil.ignore_patterns(
         "release", "submitted", "autograded", "feedback", "gradebook.db"))
     with open(course / "nbgrader_config.py", "a", encoding="utf-8") as f:
         f.write("\nc.Execute.timeout = 20\nc.CourseDirectory.db_assignments = "
                 "[dict(name='gradients')]\n")
-    for case in CASES:
-        folder = course / "submitted" / case.name / "gradients"
-        folder.mkdir(parents=True)
-        shutil.copy(corpus / case.name / "gradients.ipynb", folder)
+    source = course / "source" / "gradients" / "gradients.ipynb"
+    submitted = course / "submitted"
+    victims = [submitted / n / "gradients" / "gradients.ipynb"
+               for n in ("honest", "warning_on_stderr")]
+    build(source, submitted, course / "gradebook.db", "{case}/gradients", victims)
     subprocess.run(["nbgrader", "generate_assignment", "gradients", "--force"], cwd=course,
                    capture_output=True, check=False)
+    first = ["tamper_files", "fork_child"]
+    order = first + [c.name for c in CASES if c.name not in first + ["delete_csv"]]
     results: dict[str, str] = {}
-    for case in CASES:
+    for name in [*order, "delete_csv"]:
         done = subprocess.run(["timeout", "300", "nbgrader", "autograde", "gradients",
-                               "--student", case.name, "--force", "--create"], cwd=course,
+                               "--student", name, "--force", "--create"], cwd=course,
                               capture_output=True, text=True, check=False)
-        results[case.name] = "aborted" if done.returncode else ""
-    with sqlite3.connect(course / "gradebook.db") as db:
-        for student, score in db.execute(
-                "select s.student_id, sum(coalesce(g.manual_score, g.auto_score, 0)) "
-                "from grade g join submitted_notebook n on g.notebook_id = n.id "
-                "join submitted_assignment s on n.assignment_id = s.id "
-                "group by s.student_id"):
-            if not results.get(student):
-                results[student] = f"{score:g}"
+        results[name] = f"error (exit {done.returncode})" if done.returncode else ""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    try:
+        with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+            for name in results:
+                if not results[name]:
+                    with contextlib.suppress(MissingEntry):
+                        results[name] = f"{gb.find_submission('gradients', name).score:g}"
+    except Exception as exc:  # the gradebook itself may be what a submission destroyed
+        return {k: v or f"no gradebook ({type(exc).__name__})" for k, v in results.items()}
     return {k: v or "no grade" for k, v in results.items()}
 
 
@@ -242,7 +253,7 @@ def main(argv: list[str]) -> int:
         corpus = work / "submissions"
         build(source, corpus, work / "grades.csv")
         ours = _ours(corpus, source, work)
-        theirs = _nbgrader_scores(homework, corpus, work)
+        theirs = _nbgrader_scores(homework, work)
     print("| case | what it does | our score | nbgrader's score | blank handout |")
     print("|---|---|---|---|---|")
     for case in CASES:

@@ -3,8 +3,8 @@
 Static content (axes, ticks, data points, contours) is rendered once into a cached
 background; artists that move (a fitted curve, a loss curve, a marker, a path) are marked
 animated and blitted on top. A panel whose static content changed (new limits, new data)
-is re-rendered alone, in its own column of the figure. No pyplot: figures made here are
-not registered anywhere, so they never pile up in a kernel.
+is re-rendered alone, in its own column (or, stacked, its own row) of the figure. No
+pyplot: figures made here are not registered anywhere, so they never pile up in a kernel.
 """
 
 from __future__ import annotations
@@ -23,17 +23,23 @@ __all__ = ["FastFigure"]
 
 
 class FastFigure:
-    """``panels`` axes side by side; ``png()`` returns the current picture."""
+    """``panels`` axes side by side (``stacked``: one above the other); ``png()`` returns
+    the current picture. Each axes must stay inside its own column (row) of the figure."""
 
     def __init__(self, panels: int, *, width: float = 10.5, height: float = 3.3,
-                 dpi: float = 90) -> None:
+                 dpi: float = 90, stacked: bool = False) -> None:
         self.figure = Figure(figsize=(width, height), dpi=dpi)
         self.canvas = FigureCanvasAgg(self.figure)
         self.axes: list[Axes] = []
+        self.stacked = stacked
         margin = 0.065
         for i in range(panels):
-            left = i / panels + margin
-            self.axes.append(self.figure.add_axes((left, 0.16, 1 / panels - margin - 0.025, 0.72)))
+            if stacked:
+                bottom = 1 - (i + 1) / panels
+                box = (0.14, bottom + 0.13 / panels * 2, 0.83, 1 / panels - 0.2 / panels * 2)
+            else:
+                box = (i / panels + margin, 0.16, 1 / panels - margin - 0.025, 0.72)
+            self.axes.append(self.figure.add_axes(box))
         self._animated: list[Artist] = []
         self._background: np.ndarray | None = None  # static content, (h, w, 4)
         self._blank: np.ndarray | None = None  # the empty figure
@@ -60,10 +66,13 @@ class FastFigure:
         """The canvas' RGBA buffer as a writable (height, width, 4) array."""
         return np.asarray(self.canvas.buffer_rgba())
 
-    def _columns(self, i: int) -> slice:
-        w = self.canvas.get_width_height()[0]
+    def _region(self, i: int) -> tuple[slice, slice]:
+        """The pixels (rows, columns) of panel ``i``."""
+        w, h = self.canvas.get_width_height()
         n = len(self.axes)
-        return slice(round(i * w / n), round((i + 1) * w / n))
+        if self.stacked:  # panel 0 on top; pixel rows run top to bottom
+            return slice(round(i * h / n), round((i + 1) * h / n)), slice(None)
+        return slice(None), slice(round(i * w / n), round((i + 1) * w / n))
 
     def _render_static(self) -> None:
         if self._background is None or len(self._dirty) == len(self.axes):
@@ -78,8 +87,8 @@ class FastFigure:
             pixels[:] = self._background
             renderer = self.canvas.get_renderer()
             for i in sorted(self._dirty):
-                cols = self._columns(i)
-                pixels[:, cols] = self._blank[:, cols]
+                region = self._region(i)
+                pixels[region] = self._blank[region]
                 self.axes[i].draw(renderer)
         self._background = pixels.copy()
         self._dirty.clear()

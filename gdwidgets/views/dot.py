@@ -27,7 +27,7 @@ Mark = Literal["", "changed", "current"]
 FONT = "Helvetica"
 FONT_SIZE = 11.0
 EDGE_FONT_SIZE = 10.0
-NOTE_SIZE = 9.0
+NOTE_SIZE = 10.0
 NOTE_COLOUR = "#5c5f66"
 
 # kind -> (fill, border colour, border width, font colour)

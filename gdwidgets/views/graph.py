@@ -45,6 +45,8 @@ register(
             "mode must be 'forward' or 'backward', got {mode!r}",
             "mode 只能是 'forward' 或 'backward',收到的是 {mode!r}",
         ),
+        "graph.bad_keep": ("keep must be a whole number from 1 on, got {keep!r}",
+                           "keep 必须是不小于 1 的整数，收到的是 {keep!r}"),
         "graph.bad_step": (
             "step must be between 0 and {n} (the number of nodes in the backward pass), "
             "got {step!r}; step needs mode='backward'",
@@ -218,25 +220,25 @@ def _signatures(nodes: list[Scalar], kids: list[Sequence[int]], indeg: list[int]
     return sig
 
 
-_PLANS: OrderedDict[tuple[int, int, bool], tuple[Scalar, _Plan]] = OrderedDict()
+_PLANS: OrderedDict[tuple[int, int, bool, int], tuple[Scalar, _Plan]] = OrderedDict()
 _PLAN_CACHE = 4
 
 
-def _plan(root: Scalar, max_nodes: int, full: bool) -> _Plan:
+def _plan(root: Scalar, max_nodes: int, full: bool, keep: int = KEEP) -> _Plan:
     """What to draw (memoised per root: a graph's structure never changes)."""
-    key = (id(root), max_nodes, full)
+    key = (id(root), max_nodes, full, keep)
     hit = _PLANS.get(key)
     if hit is not None and hit[0] is root:
         _PLANS.move_to_end(key)
         return hit[1]
-    plan = _make_plan(root, max_nodes, full)
+    plan = _make_plan(root, max_nodes, full, keep)
     _PLANS[key] = (root, plan)  # keeping root alive keeps its id unique
     while len(_PLANS) > _PLAN_CACHE:
         _PLANS.popitem(last=False)
     return plan
 
 
-def _make_plan(root: Scalar, max_nodes: int, full: bool) -> _Plan:
+def _make_plan(root: Scalar, max_nodes: int, full: bool, keep: int = KEEP) -> _Plan:
     nodes, kids, indeg = _index(root)
     n = len(nodes)
     if full or n <= max_nodes:
@@ -246,7 +248,7 @@ def _make_plan(root: Scalar, max_nodes: int, full: bool) -> _Plan:
     ops = [x.op for x in nodes]
     # chain nodes of a + or * chain that fold into the chain above them
     absorbed = [False] * n
-    fan = [len(ks) >= KEEP + 2 for ks in kids]  # may have many alike inputs
+    fan = [len(ks) >= keep + 2 for ks in kids]  # may have many alike inputs
     for i, op in enumerate(ops):
         if op in _ASSOC:
             for c in kids[i]:
@@ -259,15 +261,15 @@ def _make_plan(root: Scalar, max_nodes: int, full: bool) -> _Plan:
         if not fan[h] or absorbed[h]:
             continue
         terms, internals = _flatten(h, kids, absorbed)
-        if len(terms) < KEEP + 2:
+        if len(terms) < keep + 2:
             continue
         by_sig: dict[int, list[int]] = {}
         for t in terms:
             by_sig.setdefault(sig[t], []).append(t)
         hidden_terms: set[int] = set()
         for members in by_sig.values():
-            if len(members) >= KEEP + 2:
-                hid = members[KEEP:]
+            if len(members) >= keep + 2:
+                hid = members[keep:]
                 hidden_terms.update(hid)
                 g = _Group(h, len(hid), list(dict.fromkeys(hid)))
                 groups.append(g)
@@ -529,6 +531,7 @@ def draw_graph(
     step: int | None = None,
     max_nodes: int = MAX_NODES,
     full: bool = False,
+    keep: int = KEEP,
 ) -> GraphDrawing:
     """Draw the computation graph of ``root`` as a ``graphviz.Digraph``.
 
@@ -536,7 +539,8 @@ def draw_graph(
     grads and the gradient each edge carried in the latest pass; nodes that received
     gradient highlighted). ``step=k`` (backward only): the pass after its first ``k``
     nodes, ``0 <= k <= backward_steps(root)``. Graphs above ``max_nodes`` nodes have
-    repeated per-sample subgraphs collapsed; ``full=True`` draws every node.
+    repeated per-sample subgraphs collapsed (``keep`` samples of each stay drawn);
+    ``full=True`` draws every node.
     """
     if mode not in ("forward", "backward"):
         raise ValueError(tr("graph.bad_mode", mode=mode))
@@ -545,7 +549,9 @@ def draw_graph(
         if mode != "backward" or isinstance(step, bool) or not isinstance(step, int) \
                 or not 0 <= step <= n:
             raise ValueError(tr("graph.bad_step", n=n, step=step))
-    plan = _plan(root, max_nodes, full)
+    if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
+        raise ValueError(tr("graph.bad_keep", keep=keep))
+    plan = _plan(root, max_nodes, full, keep)
     return GraphDrawing.from_picture(_picture(plan, mode, step), mode)
 
 

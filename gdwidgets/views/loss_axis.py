@@ -7,6 +7,13 @@
   within a readable band around the first loss (by default 3 decades above it): values
   above the band, inf and nan are clipped to the top edge (mark them, e.g. with ×), zero
   and tiny losses to the bottom edge.
+- :class:`FitAxis`: the y-range of a fit panel: the data, grown to keep the model's line in
+  view up to ``REACH`` times the data's span; a line further off gets a note saying where
+  it went ("line off-screen: y ≈ -310 at x = 1"), so a student never sees it vanish.
+
+The policy, the same in every figure: limits are sticky while a control moves (a redraw
+only blits), grow when what must be seen leaves them, and are set afresh (``reset()`` or
+``set_data()``) when the model, the data set or a range changes, so nothing stale stays.
 
 Pure matplotlib; nothing here knows about widgets or torch.
 """
@@ -19,8 +26,17 @@ from typing import Literal
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.text import Text
 
-__all__ = ["LossAxis", "StickyRange", "clip_log", "nice_ceil"]
+from ..i18n import register, tr
+
+__all__ = ["FitAxis", "LossAxis", "StickyRange", "clip_log", "nice_ceil"]
+
+register({
+    "axis.offscreen": ("line off-screen: y ≈ {y} at x = {x}", "拟合线在图外：x = {x} 处 y ≈ {y}"),
+    "axis.not_finite": ("line off-screen: its values overflowed (nan/inf)",
+                        "拟合线在图外：数值已溢出（nan/inf）"),
+})
 
 
 def nice_ceil(value: float) -> float:
@@ -48,6 +64,10 @@ class StickyRange:
         self.ax, self.which, self.log, self.fill, self.pad = ax, which, log, fill, pad
         self.zero = zero
         self.limits: tuple[float, float] | None = None
+
+    def reset(self) -> None:
+        """Forget the limits: the next ``show`` sets them afresh."""
+        self.limits = None
 
     def _set(self, lo: float, hi: float) -> None:
         if self.which == "x":
@@ -115,6 +135,12 @@ class LossAxis:
         self.decades_above, self.decades_below = decades_above, decades_below
         self.band = (1e-12, 1.0)  # what values may be drawn at all, from the reference
 
+    def reset(self) -> None:
+        """A new model, data set or range: the next ``update`` sets the limits afresh."""
+        self.y.reset()
+        if self.x is not None:
+            self.x.reset()
+
     def readable(self, curves: Iterable[np.ndarray], reference: float | None = None
                  ) -> tuple[float, float]:
         """(lo, hi) of the curves' values within the band around ``reference`` (default:
@@ -158,3 +184,45 @@ class LossAxis:
     def clip(self, values: np.ndarray) -> np.ndarray:
         """Values safe to draw: exploded ones at the top edge, tiny ones at the bottom."""
         return clip_log(values, self.bottom, self.top)
+
+
+class FitAxis:
+    """The y-limits of a fit panel, and a note for a model line that left them.
+
+    >>> fa = FitAxis(ax, note)            # note: a Text artist of the panel
+    >>> fa.set_data(y.min(), y.max())     # new data: limits afresh (re-render the panel)
+    >>> if fa.follow(xs, line_ys): fast.invalidate(ax)
+    """
+
+    REACH = 3.0  # the limits may grow to this many times the data's span
+
+    def __init__(self, ax: Axes, note: Text, *, pad: float = 0.1) -> None:
+        self.ax, self.note = ax, note
+        self.range = StickyRange(ax, "y", pad=pad, fill=0.25)
+        self.data = (0.0, 1.0)
+
+    def set_data(self, lo: float, hi: float) -> None:
+        """The data's y-range; the limits are set afresh around it."""
+        self.data = (float(lo), float(hi))
+        self.range.reset()
+        self.range.show(*self.data)
+
+    def follow(self, x: np.ndarray, y: np.ndarray) -> bool:
+        """Keep the line (x, y) in view within ``REACH``; True when the limits changed."""
+        x = np.asarray(x, dtype=np.float64).reshape(-1)
+        y = np.asarray(y, dtype=np.float64).reshape(-1)
+        lo, hi = self.data
+        extra = (self.REACH - 1) / 2 * (hi - lo or max(abs(hi), 1.0))
+        ok = np.isfinite(y)
+        near = y[ok & (y >= lo - extra) & (y <= hi + extra)]
+        want = (min(lo, float(near.min())), max(hi, float(near.max()))) if near.size else (lo, hi)
+        changed = self.range.show(*want)
+        y0, y1 = self.ax.get_ylim()
+        if not len(y) or (ok & (y >= y0) & (y <= y1)).any():
+            self.note.set_text("")
+        elif not ok.any():
+            self.note.set_text(tr("axis.not_finite"))
+        else:
+            i = int(np.argmin(np.where(ok, np.abs(y - (y0 + y1) / 2), np.inf)))
+            self.note.set_text(tr("axis.offscreen", y=f"{y[i]:.3g}", x=f"{x[i]:.3g}"))
+        return changed

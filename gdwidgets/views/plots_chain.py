@@ -17,8 +17,8 @@ from matplotlib.transforms import offset_copy
 
 from ..i18n import register, tr
 from .canvas import FastFigure
-from .fonts import plot_rc
-from .loss_axis import LossAxis, StickyRange
+from .fonts import plot_rc, plotting
+from .loss_axis import FitAxis, LossAxis, StickyRange
 
 __all__ = ["ChainRulePlot", "chain_table_html", "samples_table_html"]
 
@@ -39,8 +39,8 @@ register({
     "chain.param": ("parameter", "参数"),
     "chain.rule": ("chain rule", "链式法则"),
     "chain.values": ("factor values (mean over the batch)", "各因子的值（批次内平均）"),
-    "chain.manual": ("by hand: Σ over the batch", "手算：对批次求和 Σ"),
-    "chain.autograd": ("autograd (loss.backward())", "自动求导（loss.backward()）"),
+    "chain.manual": ("by hand (Σ)", "手算（Σ）"),
+    "chain.autograd": ("autograd", "自动求导"),
     "chain.diff": ("difference", "差值"),
     "chain.table_caption": (
         "∂L/∂param for the batch of step {step}, L = mean((ŷ - y)²) over its {m} points. "
@@ -58,11 +58,14 @@ register({
     "chain.x_seen": ("x (model input)", "x（模型输入）"),
 })
 
-TABLE_STYLE = ("border-collapse:collapse;font-size:12.5px;margin:4px 0;"
+TABLE_STYLE = ("border-collapse:collapse;font-size:13px;margin:4px 0;max-width:100%;"
                "font-variant-numeric:tabular-nums")
-CELL = "border:1px solid #dee2e6;padding:2px 8px;text-align:right;white-space:nowrap"
-HEAD = CELL + ";background:#f1f3f5;text-align:center"
-CAPTION = "caption-side:top;text-align:left;font-size:12.5px;color:#495057;padding:2px 0"
+# numbers never wrap; headers and formulas may, so the table fits a narrow notebook too
+CELL = "border:1px solid #dee2e6;padding:2px 6px;text-align:right;white-space:nowrap"
+HEAD = ("border:1px solid #dee2e6;padding:2px 6px;background:#f1f3f5;text-align:center;"
+        "white-space:normal")
+WRAP = "border:1px solid #dee2e6;padding:2px 6px;text-align:left;white-space:normal"
+CAPTION = "caption-side:top;text-align:left;font-size:13px;color:#495057;padding:2px 0"
 
 
 def fmt(v: float) -> str:
@@ -74,10 +77,13 @@ def fmt(v: float) -> str:
     return f"{v:.4g}"
 
 
-def _table(headers: list[str], rows: list[list[str]], caption: str) -> str:
+def _table(headers: list[str], rows: list[list[str]], caption: str,
+           wrap: tuple[int, ...] = ()) -> str:
+    """An HTML table; the columns in ``wrap`` hold text that may break across lines."""
     head = "".join(f'<th style="{HEAD}">{html.escape(h)}</th>' for h in headers)
     body = "".join(
-        "<tr>" + "".join(f'<td style="{CELL}">{html.escape(c)}</td>' for c in row) + "</tr>"
+        "<tr>" + "".join(f'<td style="{WRAP if i in wrap else CELL}">{html.escape(c)}</td>'
+                         for i, c in enumerate(row)) + "</tr>"
         for row in rows
     )
     return (f'<table style="{TABLE_STYLE}"><caption style="{CAPTION}">{html.escape(caption)}'
@@ -107,7 +113,7 @@ def chain_table_html(chains: Mapping[str, _Chain], params: Mapping[str, float], 
                      f"{c.difference:.1e}" if c.difference else "0"])
     headers = [tr("chain.param"), tr("chain.rule"), tr("chain.values"), tr("chain.manual"),
                tr("chain.autograd"), tr("chain.diff")]
-    return _table(headers, rows, tr("chain.table_caption", step=step, m=m))
+    return _table(headers, rows, tr("chain.table_caption", step=step, m=m), wrap=(1, 2))
 
 
 def samples_table_html(samples: Mapping[str, np.ndarray], rows: np.ndarray, step: int,
@@ -134,10 +140,10 @@ class ChainRulePlot:
     >>> png = plot.png()
     """
 
-    def __init__(self, x: np.ndarray, y: np.ndarray, *, width: float = 10.5,
-                 height: float = 3.4, dpi: float = 90) -> None:
+    def __init__(self, x: np.ndarray, y: np.ndarray, *, width: float = 12.0,
+                 height: float = 3.3, dpi: float = 90) -> None:
         self.rc = plot_rc()
-        with matplotlib.rc_context(self.rc):
+        with plotting():
             self.fast = fast = FastFigure(2, width=width, height=height, dpi=dpi)
             self.figure = fast.figure
             self.ax_fit, self.ax_loss = ax, bx = fast.axes
@@ -149,10 +155,10 @@ class ChainRulePlot:
             (self.fit,) = ax.plot([], [], "-", lw=2, color="#1c7ed6", label=tr("chain.model"))
             (self.batch,) = ax.plot([], [], "o", ms=7, mfc="none", mew=1.8, color="#f08c00",
                                     label=tr("chain.batch"))
-            ax.legend(loc="upper left", fontsize=8.5, framealpha=0.85)
+            ax.legend(loc="upper left", framealpha=0.85)
             # on the x label's row, clear of the data and of the fitted line
             self.now = ax.text(1.0, -0.1, "", transform=ax.transAxes, ha="right",
-                               va="top", fontsize=9, color="#495057")
+                               va="top", fontsize=10, color="#495057")
             bx.set_title(tr("chain.loss_title"))
             bx.set_xlabel(tr("chain.step"))
             bx.set_ylabel(tr("chain.loss"))
@@ -164,15 +170,19 @@ class ChainRulePlot:
             (self.boom,) = bx.plot([], [], "x", ms=11, mew=2.5, color="#e03131",
                                    clip_on=False, zorder=6)
             self.boom_text = bx.text(0, 0, tr("chain.diverged"), color="#e03131",
-                                     fontsize=9, ha="right", va="top", visible=False,
+                                     fontsize=10, ha="right", va="top", visible=False,
                                      transform=offset_copy(bx.transData, fast.figure,
                                                            x=-9, y=-5, units="points"))
             for grid_ax in (ax, bx):
                 grid_ax.grid(True, alpha=0.25)
+            self.off_note = ax.text(0.5, 0.03, "", transform=ax.transAxes, ha="center",
+                                    va="bottom", color="#e03131", fontsize=9.5,
+                                    bbox={"fc": "white", "ec": "#e03131", "alpha": 0.9,
+                                          "pad": 2})
         fast.animate(self.fit, self.batch, self.now, self.loss, self.marker, self.cursor,
-                     self.boom, self.boom_text)
+                     self.boom, self.boom_text, self.off_note)
         self.x_range = StickyRange(ax, "x", pad=0.03)
-        self.y_range = StickyRange(ax, "y", pad=0.08)
+        self.fit_axis = FitAxis(ax, self.off_note, pad=0.08)
         self._loss = np.zeros(0)
         self.set_data(x, y)
 
@@ -180,8 +190,10 @@ class ChainRulePlot:
         """The data set (raw x, y) of the left panel."""
         x, y = np.asarray(x, dtype=float).reshape(-1), np.asarray(y, dtype=float)
         self.data.set_data(x, y)
+        self.x_range.reset()
         self.x_range.show(float(x.min()), float(x.max()))
-        self.y_range.show(float(y.min()), float(y.max()))
+        self.fit_axis.set_data(float(y.min()), float(y.max()))
+        self.loss_axis.reset()
         self.fast.invalidate(self.ax_fit)  # the data points are static content
 
     def show_run(self, loss: np.ndarray, diverged_step: int | None,
@@ -207,13 +219,14 @@ class ChainRulePlot:
     def show_step(self, step: int, epoch: int, fit_x: np.ndarray, fit_y: np.ndarray,
                   batch_x: np.ndarray, batch_y: np.ndarray) -> None:
         """The model used at ``step`` (before its update) and that step's batch."""
-        y0, y1 = self.ax_fit.get_ylim()
-        span = y1 - y0
-        fit_y = np.clip(np.nan_to_num(np.asarray(fit_y, dtype=float), nan=y1 + span,
-                                      posinf=y1 + span, neginf=y0 - span), y0 - span, y1 + span)
+        fit_y = np.asarray(fit_y, dtype=float)
+        with plotting():
+            if self.fit_axis.follow(fit_x, fit_y):
+                self.fast.invalidate(self.ax_fit)
         self.fit.set_data(fit_x, fit_y)
         self.batch.set_data(batch_x, batch_y)
-        self.now.set_text(tr("chain.now", step=step, epoch=epoch))
+        with plotting():
+            self.now.set_text(tr("chain.now", step=step, epoch=epoch))
         if 1 <= step <= len(self._loss):
             self.marker.set_data([step], [self._loss[step - 1]])
         self.cursor.set_xdata([step, step])

@@ -15,7 +15,7 @@ from matplotlib.patches import Rectangle
 
 from ..i18n import register, tr
 from .canvas import FastFigure
-from .fonts import plot_rc
+from .fonts import plot_rc, plotting
 from .loss_axis import LossAxis, StickyRange
 
 __all__ = ["LearningRatePlot", "diverged_spans", "lr_label"]
@@ -77,10 +77,10 @@ class LearningRatePlot:
     >>> png = plot.png()
     """
 
-    def __init__(self, curves: int = 5, *, width: float = 10.5, height: float = 3.6,
+    def __init__(self, curves: int = 5, *, width: float = 12.0, height: float = 3.6,
                  dpi: float = 90) -> None:
         self.rc = plot_rc()
-        with matplotlib.rc_context(self.rc):
+        with plotting():
             self.fast = fast = FastFigure(2, width=width, height=height, dpi=dpi)
             self.figure = fast.figure
             self.ax_curves, self.ax_sweep = ax, bx = fast.axes
@@ -95,7 +95,7 @@ class LearningRatePlot:
             (self.ends,) = ax.plot([], [], "x", ms=10, mew=2.4, color=BAD, clip_on=False,
                                    zorder=6)
             x0, y0, w, h = ax.get_position().bounds
-            ax.set_position((x0, y0, w * 0.72, h))  # room for the legend, in the column
+            ax.set_position((x0 + 0.01, y0, w * 0.7, h))  # room for the legend, in the column
             bx.set_title(tr("lrplot.sweep"))
             bx.set_xscale("log")
             bx.set_xlabel(tr("lrplot.lr"))
@@ -142,6 +142,7 @@ class LearningRatePlot:
         self.cursor_dot.set_data([lr], [y])
         self.cursor_dot.set_marker("x" if diverged_step else "o")
         self.cursor_dot.set_color(BAD if diverged_step else CHOSEN)
+        self._place_span_text()
 
     def _refit_curves(self) -> None:
         if not hasattr(self, "_curve_meta"):
@@ -157,12 +158,12 @@ class LearningRatePlot:
             for line in self.lines[len(labels):]:
                 line.set_label("_hidden")
             self._labels = labels
-            with matplotlib.rc_context(self.rc):
+            with plotting():
                 handles = [*self.lines[:len(labels)], self.chosen, self.ends]
                 self.chosen.set_label(tr("lrplot.chosen"))
                 self.ends.set_label(tr("lrplot.diverged"))
                 ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0),
-                          fontsize=8, borderaxespad=0, handlelength=1.6, frameon=False)
+                          fontsize=9.5, borderaxespad=0, handlelength=1.6, frameon=False)
             changed = True
         if changed:
             self.fast.invalidate(ax)
@@ -207,17 +208,39 @@ class LearningRatePlot:
             patch.set_visible(True)
         for patch in self.spans[len(spans):]:
             patch.set_visible(False)
-        if spans:  # label the widest diverged span
-            widest = max(spans, key=lambda s: np.log(s[1] / s[0]))
-            self.span_text.set_position((float(np.sqrt(widest[0] * widest[1])),
-                                         y1 / 10 ** (0.04 * np.log10(y1 / y0))))
-        self.span_text.set_visible(bool(spans))
+        self._widest = max(spans, key=lambda s: np.log(s[1] / s[0])) if spans else None
+        self._place_span_text()
         if changed:
             self.fast.invalidate(bx)
         if best_lr is not None and ok.any():
             self.best.set_data([best_lr], [float(sa.clip(np.array([np.nanmin(final[ok])]))[0])])
         else:
             self.best.set_data([], [])
+
+    def _place_span_text(self) -> None:
+        """Label the widest diverged span, on the side away from the chosen lr's line."""
+        widest = getattr(self, "_widest", None)
+        self.span_text.set_visible(widest is not None)
+        if widest is None:
+            return
+        y0, y1 = self.ax_sweep.get_ylim()
+        y = y1 / 10 ** (0.04 * np.log10(y1 / y0))
+        lr = float(self.cursor.get_xdata()[0])
+        left, right = widest
+        middle = float(np.sqrt(left * right))
+        if left <= lr <= right:  # the chosen line runs through the span: beside it
+            room_right = np.log(right / lr) >= np.log(lr / left)
+            self.span_text.set_position((lr * (1.15 if room_right else 1 / 1.15), y))
+            self.span_text.set_horizontalalignment("left" if room_right else "right")
+        else:
+            self.span_text.set_position((middle, y))
+            self.span_text.set_horizontalalignment("center")
+
+    def reset(self) -> None:
+        """A new model, data set or range: every axis is set afresh at the next run."""
+        self.curve_axis.reset()
+        self.sweep_axis.reset()
+        self.lr_range.reset()
 
     # ----- output --------------------------------------------------------------------
     def draw(self) -> None:

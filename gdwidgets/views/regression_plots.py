@@ -8,13 +8,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import matplotlib
 import numpy as np
+from matplotlib.ticker import MaxNLocator, SymmetricalLogLocator
 
 from ..i18n import register, tr
 from .canvas import FastFigure
-from .fonts import plot_rc
-from .loss_axis import LossAxis
+from .fonts import plotting
+from .loss_axis import FitAxis, LossAxis
 
 if TYPE_CHECKING:
     from ..training import History
@@ -35,6 +35,8 @@ register({
 })
 
 CURVE, MARK, PATH, DATA = "#d9480f", "#c92a2a", "#e8590c", "#1c7ed6"
+WIDTH_PX, HEIGHT_PX, DPI = 1080, 320, 90  # the widget's width at 1280×800: shown 1:1
+MAX_LINES = 11  # parameter lines drawn (degree 10: w1..w10 and b)
 Surface = Callable[[np.ndarray], np.ndarray]  # (R, 2) parameter pairs -> (R,) losses
 
 
@@ -47,20 +49,25 @@ class RegressionFigure:
     """Three panels redrawn in place; ``png()`` gives the picture."""
 
     def __init__(self) -> None:
-        with matplotlib.rc_context(plot_rc()):
-            self.fast = FastFigure(3)
+        with plotting():
+            self.fast = FastFigure(3, width=WIDTH_PX / DPI, height=HEIGHT_PX / DPI, dpi=DPI)
             self.figure = self.fast.figure
             fit_ax, loss_ax, third = self.fast.axes
-            for ax in self.fast.axes:
-                ax.tick_params(labelsize=8.5)
-            fit_ax.set_title(tr("plot.fit"), fontsize=10)
-            loss_ax.set_title(tr("plot.loss"), fontsize=10)
+            fit_ax.set_title(tr("plot.fit"))
+            loss_ax.set_title(tr("plot.loss"))
+            loss_ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
             self.loss_axis = LossAxis(loss_ax)  # log scale, sticky limits, clipped values
             loss_ax.set_xlabel(tr("plot.step"))
             self.data = fit_ax.scatter([], [], s=10, color=DATA, alpha=0.7, zorder=2)
             (self.curve,) = fit_ax.plot([], [], color=CURVE, lw=2)
             self.step_text = fit_ax.text(0.02, 0.96, "", transform=fit_ax.transAxes,
-                                         va="top", fontsize=9, color="#495057")
+                                         va="top", fontsize=10, color="#495057")
+            self.off_note = fit_ax.text(0.5, 0.03, "", transform=fit_ax.transAxes,
+                                        ha="center", va="bottom", color=MARK, fontsize=9.5,
+                                        bbox={"fc": "white", "ec": MARK, "alpha": 0.9,
+                                              "pad": 2})
+            (self.path_out,) = third.plot([], [], "x", color=MARK, ms=9, mew=2,
+                                          clip_on=False)  # where the path leaves the view
             (self.loss_line,) = loss_ax.plot([], [], color=DATA, lw=1.4)
             (self.loss_mark,) = loss_ax.plot([], [], "o", color=MARK, ms=6)
             (self.blowup,) = loss_ax.plot([], [], "x", color=MARK, ms=10, mew=2.5,
@@ -69,8 +76,10 @@ class RegressionFigure:
             (self.path_head,) = third.plot([], [], "o", color=MARK, ms=6)
             self.param_lines: list[Any] = []
             (self.param_cursor,) = third.plot([], [], color=MARK, lw=1, alpha=0.7)
-        self.fast.animate(self.curve, self.step_text, self.loss_line, self.loss_mark,
-                          self.blowup, self.path, self.path_head, self.param_cursor)
+        self.fast.animate(self.curve, self.step_text, self.off_note, self.loss_line,
+                          self.loss_mark, self.blowup, self.path, self.path_head,
+                          self.path_out, self.param_cursor)
+        self.fit_axis = FitAxis(self.fast.axes[0], self.off_note, pad=0.15)
         self.history: History | None = None
         self._data_key: Any = None
         self._surface_key: Any = None
@@ -90,7 +99,7 @@ class RegressionFigure:
         loss at many (p1, p2) pairs, ``surface_key`` changes when that function does, and
         ``optimum`` (the best parameters, if known) is kept in view."""
         self.history = history
-        with matplotlib.rc_context(plot_rc()):
+        with plotting():
             self._show_data(history)
             self._show_loss(history)
             if surface is not None and history.theta.shape[1] == 2:
@@ -116,7 +125,8 @@ class RegressionFigure:
                 ax.set_xlabel(tr("plot.actual"))
                 ax.set_ylabel(tr("plot.predicted"))
                 ax.set_xlim(*_padded(float(cfg.y.min()), float(cfg.y.max())))
-            ax.set_ylim(*_padded(float(cfg.y.min()), float(cfg.y.max()), 0.15))
+            self.fit_axis.set_data(float(cfg.y.min()), float(cfg.y.max()))
+            self.loss_axis.reset()  # a new data set: the loss axis is set afresh
             self.fast.invalidate(ax)
 
     def _show_loss(self, h: History) -> None:
@@ -133,26 +143,52 @@ class RegressionFigure:
                       optimum: np.ndarray | None) -> None:
         self.path.set_visible(True)
         self.path_head.set_visible(True)
+        self.path_out.set_visible(True)
         self.param_cursor.set_visible(False)
         for line in self.param_lines:
             line.set_visible(False)
+        if self._params_key is not None:  # coming from the parameters panel: clear it
+            self.fast.forget(*self.param_lines)
+            self.param_lines = []
+            self._params_key = None
+            ax = self.axes[2]
+            if ax.get_legend():
+                ax.get_legend().remove()
+            ax.set_yscale("linear")
+            self._surface_key = None
         theta = h.theta
-        good = theta[: (h.diverged_step or len(theta))]
-        good = good[np.isfinite(good).all(1)]
-        ends = np.vstack([good[:1], good[-1:]]) if not h.diverged else good[:1]
+        good = theta[np.isfinite(theta).all(1) & (np.abs(theta) < 1e6).all(1)]
+        ends = good[:1] if h.diverged else np.vstack([good[:1], good[-1:]])
         if optimum is not None:
             ends = np.vstack([ends, optimum.reshape(1, 2)])
         lo, hi = ends.min(0), ends.max(0)
+        span = np.maximum(hi - lo, 0.5 + 0.1 * np.abs(lo + hi))
+        # the path's other points are kept in view too, up to three times that span
+        near = good[(np.abs(good - (lo + hi) / 2) <= 1.5 * span).all(1)]
+        if len(near):
+            lo, hi = np.minimum(lo, near.min(0)), np.maximum(hi, near.max(0))
         box = self._surface_box
-        inside = box is not None and all(box[0] <= v <= box[1] for v in ends[:, 0]) and all(
-            box[2] <= v <= box[3] for v in ends[:, 1])
+        inside = box is not None and bool(
+            (box[0] <= lo[0]) & (hi[0] <= box[1]) & (box[2] <= lo[1]) & (hi[1] <= box[3]))
         if key != self._surface_key or not inside:
             span = np.maximum(hi - lo, 0.5 + 0.1 * np.abs(lo + hi))
-            lo, hi = lo - 0.35 * span, hi + 0.35 * span
+            lo, hi = lo - 0.2 * span, hi + 0.2 * span
             self._surface_box = (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]))
             self._surface_key = key
             self._draw_contours(h, surface)
-        self.path.set_data(theta[:, 0], theta[:, 1])
+        self._set_path(len(theta) - 1)
+
+    def _set_path(self, step: int) -> None:
+        """The path up to ``step``; points outside the view drawn at its edge, marked ×."""
+        x0, x1, y0, y1 = self._surface_box
+        theta = self.history.theta[: step + 1]
+        with np.errstate(invalid="ignore"):
+            px = np.clip(np.nan_to_num(theta[:, 0], nan=x1, posinf=x1, neginf=x0), x0, x1)
+            py = np.clip(np.nan_to_num(theta[:, 1], nan=y1, posinf=y1, neginf=y0), y0, y1)
+        out = (px != theta[:, 0]) | (py != theta[:, 1])
+        self.path.set_data(px, py)
+        self.path_out.set_data(px[out], py[out])
+        self.path_head.set_data(px[-1:], py[-1:])
 
     def _draw_contours(self, h: History, surface: Surface) -> None:
         ax = self.axes[2]
@@ -172,13 +208,14 @@ class RegressionFigure:
         names = h.config.layout.names
         ax.set_xlabel(names[0])
         ax.set_ylabel(names[1])
-        ax.set_title(tr("plot.surface"), fontsize=10)
+        ax.set_title(tr("plot.surface"))
         self.fast.invalidate(ax)
 
     def _show_params(self, h: History) -> None:
         ax = self.axes[2]
         self.path.set_visible(False)
         self.path_head.set_visible(False)
+        self.path_out.set_visible(False)
         self.param_cursor.set_visible(True)
         if self._contours is not None:
             self._contours.remove()
@@ -188,7 +225,7 @@ class RegressionFigure:
         names = [f"{n}{'' if size == 1 else f'[{i}]'}"
                  for n, size in zip(h.config.layout.names, h.config.layout.sizes)
                  for i in range(size)][:cols]
-        shown = min(cols, 8)
+        shown = min(cols, MAX_LINES)
         key = (tuple(names[:shown]), len(h.theta))
         steps = np.arange(len(h.theta))
         if key != self._params_key:
@@ -200,8 +237,12 @@ class RegressionFigure:
             ax.set_xlim(0, max(len(h.theta) - 1, 1))
             ax.set_xlabel(tr("plot.step"))
             ax.set_ylabel("")
-            ax.set_title(tr("plot.params"), fontsize=10)
-            ax.legend(handles=self.param_lines, fontsize=7.5, loc="best", ncols=2)
+            ax.set_title(tr("plot.params"))
+            ax.yaxis.set_major_locator(SymmetricalLogLocator(base=10, linthresh=1.0))
+            ax.yaxis.get_major_locator().set_params(numticks=7)
+            ax.legend(handles=self.param_lines, loc="upper left", ncols=4, fontsize=9,
+                      handlelength=1.0, columnspacing=0.8, labelspacing=0.2,
+                      framealpha=0.85)
             self.fast.invalidate(ax)
         finite = h.theta[np.isfinite(h.theta).all(1)]
         bound = float(np.abs(finite).max()) * 1.3 + 1 if len(finite) else 10.0
@@ -222,21 +263,24 @@ class RegressionFigure:
             return
         step = int(np.clip(step, 0, len(h)))
         cfg = h.config
-        if cfg.x.shape[1] == 1:
-            fit = h.fit(self._xgrid.reshape(-1, 1), step)
-            self.curve.set_data(self._xgrid, fit)
-        else:
-            fit = h.fit(cfg.x, step)
-            self.curve.set_data(cfg.y, fit)
-            self.curve.set_linestyle("none")
-            self.curve.set_marker(".")
-        self.step_text.set_text(tr("plot.at_step", step=step) + (
-            f" · {tr('plot.diverged')}" if h.diverged and step >= len(h) else ""))
+        with np.errstate(all="ignore"):
+            if cfg.x.shape[1] == 1:
+                xs, fit = self._xgrid, h.fit(self._xgrid.reshape(-1, 1), step)
+            else:
+                xs, fit = cfg.y, h.fit(cfg.x, step)
+                self.curve.set_linestyle("none")
+                self.curve.set_marker(".")
+        self.curve.set_data(xs, fit)
+        with plotting():
+            if self.fit_axis.follow(xs, fit):
+                self.fast.invalidate(self.axes[0])
+        with plotting():
+            self.step_text.set_text(tr("plot.at_step", step=step) + (
+                f" · {tr('plot.diverged')}" if h.diverged and step >= len(h) else ""))
         k = min(step, len(h) - 1)
         self.loss_mark.set_data([k + 1], self.loss_axis.clip(h.loss[k : k + 1]))
-        if self.path.get_visible():
-            self.path.set_data(h.theta[: step + 1, 0], h.theta[: step + 1, 1])
-            self.path_head.set_data(h.theta[step : step + 1, 0], h.theta[step : step + 1, 1])
+        if self.path.get_visible() and self._surface_box is not None:
+            self._set_path(step)
         else:
             lim = self.axes[2].get_ylim()
             self.param_cursor.set_data([step, step], list(lim))

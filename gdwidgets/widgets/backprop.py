@@ -36,17 +36,15 @@ from functools import cache
 from typing import Any
 
 import ipywidgets as W
-import matplotlib
-from matplotlib.lines import Line2D
 
 from .. import datasets
 from ..autograd import Linear, Scalar, count_nodes, mse
 from ..i18n import get_language, register, set_language, tr
-from ..views.canvas import FastFigure
+from ..views.backprop_plots import BackpropFigure
 from ..views.dot import fmt
-from ..views.fonts import plot_rc
-from ..views.graph import backward_steps, graph_svg
+from ..views.graph import KEEP, backward_steps, graph_svg
 from ..views.render import RendererNotFound, RenderError
+from ..views.svg_fit import MIN_TEXT_PX, Box, fit_svg, text_px
 from .base import LessonWidget
 
 __all__ = ["BackpropWidget", "SEED_POINTS", "MODES"]
@@ -57,7 +55,10 @@ MODES = ("plain", "accumulate", "bloat")
 MAX_POINTS = 200
 MAX_MICRO = 10
 MAX_DRAWN = 40
-"""Graphs above this many nodes are drawn collapsed (3 samples and a summary)."""
+"""Graphs above this many nodes are drawn collapsed (3 samples and a summary); when even
+that would shrink node text below 11 px in the graph's box, fewer samples stay drawn."""
+GRAPH_BOX = Box(width=640, height=500)  # px at 1280×800, beside the table and figure
+SIDE_WIDTH = "440px"  # the column of the table and the figure
 
 register({
     "backprop.forward": ("forward", "前向传播"),
@@ -100,15 +101,6 @@ register({
     "backprop.nodes_in_place": ("nodes, in-place twin", "节点数（原地更新的对照模型）"),
     "backprop.updates": ("updates", "更新次数"),
     "backprop.passes": ("backward passes on this graph", "本计算图的反向传播次数"),
-    "backprop.data": ("points used", "使用的数据点"),
-    "backprop.all_data": ("all {n} points", "全部 {n} 个点"),
-    "backprop.this_micro": ("this micro-batch", "当前小批次"),
-    "backprop.fit": ("y = a·x + b", "y = a·x + b"),
-    "backprop.step_axis": ("update step", "更新步数"),
-    "backprop.full_loss": ("full-batch loss", "全部数据的损失"),
-    "backprop.node_axis": ("nodes in graph", "计算图节点数"),
-    "backprop.book_style": ("a -= lr * a.grad (book)", "a -= lr * a.grad（书中写法）"),
-    "backprop.in_place": ("in place", "原地更新"),
     # messages
     "backprop.msg.forward": (
         "Forward: the graph of the loss for a = {a}, b = {b}; every grad is None until "
@@ -238,27 +230,27 @@ class BackpropWidget(LessonWidget):
                                    style=wide)
         self.points = W.IntSlider(value=points, min=2, max=MAX_POINTS,
                                   description=tr("backprop.points"), style=wide)
+        for b in (self.forward_button, self.backward_button, self.zero_grad_button,
+                  self.update_button, self.reset_button):
+            b.layout.width = "auto"
         self.mode = W.ToggleButtons(
             options=[(tr(f"backprop.mode.{m}"), m) for m in MODES], value=mode,
             tooltips=[tr(f"backprop.mode.{m}_tip") for m in MODES],
-            description=tr("backprop.mode"), style={**wide, "button_width": "auto"})
+            style={"button_width": "auto"})
         self.micro_batches = W.IntSlider(value=micro_batches, min=1, max=MAX_MICRO,
                                          description=tr("backprop.micro_batches"), style=wide)
         self.view = W.ToggleButtons(
             options=[(tr("backprop.view.forward"), "forward"),
                      (tr("backprop.view.backward"), "backward")],
-            value="forward", description=tr("backprop.view"),
-            style={**wide, "button_width": "auto"})
+            value="forward", style={"button_width": "auto"})
         self.step = W.IntSlider(value=0, min=0, max=0, description=tr("backprop.step"),
                                 style=wide, disabled=True)
 
-        self.graph_view = W.HTML(layout=W.Layout(overflow="auto", max_height="640px",
-                                                 min_width="260px", flex="0 1 auto",
-                                                 margin="0 12px 0 0"))
+        self.graph_view = W.HTML(layout=W.Layout(flex="1 1 0", min_width="260px"))
         self.table = W.HTML()
-        self._fig = self._make_figure()
-        self.figure = self._fig.figure
-        self.image = W.Image(format="png")
+        self.plot = BackpropFigure()
+        self.figure = self.plot.figure
+        self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
 
         self.forward_button.on_click(lambda _: self.forward())
         self.backward_button.on_click(lambda _: self.backward())
@@ -271,17 +263,22 @@ class BackpropWidget(LessonWidget):
         self.view.observe(self._on_view, "value")
         self.step.observe(self._on_step, "value")
 
+        for c in (self.lr, self.points, self.step, self.micro_batches):
+            c.layout.width = "300px"
+        row = W.Layout(align_items="center", flex_flow="row wrap")
         self.children = (
-            self.banner,
             W.HBox([self.forward_button, self.backward_button, self.zero_grad_button,
-                    self.update_button, self.reset_button]),
-            W.HBox([self.lr, self.points]),
-            W.HBox([self.mode, self.micro_batches], layout=W.Layout(align_items="flex-end")),
-            W.HBox([self.view, self.step], layout=W.Layout(align_items="flex-end")),
+                    self.update_button, self.reset_button], layout=row),
+            W.HBox([W.Label(tr("backprop.view")), self.view, self.step, self.lr], layout=row),
+            W.HBox([W.Label(tr("backprop.mode")), self.mode, self.points, self.micro_batches],
+                   layout=row),
+            self.banner,
             # the table and figure go below the graph when both do not fit side by side
             W.HBox([self.graph_view,
-                    W.VBox([self.table, self.image], layout=W.Layout(flex="0 0 auto"))],
-                   layout=W.Layout(flex_flow="row wrap", align_items="flex-start")),
+                    W.VBox([self.table, self.image],
+                           layout=W.Layout(flex=f"0 0 {SIDE_WIDTH}", max_width="100%"))],
+                   layout=W.Layout(flex_flow="row wrap", align_items="flex-start",
+                                   grid_gap="12px")),
         )
         self._guard(self._start)
 
@@ -320,7 +317,6 @@ class BackpropWidget(LessonWidget):
                 if isinstance(v, (str, bytes, bool)) or not _finite(v):
                     raise ValueError(tr("backprop.err.data_value", got=v))
             self._custom = ([float(v) for v in xs], [float(v) for v in ys])
-            self._fit_key = None  # new points: redraw the left panel
             with self._hold():
                 self.points.max = len(xs)
                 self.points.value = len(xs)
@@ -577,12 +573,17 @@ class BackpropWidget(LessonWidget):
         if view == "backward" and self._passes and self.step.value < self.step.max:
             step = self.step.value
         try:
-            svg = graph_svg(self.root, view, step=step, max_nodes=MAX_DRAWN)
+            svg = ""
+            # collapse repeated samples further until node text stays readable in the box
+            for max_nodes, keep in ((MAX_DRAWN, KEEP), (0, 2), (0, 1)):
+                svg = graph_svg(self.root, view, step=step, max_nodes=max_nodes, keep=keep)
+                if text_px(svg, GRAPH_BOX) >= MIN_TEXT_PX:
+                    break
         except (RendererNotFound, RenderError) as e:
             self.say(str(e), "error")  # keep the last picture
             return
         self.graph_svg = svg
-        self.graph_view.value = _inline(svg)
+        self.graph_view.value = fit_svg(svg, GRAPH_BOX)
 
     def _table_html(self) -> str:
         now = self._snapshot()
@@ -598,129 +599,43 @@ class BackpropWidget(LessonWidget):
         if now["nodes_in_place"] is not None:
             rows.append((tr("backprop.nodes_in_place"), "nodes_in_place"))
         rows += [(tr("backprop.passes"), "passes"), (tr("backprop.updates"), "step")]
-        cell = "padding:2px 10px;border-bottom:1px solid #e9ecef"
-        body = []
+        rows.append((tr("backprop.lr"), "lr"))
+        now["lr"] = prev["lr"] = f"{self.lr.value:.3g}"
+        cell = "padding:1px 8px;border-bottom:1px solid #e9ecef;line-height:1.35"
+        cells = []
         for name, key in rows:
             v, p = now[key], prev[key]
-            text = _cell(v)
-            style = cell
-            if p is not None and v != p and key not in ("passes",):
+            text, style = _cell(v), cell
+            if p is not None and v != p and key != "passes":
                 text = f'<span style="color:#868e96">{_cell(p)}</span> → <b>{text}</b>'
                 style += ";background:#fff3bf"
-            body.append(f'<tr><td style="{cell};font-family:monospace">{html.escape(name)}'
-                        f'</td><td style="{style};text-align:right;font-family:monospace">'
-                        f"{text}</td></tr>")
-        lr = f'<tr><td style="{cell}">{html.escape(tr("backprop.lr"))}</td>' \
-             f'<td style="{cell};text-align:right;font-family:monospace">' \
-             f"{self.lr.value:.3g}</td></tr>"
-        return ('<table style="border-collapse:collapse;font-size:13px;margin:4px 0">'
-                + "".join(body) + lr + "</table>")
-
-    def _make_figure(self) -> FastFigure:
-        with matplotlib.rc_context(plot_rc()):
-            f = FastFigure(2, width=6.0, height=2.5, dpi=85)
-            fit, curve = f.axes
-            # static: every point of the data source, faint; moving: the points in use,
-            # the current micro-batch, the line, the per-step curves
-            self._all_artist = fit.scatter([], [], s=10, color="#ced4da", zorder=1)
-            (self._points_artist,) = fit.plot([], [], "o", ms=4, color="#1c7ed6",
-                                              label=tr("backprop.data"))
-            (self._part_artist,) = fit.plot([], [], "o", ms=7, mfc="none", color="#f08c00",
-                                            label=tr("backprop.this_micro"))
-            (self._line_artist,) = fit.plot([], [], color="#e03131", lw=1.8,
-                                            label=tr("backprop.fit"))
-            (self._curve_a,) = curve.plot([], [], "o-", ms=3, color="#e03131")
-            (self._curve_b,) = curve.plot([], [], "s-", ms=3, color="#1c7ed6")
-            f.animate(self._points_artist, self._part_artist, self._line_artist,
-                      self._curve_a, self._curve_b)
-            # more room for tick labels than FastFigure's default, each axes in its half
-            fit.set_position((0.095, 0.17, 0.38, 0.75))
-            curve.set_position((0.615, 0.17, 0.365, 0.75))
-            fit.set_xlabel("x")
-            fit.set_ylabel("y")
-            curve.set_xlabel(tr("backprop.step_axis"))
-        return f
+            cells.append(f'<td style="{cell}">{html.escape(name)}</td><td style="{style};'
+                         f'text-align:right;font-family:monospace;white-space:nowrap">'
+                         f"{text}</td>")
+        half = (len(cells) + 1) // 2  # two pairs of columns: a short, wide table
+        body = "".join(f"<tr>{left}{right}</tr>" for left, right in
+                       zip(cells[:half], [*cells[half:], "<td></td><td></td>"]))
+        return ('<table style="border-collapse:collapse;font-size:13px;margin:0 0 4px 0;'
+                f'width:100%">{body}</table>')
 
     def _draw_figure(self, layout: bool = False) -> None:
-        """Points and line (left), loss or graph size per update step (right).
-
-        Only what moves is redrawn; a panel's static picture is re-rendered when the data
-        source or the mode changed (left) or the curve left its limits (right).
-        """
-        f = self._fig
-        fit, curve = f.axes
-        with matplotlib.rc_context(plot_rc()):
-            source = self._source()
-            if layout or self._fit_key != (self.mode.value, source[0]):
-                self._layout_fit(source)
-            if layout or self._curve_key != self.mode.value:
-                self._layout_curve()
-            self._points_artist.set_data([x.value for x, _ in self._pairs],
-                                         [y.value for _, y in self._pairs])
-            lo, hi = fit.get_xlim()
-            self._line_artist.set_data(
-                [lo, hi], [self.model.forward(lo).value, self.model.forward(hi).value])
-            parts = self._parts()
-            if len(parts) > 1:
-                start, stop = parts[self._micro % len(parts)]
-                self._part_artist.set_data([x.value for x, _ in self._pairs[start:stop]],
-                                           [y.value for _, y in self._pairs[start:stop]])
-            self._part_artist.set_visible(len(parts) > 1)
-            steps = list(range(len(self._loss_curve)))
-            if self._twin is not None:
-                self._curve_a.set_data(steps, [n for n, _ in self._node_curve])
-                self._curve_b.set_data(steps, [t for _, t in self._node_curve])
-                ys = [v for pair in self._node_curve for v in pair]
-            else:
-                self._curve_a.set_data(steps, self._loss_curve)
-                ys = self._loss_curve
-            self._curve_b.set_visible(self._twin is not None)
-            if _fit_limits(curve, len(steps) - 1, [v for v in ys if _finite(v)]):
-                f.invalidate(curve)
-            png = f.png()
-        self._png = png
-        self.image.value = png
-
-    _fit_key: tuple[str, str] | None = None
-    _curve_key: str | None = None
-
-    def _layout_fit(self, source: tuple[str, list[float], list[float]]) -> None:
-        """Left panel's static picture: every point of the source, limits, legend."""
-        name, xs, ys = source
-        fit = self._fig.axes[0]
-        self._all_artist.set_offsets(list(zip(xs, ys)))
-        pad_x = (max(xs) - min(xs)) * 0.1 or 1.0
-        pad_y = (max(ys) - min(ys)) * 0.1 or 1.0
-        fit.set_xlim(min(xs) - pad_x, max(xs) + pad_x)
-        fit.set_ylim(min(min(ys), 0.0) - pad_y, max(max(ys), 0.0) + pad_y)  # y = 0 in view
-        if fit.get_legend():
-            fit.get_legend().remove()
-        handles = [_proxy(self._points_artist), _proxy(self._line_artist)]
-        if self.mode.value == "accumulate":
-            handles.insert(1, _proxy(self._part_artist))
-        if len(xs) > MAX_POINTS // 2:
-            handles.append(self._all_artist)
-            self._all_artist.set_label(tr("backprop.all_data", n=len(xs)))
-        fit.legend(handles=handles, loc="upper left", fontsize=8, framealpha=0.8)
-        self._fit_key = (self.mode.value, name)
-        self._fig.invalidate(fit)
-
-    def _layout_curve(self) -> None:
-        """Right panel's labels and legend for the mode."""
-        curve = self._fig.axes[1]
-        bloat = self.mode.value == "bloat"
-        self._curve_a.set_label(tr("backprop.book_style") if bloat else tr("backprop.full_loss"))
-        self._curve_b.set_label(tr("backprop.in_place"))
-        curve.set_ylabel(tr("backprop.node_axis") if bloat else tr("backprop.full_loss"))
-        if curve.get_legend():
-            curve.get_legend().remove()
-        if bloat:
-            curve.legend(handles=[_proxy(self._curve_a), _proxy(self._curve_b)],
-                         loc="lower right", fontsize=8)
-        curve.set_xlim(-0.3, 5)
-        curve.set_ylim(0, 1)
-        self._curve_key = self.mode.value
-        self._fig.invalidate(curve)
+        """Points and line (left), loss or graph size per update step (right)."""
+        name, xs, ys = self._source()
+        self.plot.set_source(name, xs, ys, self.mode.value)
+        parts = self._parts()
+        part: list[tuple[float, float]] = []
+        if len(parts) > 1:
+            start, stop = parts[self._micro % len(parts)]
+            part = [(x.value, y.value) for x, y in self._pairs[start:stop]]
+        if self._twin is not None:
+            curve = [n for n, _ in self._node_curve]
+            twin: list[float] | None = [t for _, t in self._node_curve]
+        else:
+            curve, twin = self._loss_curve, None
+        self.plot.show([(x.value, y.value) for x, y in self._pairs], part,
+                       (self.model.a.value, self.model.b.value), curve, twin)
+        self._png = self.plot.png()
+        self.image.value = self._png
 
     # ----- saved notebooks ------------------------------------------------------------
     def static_html(self) -> str:
@@ -728,27 +643,14 @@ class BackpropWidget(LessonWidget):
         png = getattr(self, "_png", None)
         img = self.png_tag(png, "figure") if png else ""
         return ('<div style="display:flex;gap:16px;align-items:flex-start;flex-wrap:wrap">'
-                f"<div>{_inline(self.graph_svg)}</div><div>{self.table.value}{img}</div></div>")
+                f"<div style='flex:1 1 0;min-width:260px'>{fit_svg(self.graph_svg, GRAPH_BOX)}"
+                f"</div><div>{self.table.value}{img}</div></div>")
 
 
 @cache
 def _line200() -> tuple[list[float], list[float]]:
     d = datasets.get("line200")
     return d.x.tolist(), d.y.tolist()
-
-
-def _inline(svg: str) -> str:
-    """SVG text without its XML prolog, ready to sit inside HTML."""
-    i = svg.find("<svg")
-    return svg[i:] if i >= 0 else svg
-
-
-def _proxy(line: Line2D) -> Line2D:
-    """A legend handle that looks like ``line`` (animated or hidden lines draw no handle)."""
-    return Line2D([], [], color=line.get_color(), lw=line.get_linewidth(),
-                  ls=line.get_linestyle(), marker=line.get_marker(),
-                  ms=line.get_markersize(), mfc=line.get_markerfacecolor(),
-                  label=line.get_label())
 
 
 def _finite(v: Any) -> bool:
@@ -761,34 +663,6 @@ def _finite(v: Any) -> bool:
 def _cell(v: Any) -> str:
     if v is None:
         return "–"
-    if isinstance(v, int):
-        return str(v)
+    if isinstance(v, (int, str)):
+        return html.escape(str(v))
     return html.escape(_num(v))
-
-
-def _fit_limits(ax: Any, x_max: int, ys: list[float]) -> bool:
-    """Keep the data in ``ax``'s limits, with room to grow: x doubles (back to 5 on a
-    restart), y grows by half again or fits values that fell far. True if they changed."""
-    changed = False
-    lo, hi = ax.get_xlim()
-    want = hi
-    while want < x_max:
-        want *= 2
-    if x_max == 0 and hi > 5:
-        want = 5
-    if want != hi:
-        ax.set_xlim(lo, want)
-        changed = True
-    if ys:
-        y0, y1 = ax.get_ylim()
-        top, bottom = max(ys), min(min(ys), 0.0)
-        if 0 < top < y1 / 8:  # values fell far below the top: fit them
-            want_y = (bottom * 1.1, top * 1.15 if top > 0 else 1.0)
-        elif top > y1 or bottom < y0:  # growing: leave room for more (fewer re-renders)
-            want_y = (min(y0, bottom * 1.5), max(y1, top * 1.5))
-        else:
-            want_y = (y0, y1)
-        if want_y != (y0, y1):
-            ax.set_ylim(*want_y)
-            changed = True
-    return changed

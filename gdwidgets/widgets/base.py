@@ -23,7 +23,7 @@ import ipywidgets as W
 from IPython import get_ipython
 from IPython.display import HTML, display
 
-from ..i18n import get_language, register, tr
+from ..i18n import STRINGS, get_language, register, tr
 from ..views.fonts import cjk_font
 
 __all__ = ["LessonWidget", "banner_html"]
@@ -33,6 +33,7 @@ register({
     "widget.kept": ("(the last good picture is kept)", "（保留了上一张正确的图）"),
 })
 
+_font_hint_shown = False  # the "no Chinese font" hint is said once per kernel
 STATIC_REST = 0.4  # s without changes before the static copy follows the live picture
 _behind: weakref.WeakSet[LessonWidget] = weakref.WeakSet()  # static copies to rewrite
 
@@ -79,8 +80,18 @@ class LessonWidget(W.VBox):
         self._live_style = W.HTML(layout=W.Layout(display="none"))
         super().__init__(**kwargs)
         self._live_style.value = f"<style>.gdw-static-{self.model_id}{{display:none}}</style>"
-        if get_language() == "zh" and cjk_font() is None:
-            self.say(tr("fonts.missing"), "warning")
+        # what the browser tests find a widget by (and its model in the kernel)
+        self.add_class("gdw-widget")
+        self.add_class(f"gdw-id-{self.model_id}")
+        self._font_hint()
+
+    def _font_hint(self) -> None:
+        """Once per kernel, in Chinese without a CJK font: how to install one (in both
+        languages; the plots keep English labels meanwhile)."""
+        global _font_hint_shown
+        if get_language() == "zh" and not _font_hint_shown and cjk_font() is None:
+            _font_hint_shown = True
+            self.say(" / ".join(STRINGS["fonts.missing"]), "warning")
 
     # ----- messages ------------------------------------------------------------------
     def say(self, text: str, kind: str = "info") -> None:

@@ -14,6 +14,7 @@ from ..i18n import register, tr
 from ..training import History, Session
 from ..training.chain_rule import chain_rule_factors, chain_rule_samples
 from ..views.plots_chain import ChainRulePlot, chain_table_html, samples_table_html
+from ..views.svg_fit import Box, fit_svg
 from .base import LessonWidget
 
 __all__ = ["ChainRuleWidget", "StrictIntSlider"]
@@ -25,8 +26,13 @@ register({
     "chainw.batch_size": ("batch size", "批大小 batch_size"),
     "chainw.step": ("step", "第几步 step"),
     "chainw.graph": ("Autograd graph of this step's loss", "本步损失的自动求导计算图"),
+    "chainw.show": ("show", "显示"),
+    "chainw.show_chain": ("chain rule", "链式法则"),
+    "chainw.show_batch": ("the batch, point by point", "逐点查看批次"),
+    "chainw.show_graph": ("autograd graph", "自动求导计算图"),
 })
 
+GRAPH_BOX = Box(width=1090, height=470)  # px at 1280×800: the place of plots and table
 ONE_INPUT = ("y2x10", "thermometer", "linear15", "y2x", "cubic", "line200")
 STYLE = {"description_width": "initial"}
 
@@ -73,14 +79,21 @@ class ChainRuleWidget(LessonWidget):
                                           description=tr("chainw.batch_size"), style=STYLE)
         self.step = W.IntSlider(value=step, min=1, max=max(step, 1),
                                 description=tr("chainw.step"), style=STYLE,
-                                layout=W.Layout(width="420px"))
+                                layout=W.Layout(width="360px"))
         self.play = W.Play(value=step, min=1, max=max(step, 1), interval=150)
         W.jslink((self.play, "value"), (self.step, "value"))
-        self.image = W.Image(format="png")
-        self.table = W.HTML()
-        self.samples = W.HTML()
-        self.graph = W.HTML()
-        self.graph_box = W.VBox([W.HTML(f"<b>{tr('chainw.graph')}</b>"), self.graph])
+        self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
+        self.table = W.HTML(layout=W.Layout(max_width="100%"))
+        self.samples = W.HTML(layout=W.Layout(max_width="100%", display="none"))
+        self.graph = W.HTML(layout=W.Layout(width="100%"))
+        self.graph_box = W.VBox([W.HTML(f"<b>{tr('chainw.graph')}</b>"), self.graph],
+                                layout=W.Layout(display="none", width="100%"))
+        # one screen: the chain-rule table, the batch's table or the graph, one at a time
+        self.show_view = W.ToggleButtons(
+            options=[(tr("chainw.show_chain"), "chain"), (tr("chainw.show_batch"), "batch"),
+                     (tr("chainw.show_graph"), "graph")],
+            style={"button_width": "auto"})
+        self.show_view.observe(self._on_show_view, "value")
 
         self.session: Session | None = None
         self.history: History | None = None
@@ -98,11 +111,22 @@ class ChainRuleWidget(LessonWidget):
         for control in (self.dataset, self.lr, self.epochs, self.batch_size):
             control.observe(self._on_setting, "value")
         self.step.observe(self._on_step, "value")
+        row = W.Layout(flex_flow="row wrap", align_items="center")
+        for c in (self.dataset, self.lr, self.epochs, self.batch_size):
+            c.layout.width = "265px"
         self.children = (
-            W.HBox([self.dataset, self.lr, self.epochs, self.batch_size]),
-            W.HBox([self.play, self.step]),
+            W.HBox([self.dataset, self.lr, self.epochs, self.batch_size], layout=row),
+            W.HBox([self.play, self.step, W.Label(tr("chainw.show")), self.show_view],
+                   layout=row),
             self.banner, self.image, self.table, self.samples, self.graph_box,
         )
+
+    def _on_show_view(self, change: dict[str, Any]) -> None:
+        view = change["new"]
+        self.image.layout.display = "none" if view == "graph" else ""
+        self.table.layout.display = "" if view == "chain" else "none"
+        self.samples.layout.display = "" if view == "batch" else "none"
+        self.graph_box.layout.display = "" if view == "graph" else "none"
 
     # ----- updates -------------------------------------------------------------------
     def _data(self) -> tuple[np.ndarray, np.ndarray]:
@@ -169,8 +193,7 @@ class ChainRuleWidget(LessonWidget):
         self.table.value = self.table_html
         self.samples.value = self.samples_html
         self.graph_svg = self._graph_svg(step)
-        self.graph.value = self.graph_svg
-        self.graph_box.layout.display = "" if self.graph_svg else "none"
+        self.graph.value = fit_svg(self.graph_svg, GRAPH_BOX)
         self._refresh_static()
 
     def _graph_svg(self, step: int) -> str:

@@ -104,10 +104,12 @@ class LearningRateWidget(LessonWidget):
 
         for control in (self.dataset, self.model, self.normalize, self.epochs, self.lrs):
             control.observe(self._on_setting, "value")
+        row = W.Layout(flex_flow="row wrap", align_items="center")
         self.lr.observe(self._on_lr, "value")
+        self.image.layout.max_width = "100%"
         self.children = (
-            W.HBox([self.dataset, self.model, self.normalize, self.epochs]),
-            W.HBox([self.lrs, self.lr]),
+            W.HBox([self.dataset, self.model, self.normalize, self.epochs], layout=row),
+            W.HBox([self.lrs, self.lr], layout=row),
             self.banner, self.image, self.summary,
         )
 
@@ -119,14 +121,15 @@ class LearningRateWidget(LessonWidget):
 
     def _on_setting(self, change: dict[str, Any]) -> None:
         if not self._quiet:
-            self._guard(self._rerun)
+            self._guard(lambda: self._rerun(fresh_axes=True))
 
     def _on_lr(self, change: dict[str, Any]) -> None:
         if not self._quiet:
             self._guard(self._rechoose)
 
-    def _rerun(self) -> None:
-        """New sweep (and curves) for the current settings, then the chosen lr's run."""
+    def _rerun(self, fresh_axes: bool = False) -> None:
+        """New sweep (and curves) for the current settings, then the chosen lr's run;
+        ``fresh_axes``: a setting changed, so no axis keeps the last run's limits."""
         lo, hi = self.lrs.value
         grid = np.logspace(lo, hi, self.n_sweep)
         curve_lrs = nice_lrs(lo, hi, self.n_curves)
@@ -145,6 +148,8 @@ class LearningRateWidget(LessonWidget):
         if self.lr.value != before:
             chosen = self._chosen_run()  # the slider clamped the value into the range
         sw = self.sweep
+        if fresh_axes:
+            self.plot.reset()
         self.plot.show_sweep(sw.lrs, sw.final_loss, sw.diverged, sw.best_lr,
                              reference=float(both.loss[0, 0]))  # every run starts there
         self.plot.show_curves(curve_lrs, list(both.loss[k:]), list(both.diverged_step[k:]),

@@ -13,6 +13,7 @@ from ..datasets import get as get_dataset
 from ..datasets import names as dataset_names
 from ..i18n import register, tr
 from ..views.regression_plots import RegressionFigure
+from ..views.svg_fit import Box, fit_svg
 from .base import LessonWidget
 
 __all__ = ["RegressionWidget"]
@@ -49,9 +50,13 @@ register({
     ),
     "reg.graph_at": ("Backward graph of the batch of step {step}",
                      "第 {step} 步这一批数据的反向传播图"),
+    "reg.show": ("show", "显示"),
+    "reg.show_plots": ("plots", "图表"),
+    "reg.show_graph": ("backward graph", "反向传播图"),
 })
 
-CELL = "style='padding:2px 10px;text-align:left'"  # a cell of the parameter table
+CELL = "style='padding:2px 10px;text-align:right;white-space:nowrap'"  # parameter table
+GRAPH_BOX = Box(width=1090, height=420)  # px at 1280×800: where the plots and table are
 SETTINGS = ("dataset", "model", "lr", "epochs", "batch_size", "degree", "optimizer",
             "normalize", "zero_grad", "shuffle")
 
@@ -97,16 +102,22 @@ class RegressionWidget(LessonWidget):
             options=[(tr("reg.norm_off"), False), (tr("reg.norm_std"), True),
                      (tr("reg.norm_01"), 0.1)], description=tr("reg.normalize"), style=style)
         self.zero_grad = W.Checkbox(value=zero_grad, description=tr("reg.zero_grad"),
-                                    indent=False)
-        self.shuffle = W.Checkbox(value=shuffle, description=tr("reg.shuffle"), indent=False)
+                                    indent=False, layout=W.Layout(width="auto"))
+        self.shuffle = W.Checkbox(value=shuffle, description=tr("reg.shuffle"), indent=False,
+                                  layout=W.Layout(width="auto"))
         self.step = W.IntSlider(value=0, min=0, max=1, description=tr("reg.step"), style=style,
-                                continuous_update=True, layout=W.Layout(width="420px"))
+                                continuous_update=True, layout=W.Layout(width="330px"))
         self.play = W.Play(interval=80, min=0, max=1, step=1)
         W.jslink((self.play, "value"), (self.step, "value"))
         W.jslink((self.play, "max"), (self.step, "max"))
         self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
-        self.graph_view = W.HTML(layout=W.Layout(overflow="auto", max_height="520px"))
-        self.table = W.HTML()
+        self.graph_view = W.HTML(layout=W.Layout(display="none", width="100%"))
+        self.table = W.HTML(layout=W.Layout(max_width="100%"))
+        # the backward graph shares the plots' place on screen (one screen per widget)
+        self.show_view = W.ToggleButtons(
+            options=[(tr("reg.show_plots"), "plots"), (tr("reg.show_graph"), "graph")],
+            style={"button_width": "auto"})
+        self.show_view.observe(self._on_show_view, "value")
         super().__init__()
         self.children = self._layout()
         for name in SETTINGS:
@@ -117,17 +128,22 @@ class RegressionWidget(LessonWidget):
                        normalize=normalize, zero_grad=zero_grad, shuffle=shuffle)
 
     def _layout(self) -> list[W.Widget]:
-        narrow = W.Layout(width="300px")
         for c in (self.dataset, self.model, self.optimizer, self.normalize, self.lr,
                   self.epochs, self.batch_size, self.degree):
-            c.layout = narrow
-        controls = W.HBox([
-            W.VBox([self.dataset, self.model, self.normalize, self.optimizer]),
-            W.VBox([self.lr, self.epochs, self.batch_size, self.degree]),
-            W.VBox([self.zero_grad, self.shuffle]),
-        ])
-        return [controls, W.HBox([self.play, self.step]), self.banner, self.image,
-                self.table, self.graph_view]
+            c.layout = W.Layout(width="265px")
+        row = W.Layout(flex_flow="row wrap", align_items="center")
+        return [W.HBox([self.dataset, self.model, self.normalize, self.optimizer], layout=row),
+                W.HBox([self.lr, self.epochs, self.batch_size, self.degree], layout=row),
+                W.HBox([self.zero_grad, self.shuffle, W.Label(tr("reg.show")), self.show_view,
+                        self.play, self.step],
+                       layout=row),
+                self.banner, self.image, self.table, self.graph_view]
+
+    def _on_show_view(self, change: dict[str, Any]) -> None:
+        graph = change["new"] == "graph"
+        for view in (self.image, self.table):
+            view.layout.display = "none" if graph else ""
+        self.graph_view.layout.display = "" if graph else "none"
 
     # ----- settings -> session ---------------------------------------------------------
     def settings(self) -> dict[str, Any]:
@@ -240,24 +256,27 @@ class RegressionWidget(LessonWidget):
             return ""
         k = int(np.clip(step + 1, 1, len(self.history)))
         title = html.escape(tr("reg.graph_at", step=k))
-        title = f"<div style='font-size:12px;color:#495057'>{title}</div>"
-        return title + session_graph(self.session, step=k, history=self.history).svg()
+        title = f"<div style='font-size:13px;color:#495057'>{title}</div>"
+        return title + fit_svg(session_graph(self.session, step=k, history=self.history).svg(),
+                               GRAPH_BOX)
 
     def _table(self, step: int) -> str:
+        """Parameters as columns (a degree-10 polynomial still fits): value, gradient."""
         h = self.history
         k = int(np.clip(step, 0, len(h)))
-        rows = []
+        head, values, grads = [], [], []
         for name in h.params:
             value = np.asarray(h.params[name][k]).reshape(-1)
             grad = (np.asarray(h.grads[name][min(k, len(h) - 1)]).reshape(-1)
                     if len(h) else np.zeros_like(value))
-            rows.append(f"<tr><td {CELL}><b>{html.escape(name)}</b></td>"
-                        f"<td {CELL}>{_nums(value)}</td><td {CELL}>{_nums(grad)}</td></tr>")
-        head = "".join(f"<th {CELL}>{tr(k)}</th>" for k in ("reg.param", "reg.value",
-                                                             "reg.grad"))
-        return ("<table style='font-family:monospace;font-size:12px;border-collapse:collapse'>"
-                f"<tr style='border-bottom:1px solid #ced4da'>{head}</tr>{''.join(rows)}"
-                "</table>")
+            head.append(f"<th {CELL}>{html.escape(name)}</th>")
+            values.append(f"<td {CELL}>{_nums(value)}</td>")
+            grads.append(f"<td {CELL}>{_nums(grad)}</td>")
+        rows = [(tr("reg.param"), head), (tr("reg.value"), values), (tr("reg.grad"), grads)]
+        body = "".join(f"<tr><th {CELL}>{html.escape(label)}</th>{''.join(cells)}</tr>"
+                       for label, cells in rows)
+        return ("<table style='font-family:monospace;font-size:13px;border-collapse:collapse;"
+                f"margin:2px 0'>{body}</table>")
 
     def static_html(self) -> str:
         if self.history is None:

@@ -1,17 +1,21 @@
 """Fixtures for the browser tests: JupyterLab on 127.0.0.1 (``lab``) with copies of the
-lessons, headless Chromium (``browser``), a fresh ``page`` per test that records console
-errors, ``run_lesson(name)`` and ``shot(element, name)``. Servers, kernels and browsers
-are stopped by the fixtures, also when a test fails (see ``harness.py``).
+lessons in English (root) and Chinese (``zh/``), its kernels using a matplotlib font cache
+built before the CJK font was installed; headless Chromium (``browser``);
+``lesson_page(name, lang)``, each lesson run once per language in a 1280×800 window and
+shared by every test that looks at it; a fresh ``page`` per test for other notebooks;
+``shot(element, name)``. Servers, kernels and browsers are stopped by the fixtures, also
+when a test fails (see ``harness.py``).
 """
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from harness import CHROMIUM, VIEWPORT, Lab, chromium, open_and_run, screenshot
+from projector import lesson_copies, set_sidebar, stale_font_cache
 
 LESSONS = Path(__file__).parents[2] / "example_notebooks"
 OUTPUT = Path(__file__).parents[2] / "test-output" / "e2e"
@@ -28,9 +32,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     root = tmp_path_factory.mktemp("lab-root")
-    for nb in LESSONS.glob("*.ipynb"):
-        shutil.copy(nb, root / nb.name)
-    server = Lab(root, tmp_path_factory.mktemp("lab-dirs"))
+    lesson_copies(LESSONS, root)
+    stale = stale_font_cache(tmp_path_factory.mktemp("mplconfig"))
+    server = Lab(root, tmp_path_factory.mktemp("lab-dirs"), env={"MPLCONFIGDIR": str(stale)})
     try:
         yield server
     finally:
@@ -43,27 +47,48 @@ def browser() -> Iterator[object]:
         yield b
 
 
-@pytest.fixture
-def page(browser, lab):  # type: ignore[no-untyped-def]
+def _new_page(browser: Any) -> Any:
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
-    page.console_errors = []  # type: ignore[attr-defined]
+    page.console_errors = []
     page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
     page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+    return page
+
+
+@pytest.fixture(scope="session")
+def lesson_page(browser, lab):  # type: ignore[no-untyped-def]
+    """``lesson_page(name, lang='en')``: the lesson, run all, in its own tab (sidebar
+    closed), opened once per session and language and then shared."""
+    pages: dict[tuple[str, str], Any] = {}
+
+    def get(name: str, lang: str = "en") -> Any:
+        key = (name, lang)
+        if key not in pages:
+            page = _new_page(browser)
+            open_and_run(page, lab, name if lang == "en" else f"zh/{name}", timeout=240)
+            set_sidebar(page, False)
+            pages[key] = page
+        return pages[key]
+
     try:
-        yield page
+        yield get
     finally:
-        context.close()
+        for page in pages.values():
+            page.context.close()
         lab.shutdown_kernels()
 
 
 @pytest.fixture
-def run_lesson(page, lab):  # type: ignore[no-untyped-def]
-    """``run_lesson(name)``: open a lesson in Lab, run all cells, wait for the kernel."""
-    return lambda notebook, timeout=120: open_and_run(page, lab, notebook, timeout)
+def page(browser, lab):  # type: ignore[no-untyped-def]
+    page = _new_page(browser)
+    try:
+        yield page
+    finally:
+        page.context.close()
 
 
 @pytest.fixture
 def shot():  # type: ignore[no-untyped-def]
     """``shot(element, name)``: save a screenshot to test-output/e2e/."""
-    return lambda element, name: screenshot(element, name, OUTPUT)
+    return lambda element, name, folder="": screenshot(element, name, OUTPUT / folder)

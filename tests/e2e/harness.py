@@ -35,7 +35,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-VIEWPORT = {"width": 1400, "height": 1000}
+VIEWPORT = {"width": 1280, "height": 800}  # a projector (WXGA)
 
 
 def _free_port() -> int:
@@ -47,12 +47,12 @@ def _free_port() -> int:
 class Lab:
     """A running JupyterLab server on ``root``; ``dirs`` holds its private settings."""
 
-    def __init__(self, root: Path, dirs: Path) -> None:
+    def __init__(self, root: Path, dirs: Path, env: dict[str, str] | None = None) -> None:
         self.root = root
         self.port = _free_port()
         self.token = secrets.token_hex(16)
         self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ)
+        env = {**os.environ, **(env or {})}
         for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTERLAB_SETTINGS_DIR",
                      "JUPYTERLAB_WORKSPACES_DIR"):
             (dirs / name).mkdir()

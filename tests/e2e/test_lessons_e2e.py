@@ -22,8 +22,8 @@ def grad_of(texts: list[str], label: str) -> str:
     raise AssertionError(f"no node {label!r} in {texts}")
 
 
-def test_backward_twice_doubles_the_grads_on_screen(page, run_lesson, shot):
-    run_lesson("01_scalar_engine.ipynb")
+def test_backward_twice_doubles_the_grads_on_screen(lesson_page, shot):
+    page = lesson_page("01_scalar_engine.ipynb")
     widget = page.locator(".widget-vbox", has=page.locator("button", has_text="backward")).first
     widget.scroll_into_view_if_needed()
     button(widget, "forward").click()
@@ -42,8 +42,8 @@ def test_backward_twice_doubles_the_grads_on_screen(page, run_lesson, shot):
     assert not page.console_errors, page.console_errors
 
 
-def test_dragging_the_step_slider_never_blanks_the_views(page, run_lesson, shot):
-    run_lesson("05_chain_rule.ipynb")
+def test_dragging_the_step_slider_never_blanks_the_views(lesson_page, shot):
+    page = lesson_page("05_chain_rule.ipynb")
     widget = page.locator(".widget-vbox", has=page.locator(".widget-image")).first
     widget.scroll_into_view_if_needed()
     img = widget.locator(".widget-image").first

@@ -6,8 +6,8 @@ import pytest
 from harness import KERNEL_PRINT, press, slider_handle, svg_texts, watch
 
 
-def test_learning_rate_slider_redraws_without_flicker(page, run_lesson, shot):
-    run_lesson("02_learning_rate.ipynb")
+def test_learning_rate_slider_redraws_without_flicker(lesson_page, shot):
+    page = lesson_page("02_learning_rate.ipynb")
     widget = page.locator(".widget-vbox", has=page.locator(".widget-image")).first
     img = widget.locator(".widget-image").first
     img.wait_for(state="visible")
