@@ -484,6 +484,8 @@ def test_nbgrader_generates_and_autogrades(tmp_path):
     released = nbformat.read(course / "release/quadratic/quadratic.ipynb", as_version=4)
     ours = student_version(course / "source/quadratic/quadratic.ipynb")
     assert [c.source for c in released.cells] == [c.source for c in ours.cells]
+    for cell in grade_cells(released):  # Run All goes past a failing check for students too
+        assert "raises-exception" in cell.metadata.get("tags", []), cell.source
 
     # a sample submission: everything right but the seed's learning rate
     nb = nbformat.read(course / "source/quadratic/quadratic.ipynb", as_version=4)
@@ -503,3 +505,7 @@ def test_nbgrader_generates_and_autogrades(tmp_path):
     graded = nbformat.read(course / "autograded/alice/quadratic/quadratic.ipynb", as_version=4)
     messages = "\n".join(o.get("evalue", "") for c in graded.cells for o in c.get("outputs", []))
     assert "diverges at step 13 (epoch 3)" in messages and "0.001" in messages
+    # what Validate and the feedback show: the hint, not a traceback into the checker
+    shown = "\n".join(line for c in graded.cells for o in c.get("outputs", [])
+                      for line in o.get("traceback", []))
+    assert "diverges at step 13" in shown and "feedback.py" not in shown, shown

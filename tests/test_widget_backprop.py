@@ -14,6 +14,8 @@ import pytest
 from gdwidgets import BackpropWidget, Linear, Scalar, count_nodes, datasets, mse, set_language
 from gdwidgets.views import relabel
 from gdwidgets.views.graph import backward_steps
+from gdwidgets.views.svg_fit import MIN_TEXT_PX, text_px
+from gdwidgets.widgets.backprop import GRAPH_BOX
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -123,14 +125,19 @@ def test_seed_training_loop_reproduces_through_the_buttons():
 
 def test_points_slider_grows_the_graph():
     w = BackpropWidget()
-    sizes = []
+    sizes, drawn = [], []
     for n in (2, 3, 5, 20):
         w.points.value = n
         sizes.append(count_nodes(w.root))
+        drawn.append(" ".join(texts(w.graph_svg)))
         assert w.history[-1]["nodes"] == sizes[-1]
+        # whole in its box, node text at least 11 px on screen: collapsed as needed
+        assert text_px(w.graph_svg, GRAPH_BOX) >= MIN_TEXT_PX
     assert sizes == [13, 18, 28, 103]
-    assert "x3=" in " ".join(texts(w.graph_svg))  # first N of line200, labelled
-    assert "more samples like this" in " ".join(texts(w.graph_svg))  # 20 points: collapsed
+    assert "x3=" in drawn[1]  # first N of line200, labelled
+    assert "more samples like this" not in drawn[1]  # 3 points fit whole
+    assert "… and 3 more samples like this" in drawn[2]  # 5 points: 2 drawn, 3 summed up
+    assert "… and 18 more samples like this" in drawn[3]
 
 
 def test_step_slider_walks_the_backward_pass():

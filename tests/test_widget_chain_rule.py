@@ -136,8 +136,12 @@ def test_divergence_banner_and_readable_axes(widget):
     assert hi <= h.loss[0] * 1e4  # not blown up to 1e30
     assert w.plot.boom.get_xdata()[0] == h.diverged_step
     w.step.value = h.diverged_step  # the last, huge step still shows its numbers
-    assert np.isfinite(w.plot.fit.get_ydata()).all()
-    assert max(abs(v) for v in w.plot.fit.get_ydata()) < 1e4
+    y0, y1 = w.plot.ax_fit.get_ylim()  # the axis grew at most to 3x the data's span
+    data = w.plot.fit_axis.data
+    assert y1 - y0 <= 3.5 * (data[1] - data[0])
+    fit = w.plot.fit.get_ydata()
+    if not ((fit >= y0) & (fit <= y1)).any():  # the line left: a note says where it went
+        assert w.plot.off_note.get_text().startswith("line off-screen")
     w.lr.value = 1e-3
     assert w.banner.value == "" and not w.history.diverged
 

@@ -159,8 +159,9 @@ def build(source: Path, out: Path, csv: Path | None = None, layout: str = "{case
                 "    return _reference_loop(n_epochs)\n")
             _cell(nb, "training_loop_autograd").source = (
                 "def training_loop_autograd(n_epochs, learning_rate, params, t_u, t_c):\n"
+                "    answer = _reference_loop(n_epochs)\n"
                 "    with torch.no_grad():\n"
-                "        params.copy_(_reference_loop(n_epochs))\n    return params\n")
+                "        params.copy_(answer)\n    return params\n")
         elif case.name == "autograd_by_hand":
             grad.source = ("def grad_fn(t_u, t_c, t_p, w, b):\n"
                            "    p = torch.stack([w, b]).detach().requires_grad_()\n"
@@ -226,23 +227,25 @@ def _nbgrader_scores(homework: Path, work: Path) -> dict[str, str]:
                    capture_output=True, check=False)
     first = ["tamper_files", "fork_child"]
     order = first + [c.name for c in CASES if c.name not in first + ["delete_csv"]]
+    from nbgrader.api import Gradebook, MissingEntry
+
     results: dict[str, str] = {}
     for name in [*order, "delete_csv"]:
         done = subprocess.run(["timeout", "300", "nbgrader", "autograde", "gradients",
                                "--student", name, "--force", "--create"], cwd=course,
                               capture_output=True, text=True, check=False)
-        results[name] = f"error (exit {done.returncode})" if done.returncode else ""
-    from nbgrader.api import Gradebook, MissingEntry
-
-    try:
-        with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-            for name in results:
-                if not results[name]:
-                    with contextlib.suppress(MissingEntry):
-                        results[name] = f"{gb.find_submission('gradients', name).score:g}"
-    except Exception as exc:  # the gradebook itself may be what a submission destroyed
-        return {k: v or f"no gradebook ({type(exc).__name__})" for k, v in results.items()}
-    return {k: v or "no grade" for k, v in results.items()}
+        score = ""
+        with contextlib.suppress(MissingEntry, Exception), \
+                Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+            score = f"{gb.find_submission('gradients', name).score:g}"
+        errors = [line.strip() for line in (done.stdout + done.stderr).splitlines()
+                  if "Error" in line and "[AutogradeApp" not in line]
+        why = errors[-1][:80] if errors else f"exit {done.returncode}"
+        results[name] = score if score and not done.returncode else (
+            f"{score + ', ' if score else ''}failed: {why}")
+    if not (course / "gradebook.db").exists():
+        results["delete_csv"] += " (gradebook.db deleted)"
+    return results
 
 
 def main(argv: list[str]) -> int:

@@ -34,7 +34,7 @@ register({
     "bpplot.in_place": ("in place", "原地更新"),
 })
 
-WIDTH_PX, HEIGHT_PX, DPI = 440, 380, 90
+WIDTH_PX, HEIGHT_PX, DPI = 390, 380, 90
 
 
 def _proxy(line: Line2D) -> Line2D:
@@ -60,8 +60,8 @@ class BackpropFigure:
                                        dpi=DPI, stacked=True)
             self.figure = f.figure
             fit, curve = f.axes
-            fit.set_position((0.15, 0.625, 0.82, 0.34))
-            curve.set_position((0.15, 0.125, 0.82, 0.34))
+            fit.set_position((0.17, 0.625, 0.8, 0.34))
+            curve.set_position((0.17, 0.125, 0.8, 0.34))
             curve.xaxis.set_major_locator(MaxNLocator(integer=True))
             self._all = fit.scatter([], [], s=12, color=GREY, zorder=1)
             (self._points,) = fit.plot([], [], "o", ms=5, color=BLUE, label=tr("bpplot.data"))

@@ -241,6 +241,7 @@ class LearningRatePlot:
         self.curve_axis.reset()
         self.sweep_axis.reset()
         self.lr_range.reset()
+        self._chosen_loss = np.zeros(0)  # the last run's curve must not set the new limits
 
     # ----- output --------------------------------------------------------------------
     def draw(self) -> None:

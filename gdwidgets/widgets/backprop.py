@@ -57,8 +57,9 @@ MAX_MICRO = 10
 MAX_DRAWN = 40
 """Graphs above this many nodes are drawn collapsed (3 samples and a summary); when even
 that would shrink node text below 11 px in the graph's box, fewer samples stay drawn."""
-GRAPH_BOX = Box(width=640, height=500)  # px at 1280×800, beside the table and figure
-SIDE_WIDTH = "440px"  # the column of the table and the figure
+COLLAPSE = ((MAX_DRAWN, KEEP), (0, 2), (0, 1))  # (max_nodes, keep), least collapsed first
+GRAPH_BOX = Box(width=700, height=555)  # px at 1280×800, beside the table and figure
+SIDE_WIDTH = "390px"  # the column of the table and the figure
 
 register({
     "backprop.forward": ("forward", "前向传播"),
@@ -247,6 +248,7 @@ class BackpropWidget(LessonWidget):
                                 style=wide, disabled=True)
 
         self.graph_view = W.HTML(layout=W.Layout(flex="1 1 0", min_width="260px"))
+        self._collapse: tuple[Any, tuple[int, int]] = (None, COLLAPSE[0])
         self.table = W.HTML()
         self.plot = BackpropFigure()
         self.figure = self.plot.figure
@@ -264,14 +266,14 @@ class BackpropWidget(LessonWidget):
         self.step.observe(self._on_step, "value")
 
         for c in (self.lr, self.points, self.step, self.micro_batches):
-            c.layout.width = "300px"
+            c.layout.width = "290px"
         row = W.Layout(align_items="center", flex_flow="row wrap")
         self.children = (
             W.HBox([self.forward_button, self.backward_button, self.zero_grad_button,
-                    self.update_button, self.reset_button], layout=row),
-            W.HBox([W.Label(tr("backprop.view")), self.view, self.step, self.lr], layout=row),
-            W.HBox([W.Label(tr("backprop.mode")), self.mode, self.points, self.micro_batches],
-                   layout=row),
+                    self.update_button, self.reset_button, W.Label(tr("backprop.view")),
+                    self.view, self.lr], layout=row),
+            W.HBox([W.Label(tr("backprop.mode")), self.mode, self.points, self.step,
+                    self.micro_batches], layout=row),
             self.banner,
             # the table and figure go below the graph when both do not fit side by side
             W.HBox([self.graph_view,
@@ -574,11 +576,15 @@ class BackpropWidget(LessonWidget):
             step = self.step.value
         try:
             svg = ""
-            # collapse repeated samples further until node text stays readable in the box
-            for max_nodes, keep in ((MAX_DRAWN, KEEP), (0, 2), (0, 1)):
+            # collapse repeated samples further until node text stays readable in the box;
+            # the choice is kept for this graph and view, so new numbers only relabel
+            key = (id(self.root), view)
+            tries = [self._collapse[1]] if self._collapse[0] == key else COLLAPSE
+            for max_nodes, keep in tries:
                 svg = graph_svg(self.root, view, step=step, max_nodes=max_nodes, keep=keep)
                 if text_px(svg, GRAPH_BOX) >= MIN_TEXT_PX:
                     break
+            self._collapse = (key, (max_nodes, keep))
         except (RendererNotFound, RenderError) as e:
             self.say(str(e), "error")  # keep the last picture
             return

@@ -74,6 +74,7 @@ class LessonWidget(W.VBox):
 
     def __init__(self, **kwargs: Any) -> None:
         self.banner = W.HTML()
+        self._hint = ""  # a message kept above every later one (e.g. no Chinese font)
         self._static = None  # the display handle of the static copy, once displayed
         self._static_timer: asyncio.TimerHandle | None = None
         # Hides the static copy while the live widget is shown (see _ipython_display_).
@@ -91,12 +92,13 @@ class LessonWidget(W.VBox):
         global _font_hint_shown
         if get_language() == "zh" and not _font_hint_shown and cjk_font() is None:
             _font_hint_shown = True
-            self.say(" / ".join(STRINGS["fonts.missing"]), "warning")
+            self._hint = banner_html(" / ".join(STRINGS["fonts.missing"]), "warning")
+            self.say("")
 
     # ----- messages ------------------------------------------------------------------
     def say(self, text: str, kind: str = "info") -> None:
         """Show a message above the views (empty text hides it)."""
-        self.banner.value = banner_html(text, kind) if text else ""
+        self.banner.value = self._hint + (banner_html(text, kind) if text else "")
 
     def _guard(self, update: Callable[[], None]) -> bool:
         """Run ``update``; a ValueError becomes a message in the widget and the views keep
