@@ -30,6 +30,7 @@ register({
     "chainw.show_chain": ("chain rule", "链式法则"),
     "chainw.show_batch": ("the batch, point by point", "逐点查看批次"),
     "chainw.show_graph": ("autograd graph", "自动求导计算图"),
+    "chainw.full_size": ("full size", "原始大小"),
 })
 
 GRAPH_BOX = Box(width=1090, height=470)  # px at 1280×800: the place of plots and table
@@ -85,14 +86,19 @@ class ChainRuleWidget(LessonWidget):
         self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
         self.table = W.HTML(layout=W.Layout(max_width="100%"))
         self.samples = W.HTML(layout=W.Layout(max_width="100%", display="none"))
-        self.graph = W.HTML(layout=W.Layout(width="100%"))
-        self.graph_box = W.VBox([W.HTML(f"<b>{tr('chainw.graph')}</b>"), self.graph],
-                                layout=W.Layout(display="none", width="100%"))
+        self.graph = W.HTML()
+        self.full_size = W.Checkbox(description=tr("chainw.full_size"), indent=False,
+                                    layout=W.Layout(width="auto"))
+        self.full_size.observe(lambda _: self._fit_graph(), "value")
+        self.graph_box = W.VBox([W.HBox([W.HTML(f"<b>{tr('chainw.graph')}</b>"),
+                                         self.full_size], layout=W.Layout(grid_gap="16px")),
+                                 self.graph], layout=W.Layout(display="none"))
         # one screen: the chain-rule table, the batch's table or the graph, one at a time
         self.show_view = W.ToggleButtons(
             options=[(tr("chainw.show_chain"), "chain"), (tr("chainw.show_batch"), "batch"),
                      (tr("chainw.show_graph"), "graph")],
             style={"button_width": "auto"})
+        self.show_view.add_class("gdw-view")  # a view switch (the browser tests try each)
         self.show_view.observe(self._on_show_view, "value")
 
         self.session: Session | None = None
@@ -193,8 +199,13 @@ class ChainRuleWidget(LessonWidget):
         self.table.value = self.table_html
         self.samples.value = self.samples_html
         self.graph_svg = self._graph_svg(step)
-        self.graph.value = fit_svg(self.graph_svg, GRAPH_BOX)
+        self._fit_graph()
         self._refresh_static()
+
+    def _fit_graph(self) -> None:
+        """The graph fitted to the plots' box, or (``full_size``) to the widget's width."""
+        box = Box(GRAPH_BOX.width, 10**5) if self.full_size.value else GRAPH_BOX
+        self.graph.value = fit_svg(self.graph_svg, box)
 
     def _graph_svg(self, step: int) -> str:
         """The annotated autograd graph of this step's loss after one backward pass

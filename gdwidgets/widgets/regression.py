@@ -53,10 +53,11 @@ register({
     "reg.show": ("show", "显示"),
     "reg.show_plots": ("plots", "图表"),
     "reg.show_graph": ("backward graph", "反向传播图"),
+    "reg.full_size": ("full size", "原始大小"),
 })
 
 CELL = "style='padding:2px 10px;text-align:right;white-space:nowrap'"  # parameter table
-GRAPH_BOX = Box(width=1090, height=420)  # px at 1280×800: where the plots and table are
+GRAPH_BOX = Box(width=1090, height=480)  # px at 1280×800: where the plots and table are
 SETTINGS = ("dataset", "model", "lr", "epochs", "batch_size", "degree", "optimizer",
             "normalize", "zero_grad", "shuffle")
 
@@ -111,12 +112,16 @@ class RegressionWidget(LessonWidget):
         W.jslink((self.play, "value"), (self.step, "value"))
         W.jslink((self.play, "max"), (self.step, "max"))
         self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
-        self.graph_view = W.HTML(layout=W.Layout(display="none", width="100%"))
+        self.graph_view = W.HTML(layout=W.Layout(display="none"))
+        self.full_size = W.Checkbox(description=tr("reg.full_size"), indent=False,
+                                    layout=W.Layout(width="auto", display="none"))
+        self.full_size.observe(lambda _: self._show_graph(), "value")
         self.table = W.HTML(layout=W.Layout(max_width="100%"))
         # the backward graph shares the plots' place on screen (one screen per widget)
         self.show_view = W.ToggleButtons(
             options=[(tr("reg.show_plots"), "plots"), (tr("reg.show_graph"), "graph")],
             style={"button_width": "auto"})
+        self.show_view.add_class("gdw-view")  # a view switch (the browser tests try each)
         self.show_view.observe(self._on_show_view, "value")
         super().__init__()
         self.children = self._layout()
@@ -135,7 +140,7 @@ class RegressionWidget(LessonWidget):
         return [W.HBox([self.dataset, self.model, self.normalize, self.optimizer], layout=row),
                 W.HBox([self.lr, self.epochs, self.batch_size, self.degree], layout=row),
                 W.HBox([self.zero_grad, self.shuffle, W.Label(tr("reg.show")), self.show_view,
-                        self.play, self.step],
+                        self.full_size, self.play, self.step],
                        layout=row),
                 self.banner, self.image, self.table, self.graph_view]
 
@@ -144,6 +149,7 @@ class RegressionWidget(LessonWidget):
         for view in (self.image, self.table):
             view.layout.display = "none" if graph else ""
         self.graph_view.layout.display = "" if graph else "none"
+        self.full_size.layout.display = "" if graph else "none"
 
     # ----- settings -> session ---------------------------------------------------------
     def settings(self) -> dict[str, Any]:
@@ -243,22 +249,30 @@ class RegressionWidget(LessonWidget):
             self.graph_svg = self._graph(step)
         self.image.value = png
         self.table.value = table
-        self.graph_view.value = self.graph_svg
+        self._show_graph()
         if message:
             self.say(*message)
         self._refresh_static()
 
     def _graph(self, step: int) -> str:
-        """The annotated backward graph of the batch used by update ``step`` (from 1)."""
+        """The annotated backward graph (SVG) of the batch used by update ``step``."""
         try:
             from ..views.torch_graph import session_graph
         except ImportError:  # pragma: no cover - the torch graph view is optional
             return ""
-        k = int(np.clip(step + 1, 1, len(self.history)))
-        title = html.escape(tr("reg.graph_at", step=k))
-        title = f"<div style='font-size:13px;color:#495057'>{title}</div>"
-        return title + fit_svg(session_graph(self.session, step=k, history=self.history).svg(),
-                               GRAPH_BOX)
+        self._graph_step = k = int(np.clip(step + 1, 1, len(self.history)))
+        return session_graph(self.session, step=k, history=self.history).svg()
+
+    def _show_graph(self) -> None:
+        """The graph in its place: fitted to the plots' box, or (``full_size``) as wide as
+        the widget and as tall as it needs (scroll the notebook to see it all)."""
+        if not self.graph_svg:
+            self.graph_view.value = ""
+            return
+        title = html.escape(tr("reg.graph_at", step=getattr(self, "_graph_step", 1)))
+        box = Box(GRAPH_BOX.width, 10**5) if self.full_size.value else GRAPH_BOX
+        self.graph_view.value = (f"<div style='font-size:13px;color:#495057'>{title}</div>"
+                                 + fit_svg(self.graph_svg, box))
 
     def _table(self, step: int) -> str:
         """Parameters as columns (a degree-10 polynomial still fits): value, gradient."""
@@ -282,7 +296,7 @@ class RegressionWidget(LessonWidget):
         if self.history is None:
             return ""
         return (self.banner.value + self.png_tag(self.image.value, "regression")
-                + self.table.value + self.graph_svg)
+                + self.table.value + fit_svg(self.graph_svg, GRAPH_BOX))
 
 
 def _nums(values: np.ndarray) -> str:

@@ -156,7 +156,8 @@ def measure(page: Any) -> dict[str, Any]:
     return geometry
 
 
-def problems(w: dict[str, Any], visible_height: float, sizes: bool = True) -> list[str]:
+def problems(w: dict[str, Any], visible_height: float, sizes: bool = True,
+             min_graph_text: float = MIN_TEXT_PX) -> list[str]:
     """What is wrong with one measured widget (empty: nothing)."""
     found = []
     if w["overflow"]:
@@ -173,7 +174,7 @@ def problems(w: dict[str, Any], visible_height: float, sizes: bool = True) -> li
         found.append(f"{w['height']:.0f} px tall, the screen shows {visible_height} px")
     if w["small_text"]:
         found.append(f"HTML text under 11 px: {w['small_text'][:5]}")
-    if w["graph_text_px"] is not None and w["graph_text_px"] < MIN_TEXT_PX - 0.05:
+    if w["graph_text_px"] is not None and w["graph_text_px"] < min_graph_text - 0.05:
         found.append(f"graph text {w['graph_text_px']:.1f} px")
     if w["panels_px"] and min(w["panels_px"]) < MIN_PANEL_PX:
         found.append(f"plot panels {w['panels_px']} px wide (at least {MIN_PANEL_PX:.0f})")

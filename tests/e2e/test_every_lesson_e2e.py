@@ -10,7 +10,7 @@ import re
 
 import pytest
 from harness import KERNEL_PRINT, button, slider_handle
-from projector import measure, problems, set_sidebar
+from projector import MIN_TEXT_PX, measure, problems, set_sidebar
 
 LESSONS = ["01_scalar_engine.ipynb", "02_learning_rate.ipynb",
            "03_gradients_and_normalisation.ipynb", "04_polynomial_degree.ipynb",
@@ -146,12 +146,29 @@ def test_every_widget_fits_a_projector_screen(lesson_page, shot, lesson, lang):
         font = page.evaluate(KERNEL_PRINT, "from gdwidgets.views.fonts import cjk_font\n"
                                            "print(cjk_font())").strip()
         assert "CJK" in font or "Hei" in font or "Han" in font, font
-    found = {}
+    found, graph_text = {}, {}
     m = measure(page)
     assert len(m["widgets"]) == page.locator(WIDGETS).count() >= 1
     for i, w in enumerate(m["widgets"]):
         found[f"widget {i}"] = problems(w, m["visible_height"])
-        shot(page.locator(WIDGETS).nth(i), f"{lang}-{lesson[:2]}-widget{i}", "projector")
+        widget = page.locator(WIDGETS).nth(i)
+        shot(widget, f"{lang}-{lesson[:2]}-widget{i}", "projector")
+        views = widget.locator(".gdw-view button")  # graph or table behind a toggle
+        for j in [*range(1, views.count()), 0] if views.count() else []:
+            views.nth(j).click()
+            page.wait_for_timeout(800)
+            m = measure(page)
+            if j:
+                # KNOWN GAP: the torch graphs behind RegressionWidget's and ChainRuleWidget's
+                # "show" toggle are deep (one rank per operation) and have no repeated
+                # parts to collapse: fitted to the plots' place they measure 6.2-9.5 px
+                # ("full size" shows them at 100 %). This floor only stops them shrinking
+                # further; the Scalar graph keeps 11 px in every view.
+                floor = MIN_TEXT_PX if lesson.startswith("01") else 6.0
+                graph_text[f"widget {i}, view {j}"] = m["widgets"][i]["graph_text_px"]
+                found[f"widget {i}, view {j}"] = problems(m["widgets"][i], m["visible_height"],
+                                                          min_graph_text=floor)
+                shot(widget, f"{lang}-{lesson[:2]}-widget{i}-view{j}", "projector")
     set_sidebar(page, True)  # the file browser open: narrower, nothing may be cut
     try:
         m = measure(page)
@@ -162,6 +179,7 @@ def test_every_widget_fits_a_projector_screen(lesson_page, shot, lesson, lang):
         set_sidebar(page, False)
     assert not any(found.values()), {k: v for k, v in found.items() if v}
     assert not page.console_errors, page.console_errors
+    print(f"graph text px of the views behind toggles: {graph_text}")
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=[n[:2] for n in LESSONS])
