@@ -56,26 +56,41 @@ def _new_page(browser: Any) -> Any:
     return page
 
 
+class LessonPages:
+    """``pages(name, lang='en')``: the lesson, run all, in its own tab (sidebar closed),
+    opened once per session and language and then shared; ``release`` closes one (its
+    kernel keeps running until the session ends) so few tabs are open at once."""
+
+    def __init__(self, browser: Any, lab: Lab) -> None:
+        self.browser, self.lab = browser, lab
+        self.pages: dict[tuple[str, str], Any] = {}
+
+    def __call__(self, name: str, lang: str = "en") -> Any:
+        key = (name, lang)
+        if key not in self.pages:
+            page = _new_page(self.browser)
+            open_and_run(page, self.lab, name if lang == "en" else f"zh/{name}", timeout=240)
+            set_sidebar(page, False)
+            self.pages[key] = page
+        return self.pages[key]
+
+    def release(self, name: str, lang: str = "en") -> None:
+        page = self.pages.pop((name, lang), None)
+        if page is not None:
+            page.context.close()
+
+    def close(self) -> None:
+        for key in list(self.pages):
+            self.release(*key)
+
+
 @pytest.fixture(scope="session")
 def lesson_page(browser, lab):  # type: ignore[no-untyped-def]
-    """``lesson_page(name, lang='en')``: the lesson, run all, in its own tab (sidebar
-    closed), opened once per session and language and then shared."""
-    pages: dict[tuple[str, str], Any] = {}
-
-    def get(name: str, lang: str = "en") -> Any:
-        key = (name, lang)
-        if key not in pages:
-            page = _new_page(browser)
-            open_and_run(page, lab, name if lang == "en" else f"zh/{name}", timeout=240)
-            set_sidebar(page, False)
-            pages[key] = page
-        return pages[key]
-
+    pages = LessonPages(browser, lab)
     try:
-        yield get
+        yield pages
     finally:
-        for page in pages.values():
-            page.context.close()
+        pages.close()
         lab.shutdown_kernels()
 
 
