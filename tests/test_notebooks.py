@@ -1,8 +1,14 @@
-"""Every lesson in example_notebooks/ runs top to bottom in a fresh kernel."""
+"""Every lesson in example_notebooks/ runs top to bottom in a fresh kernel, in English and
+in Chinese, once per language (shared by the tests here). After Run All each widget opens
+in the state its lesson's text describes, and every claim the text makes about the screen
+holds: both are written next to the lesson, in the metadata of the cell that shows the
+widget (``gdwidgets.opens``: variable -> settings; ``gdwidgets.claims``: what the text
+says, and a Python check run in the lesson's kernel after Run All)."""
 
 from __future__ import annotations
 
 import html
+import json
 from pathlib import Path
 
 import nbformat
@@ -10,14 +16,53 @@ import pytest
 from nbclient import NotebookClient
 
 LESSONS = sorted((Path(__file__).parent.parent / "example_notebooks").glob("*.ipynb"))
+LANGS = ("en", "zh")
+
+# Appended to a copy of the lesson: prints, as JSON, each widget's settings and banner
+# and each claim's verdict (its check, evaluated in the lesson's namespace).
+REPORT = """
+import json as _json, re as _re, html as _html
+_report = {"opens": {}, "banners": {}, "claims": []}
+for _meta in _json.loads(__META__):
+    for _var, _want in _meta.get("opens", {}).items():
+        _w = globals()[_var]
+        _report["opens"][_var] = {k: getattr(_w, k).value for k in _want}
+        _report["banners"][_var] = _html.unescape(_re.sub("<[^>]+>", "", _w.banner.value))
+    for _claim in _meta.get("claims", []):
+        try:
+            _ok = bool(eval(_claim["check"]))
+        except Exception as _e:
+            _ok = f"{type(_e).__name__}: {_e}"
+        _report["claims"].append([_claim["says"], _ok])
+print("REPORT " + _json.dumps(_report, default=str))
+"""
 
 
-def execute(path: Path) -> nbformat.NotebookNode:
-    nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=300, kernel_name="python3", resources={
-        "metadata": {"path": str(path.parent)}
-    }).execute()
-    return nb
+def metadata(nb: nbformat.NotebookNode) -> list[dict]:
+    return [c.metadata["gdwidgets"] for c in nb.cells if "gdwidgets" in c.metadata]
+
+
+@pytest.fixture(scope="session")
+def executed() -> dict[tuple[str, str], nbformat.NotebookNode]:
+    """(lesson stem, language) -> the executed notebook, computed on first use."""
+    cache: dict[tuple[str, str], nbformat.NotebookNode] = {}
+
+    class Runs(dict):
+        def __missing__(self, key: tuple[str, str]) -> nbformat.NotebookNode:
+            stem, lang = key
+            path = next(p for p in LESSONS if p.stem == stem)
+            nb = nbformat.read(path, as_version=4)
+            for cell in nb.cells:
+                cell.source = cell.source.replace('set_language("en")',
+                                                  f'set_language("{lang}")')
+            meta = repr(json.dumps(metadata(nb)))
+            nb.cells.append(nbformat.v4.new_code_cell(REPORT.replace("__META__", meta)))
+            NotebookClient(nb, timeout=300, kernel_name="python3", resources={
+                "metadata": {"path": str(path.parent)}}).execute()
+            self[key] = nb
+            return nb
+
+    return Runs(cache)
 
 
 def outputs_text(nb: nbformat.NotebookNode) -> str:
@@ -29,11 +74,45 @@ def outputs_text(nb: nbformat.NotebookNode) -> str:
     return html.unescape("\n".join(parts))
 
 
-@pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])
-def test_lesson_runs_without_errors(path):
-    nb = execute(path)
-    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
-    assert not errors
+def report(nb: nbformat.NotebookNode) -> dict:
+    line = next(t for t in outputs_text(nb).splitlines() if t.startswith("REPORT "))
+    return json.loads(line[len("REPORT "):])
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("path", LESSONS, ids=[p.stem[:2] for p in LESSONS])
+def test_lesson_runs_without_errors_or_warnings(executed, path, lang):
+    nb = executed[path.stem, lang]
+    outs = [o for c in nb.cells for o in c.get("outputs", [])]
+    assert not [o for o in outs if o.output_type == "error"]
+    assert not [o.text for o in outs if o.output_type == "stream" and o.name == "stderr"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("path", LESSONS, ids=[p.stem[:2] for p in LESSONS])
+def test_after_run_all_each_widget_opens_as_its_text_says(executed, path, lang):
+    nb = nbformat.read(path, as_version=4)
+    meta = metadata(nb)
+    assert any(m.get("opens") for m in meta), "every lesson lists the widgets it shows"
+    got = report(executed[path.stem, lang])
+    for m in meta:
+        for var, want in m.get("opens", {}).items():
+            for key, value in want.items():
+                shown = got["opens"][var][key]
+                assert shown == pytest.approx(value) if isinstance(value, float) \
+                    else shown == value, (var, key, shown, value)
+            banner = got["banners"][var]
+            # no error in any banner after Run All
+            assert "Cannot use this setting" not in banner and "无法使用" not in banner
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("path", LESSONS, ids=[p.stem[:2] for p in LESSONS])
+def test_every_claim_of_the_text_holds_on_screen(executed, path, lang):
+    claims = report(executed[path.stem, lang])["claims"]
+    assert claims, "every lesson lists what its text claims"
+    wrong = [(says, ok) for says, ok in claims if ok is not True]
+    assert not wrong, wrong
 
 
 def test_lessons_are_stored_without_outputs():
@@ -42,10 +121,14 @@ def test_lessons_are_stored_without_outputs():
         assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), path
 
 
-def test_scalar_lesson_shows_the_seed_numbers():
-    nb = execute(LESSONS[0])
-    text = outputs_text(nb)
+def test_scalar_lesson_shows_the_seed_numbers(executed):
+    text = outputs_text(executed["01_scalar_engine", "en"])
     assert "Step 1, Result: y = 3.12 * x + -1.99" in text
     assert "Step 20, Result: y = 9.94 * x + 5.21" in text
     assert "-19.0 -10.0 2.0" in text  # backward twice doubles every grad
     assert "grad=-19.00" in text  # ... and the drawn graph shows it
+
+
+def test_chinese_lessons_show_chinese_banners(executed):
+    banners = report(executed["02_learning_rate", "zh"])["banners"]
+    assert "训练了" in banners["w"]

@@ -21,7 +21,7 @@ def w():
 def test_builds_with_a_trained_run_and_a_picture(w):
     assert w.history is not None and len(w.history) == w.epochs.value
     assert w.image.value[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "mean loss of an epoch went from" in w.banner.value
+    assert "the loss on all the data went from" in w.banner.value
     assert w.step.value == w.step.max == len(w.history)
 
 

@@ -54,6 +54,11 @@ class ParamChain:
         return self.manual - self.autograd
 
     @property
+    def terms(self) -> np.ndarray:
+        """The product of the factors for each point: ``manual`` is their sum."""
+        return np.prod(np.stack([f.values for f in self.factors]), axis=0)
+
+    @property
     def chain(self) -> str:
         """'∂L/∂ŷ · ∂ŷ/∂h · ∂h/∂a1'."""
         return " · ".join(f.symbol for f in self.factors)
@@ -109,5 +114,6 @@ def chain_rule_factors(batch_loss: BatchLoss) -> dict[str, ParamChain]:
     out = {}
     for name, factors in chains.items():
         product = np.prod(np.stack([f.values for f in factors]), axis=0)
-        out[name] = ParamChain(name, factors, float(product.sum()), auto[name])
+        out[name] = ParamChain(name, factors, float(product.sum(dtype=np.float64)),
+                               auto[name])
     return out

@@ -28,15 +28,27 @@ register(
             "zero_grad=True（梯度在不断累加）",
         ),
         "history.ok": (
-            "Trained {steps} steps ({epochs} epochs): the mean loss of an epoch went from "
-            "{first} to {last}.",
-            "训练了 {steps} 步（{epochs} 个 epoch）：每个 epoch 的平均损失从 {first} 变为 {last}。",
+            "Trained {steps} {steps_word} ({epochs} {epochs_word}): the loss on all the data "
+            "went from {first} to {last}.",
+            "训练了 {steps} 步（{epochs} 个 epoch）：全部数据上的损失从 {first} 变为 {last}。",
         ),
+        "history.grew": (
+            " It grew {times}× instead of falling: lr = {lr} is too large (too few steps "
+            "for the divergence check, but look at the loss).",
+            "损失没有下降，反而增大了 {times} 倍：lr = {lr} 太大了（步数太少，还不能判定为"
+            "发散，但请看损失）。",
+        ),
+        "history.step": ("step", "步"),
+        "history.steps": ("steps", "步"),
+        "history.epoch": ("epoch", "个 epoch"),
+        "history.epochs": ("epochs", "个 epoch"),
     }
 )
 
 
 def _num(v: float) -> str:
+    if not np.isfinite(v):
+        return str(v)
     return f"{v:.3g}" if abs(v) < 1e5 else f"{v:.2g}"
 
 
@@ -56,7 +68,13 @@ class History:
     - ``epoch_loss``: mean step loss of each epoch; ``theta``: all parameters, flat.
     - ``diverged``, ``diverged_step`` (1-based; ``loss[diverged_step - 1]`` is the first
       bad loss), ``message`` (in the current language).
+    - ``initial_loss`` / ``final_loss``: the loss on all the data before the first and
+      after the last update (step losses are each taken on a batch, before its update);
+      ``grew``: the final loss is ``GREW`` times the initial one or more, a run too short
+      for the divergence rule that still went the wrong way (a warning, not ``diverged``).
     """
+
+    GREW = 100.0
 
     def __init__(self, config: Config, loss: np.ndarray, theta: np.ndarray, grad: np.ndarray,
                  batch_index: np.ndarray, diverged_step: int,
@@ -75,6 +93,17 @@ class History:
         starts = np.arange(0, len(loss), spe)
         counts = np.minimum(spe, len(loss) - starts)
         self.epoch_loss = np.add.reduceat(loss.astype(np.float64), starts) / counts
+        self.initial_loss = self._full_loss(0)
+        self.final_loss = self._full_loss(len(theta) - 1)
+        self.grew = (not self.diverged and np.isfinite(self.initial_loss)
+                     and not self.final_loss < self.GREW * self.initial_loss)
+
+    def _full_loss(self, step: int) -> float:
+        """Mean squared error on every point with the parameters after ``step`` updates."""
+        cfg = self.config
+        with np.errstate(all="ignore"):
+            err = self.fit(cfg.x, step).astype(np.float64) - np.asarray(cfg.y, np.float64)
+            return float(np.mean(err**2))
 
     def __len__(self) -> int:
         """The number of steps (updates) recorded."""
@@ -127,9 +156,16 @@ class History:
         cfg = self.config
         first = _num(float(self.loss[0]))
         if not self.diverged:
-            return tr("history.ok", steps=len(self), epochs=len(self.epoch_loss),
-                      first=_num(float(self.epoch_loss[0])),
-                      last=_num(float(self.epoch_loss[-1])))
+            steps, epochs = len(self), len(self.epoch_loss)
+            text = tr("history.ok", steps=steps, epochs=epochs,
+                      steps_word=tr("history.step" if steps == 1 else "history.steps"),
+                      epochs_word=tr("history.epoch" if epochs == 1 else "history.epochs"),
+                      first=_num(self.initial_loss), last=_num(self.final_loss))
+            if self.grew:
+                times = self.final_loss / self.initial_loss
+                text += tr("history.grew", times=_num(times) if np.isfinite(times) else "∞",
+                           lr=f"{cfg.lr:.3g}")
+            return text
         step = self.diverged_step
         advice = [tr("history.smaller_lr", lr=f"{cfg.lr / 10:.1g}")]
         if cfg.normalize is False and _unscaled(cfg.x):

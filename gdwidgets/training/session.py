@@ -158,6 +158,17 @@ class Session:
         solution = torch.linalg.lstsq(features, p.y.double().reshape(-1, 1)).solution
         return solution[:, 0].float().numpy()
 
+    def curvature_ratio(self) -> float | None:
+        """How much steeper the full-data loss surface is in its steepest direction than
+        in its flattest (the Hessian's condition number; 1: a round bowl, large: a long
+        narrow valley), for models linear in their parameters; None for the others."""
+        p = self._problem
+        if not p.model.design:
+            return None
+        features = p.model.features(p.x).double()
+        eig = torch.linalg.eigvalsh(features.T @ features)
+        return float(eig[-1] / eig[0])
+
     def batch_loss(self, step: int, history: History | None = None) -> BatchLoss:
         """The loss of step ``step`` (from 1) of a run, rebuilt with its autograd graph,
         from the parameters before that step's update, one named leaf per parameter."""

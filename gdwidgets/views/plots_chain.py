@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 import matplotlib
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import offset_copy
 
 from ..i18n import register, tr
@@ -38,16 +39,19 @@ register({
     "chain.diverged": ("diverged", "发散"),
     "chain.param": ("parameter", "参数"),
     "chain.rule": ("chain rule", "链式法则"),
-    "chain.values": ("factor values (mean over the batch)", "各因子的值（批次内平均）"),
+    "chain.values": ("one term per point (factors multiplied), summed",
+                     "每个点一项（各因子相乘），再求和"),
+    "chain.more_terms": ("[{n} more: {sum}]", "[其余 {n} 项：{sum}]"),
     "chain.manual": ("by hand (Σ)", "手算（Σ）"),
     "chain.autograd": ("autograd", "自动求导"),
     "chain.diff": ("difference", "差值"),
     "chain.table_caption": (
         "∂L/∂param for the batch of step {step}, L = mean((ŷ - y)²) over its {m} points. "
-        "Each term of the sum multiplies the factors for one point; differences are "
-        "float32 rounding.",
+        "Each term multiplies one point's factors (see “the batch, point by point”); the "
+        "terms add up to the gradient by hand; differences are float32 rounding.",
         "第 {step} 步批次的 ∂L/∂参数，L = 对 {m} 个点求 mean((ŷ - y)²)。"
-        "求和的每一项是一个点上各因子的乘积；差值来自 float32 舍入。",
+        "每一项是一个点上各因子的乘积（见“逐点查看批次”），各项相加就是手算的梯度；"
+        "差值来自 float32 舍入。",
     ),
     "chain.samples_caption": (
         "The batch of step {step}, point by point (as seed 003 prints it).",
@@ -75,6 +79,20 @@ def fmt(v: float) -> str:
     if not np.isfinite(v):
         return str(v)
     return f"{v:.4g}"
+
+
+SHOWN_TERMS = 8
+
+
+def _terms(terms: np.ndarray) -> str:
+    """'11.64 + 15.17 + … = 90.12': every term, or the first ``SHOWN_TERMS`` and the sum of
+    the rest, so the arithmetic on screen adds up."""
+    shown = [fmt(float(t)) for t in terms[:SHOWN_TERMS]]
+    if len(terms) > SHOWN_TERMS:
+        rest = terms[SHOWN_TERMS:]
+        shown.append(tr("chain.more_terms", n=len(rest),
+                        sum=fmt(float(rest.sum(dtype=np.float64)))))
+    return " + ".join(shown).replace("+ -", "− ") + f" = {fmt(float(terms.sum(dtype=np.float64)))}"
 
 
 def _table(headers: list[str], rows: list[list[str]], caption: str,
@@ -107,7 +125,7 @@ def chain_table_html(chains: Mapping[str, _Chain], params: Mapping[str, float], 
     m = 0
     for name, c in chains.items():
         m = len(c.factors[0].values)
-        values = " · ".join(fmt(f.mean) for f in c.factors)
+        values = _terms(c.terms)
         rows.append([f"{name} = {fmt(float(params[name]))}", f"∂L/∂{name} = Σ {c.chain}",
                      values, fmt(c.manual), fmt(c.autograd),
                      f"{c.difference:.1e}" if c.difference else "0"])
@@ -163,6 +181,7 @@ class ChainRulePlot:
             bx.set_xlabel(tr("chain.step"))
             bx.set_ylabel(tr("chain.loss"))
             self.loss_axis = LossAxis(bx)
+            bx.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
             (self.loss,) = bx.plot([], [], "-", lw=1.2, color="#1c7ed6",
                                    label=tr("chain.loss_line"))
             (self.marker,) = bx.plot([], [], "o", ms=7, color="#f08c00", zorder=5)

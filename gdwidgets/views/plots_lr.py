@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import matplotlib
 import numpy as np
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import MaxNLocator
 
 from ..i18n import register, tr
 from .canvas import FastFigure
@@ -88,6 +89,7 @@ class LearningRatePlot:
             ax.set_xlabel(tr("lrplot.epoch"))
             ax.set_ylabel(tr("lrplot.loss"))
             self.curve_axis = LossAxis(ax)
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
             self.lines = [ax.plot([], [], "-", lw=1.4, color=COLORS[i % len(COLORS)])[0]
                           for i in range(curves)]
             (self.chosen,) = ax.plot([], [], "--", lw=2.2, color=CHOSEN,

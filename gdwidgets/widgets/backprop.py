@@ -45,7 +45,7 @@ from ..views.dot import fmt
 from ..views.graph import KEEP, backward_steps, graph_svg
 from ..views.render import RendererNotFound, RenderError
 from ..views.svg_fit import MIN_TEXT_PX, Box, fit_svg, text_px
-from .base import LessonWidget
+from .base import LessonWidget, control_label
 
 __all__ = ["BackpropWidget", "SEED_POINTS", "MODES"]
 
@@ -271,9 +271,9 @@ class BackpropWidget(LessonWidget):
         row = W.Layout(align_items="center", flex_flow="row wrap")
         self.children = (
             W.HBox([self.forward_button, self.backward_button, self.zero_grad_button,
-                    self.update_button, self.reset_button, W.Label(tr("backprop.view")),
+                    self.update_button, self.reset_button, control_label("backprop.view"),
                     self.view, self.lr], layout=row),
-            W.HBox([W.Label(tr("backprop.mode")), self.mode, self.points, self.step,
+            W.HBox([control_label("backprop.mode"), self.mode, self.points, self.step,
                     self.micro_batches], layout=row),
             self.banner,
             # the table and figure go below the graph when both do not fit side by side

@@ -26,7 +26,7 @@ from IPython.display import HTML, display
 from ..i18n import STRINGS, get_language, register, tr
 from ..views.fonts import cjk_font
 
-__all__ = ["LessonWidget", "banner_html"]
+__all__ = ["LessonWidget", "banner_html", "control_label"]
 
 register({
     "widget.error": ("Cannot use this setting: {message}", "无法使用这个设置：{message}"),
@@ -49,6 +49,11 @@ BANNER_STYLE = {
     "warning": ("#fff9db", "#f08c00"),
     "info": ("#e7f5ff", "#1c7ed6"),
 }
+
+
+def control_label(key: str) -> W.Label:
+    """A label in front of a control that has none of its own (e.g. ToggleButtons)."""
+    return W.Label(tr(key), layout=W.Layout(margin="0 4px 0 14px"))
 
 
 def banner_html(text: str, kind: str = "info") -> str:

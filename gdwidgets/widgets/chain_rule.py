@@ -15,7 +15,8 @@ from ..training import History, Session
 from ..training.chain_rule import chain_rule_factors, chain_rule_samples
 from ..views.plots_chain import ChainRulePlot, chain_table_html, samples_table_html
 from ..views.svg_fit import Box, fit_svg
-from .base import LessonWidget
+from .base import LessonWidget, control_label
+from .playback import Playback
 
 __all__ = ["ChainRuleWidget", "StrictIntSlider"]
 
@@ -81,8 +82,8 @@ class ChainRuleWidget(LessonWidget):
         self.step = W.IntSlider(value=step, min=1, max=max(step, 1),
                                 description=tr("chainw.step"), style=STYLE,
                                 layout=W.Layout(width="360px"))
-        self.play = W.Play(value=step, min=1, max=max(step, 1), interval=150)
-        W.jslink((self.play, "value"), (self.step, "value"))
+        self.player = Playback(self.step, self._play_frame)
+        self.play = self.player.button
         self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
         self.table = W.HTML(layout=W.Layout(max_width="100%"))
         self.samples = W.HTML(layout=W.Layout(max_width="100%", display="none"))
@@ -122,7 +123,7 @@ class ChainRuleWidget(LessonWidget):
             c.layout.width = "265px"
         self.children = (
             W.HBox([self.dataset, self.lr, self.epochs, self.batch_size], layout=row),
-            W.HBox([self.play, self.step, W.Label(tr("chainw.show")), self.show_view],
+            W.HBox([self.play, self.step, control_label("chainw.show"), self.show_view],
                    layout=row),
             self.banner, self.image, self.table, self.samples, self.graph_box,
         )
@@ -146,6 +147,12 @@ class ChainRuleWidget(LessonWidget):
             self._guard(self._new_dataset)
         else:
             self._guard(self._rerun)
+
+    def _play_frame(self, step: int) -> None:
+        """One frame of the replay: every view first, then the slider."""
+        self._guard(lambda: self._show_step(step))
+        with self._hold():
+            self.step.value = step
 
     def _on_step(self, change: dict[str, Any]) -> None:
         if not self._quiet:
@@ -174,16 +181,16 @@ class ChainRuleWidget(LessonWidget):
         steps = len(history)
         with self._hold():
             self.step.max = steps  # clamps the value into the new run
-            self.play.max = steps
         self.plot.show_run(history.loss, history.diverged_step, history.planned)
-        self.say(history.message if history.diverged else "", "warning")
+        self.say(history.message if history.diverged or history.grew else "", "warning")
         self._show_step()
 
-    def _show_step(self) -> None:
+    def _show_step(self, step: int | None = None) -> None:
+        """Every view for ``step`` (default: the slider's)."""
         session, history = self.session, self.history
         if session is None or history is None:
             return
-        step = self.step.value
+        step = self.step.value if step is None else step
         batch_loss = session.batch_loss(step, history)
         self.chains = chain_rule_factors(batch_loss)
         samples = chain_rule_samples(batch_loss)

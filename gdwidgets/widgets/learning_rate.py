@@ -167,7 +167,7 @@ class LearningRateWidget(LessonWidget):
         self.session, self.history = session, history
         final = None if history.diverged else float(history.loss[-1])
         self.plot.show_chosen(session.config.lr, history.loss, history.diverged_step, final)
-        self.say(history.message if history.diverged else "", "warning")
+        self.say(history.message if history.diverged or history.grew else "", "warning")
         sw = self.sweep
         best = tr("lrw.best", lr=sw.best_lr) if sw is not None and sw.best_lr else ""
         if sw is not None:

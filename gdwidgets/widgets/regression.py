@@ -14,7 +14,8 @@ from ..datasets import names as dataset_names
 from ..i18n import register, tr
 from ..views.regression_plots import RegressionFigure
 from ..views.svg_fit import Box, fit_svg
-from .base import LessonWidget
+from .base import LessonWidget, control_label
+from .playback import Playback
 
 __all__ = ["RegressionWidget"]
 
@@ -108,9 +109,8 @@ class RegressionWidget(LessonWidget):
                                   layout=W.Layout(width="auto"))
         self.step = W.IntSlider(value=0, min=0, max=1, description=tr("reg.step"), style=style,
                                 continuous_update=True, layout=W.Layout(width="330px"))
-        self.play = W.Play(interval=80, min=0, max=1, step=1)
-        W.jslink((self.play, "value"), (self.step, "value"))
-        W.jslink((self.play, "max"), (self.step, "max"))
+        self.player = Playback(self.step, self._play_frame)
+        self.play = self.player.button
         self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
         self.graph_view = W.HTML(layout=W.Layout(display="none"))
         self.full_size = W.Checkbox(description=tr("reg.full_size"), indent=False,
@@ -139,7 +139,7 @@ class RegressionWidget(LessonWidget):
         row = W.Layout(flex_flow="row wrap", align_items="center")
         return [W.HBox([self.dataset, self.model, self.normalize, self.optimizer], layout=row),
                 W.HBox([self.lr, self.epochs, self.batch_size, self.degree], layout=row),
-                W.HBox([self.zero_grad, self.shuffle, W.Label(tr("reg.show")), self.show_view,
+                W.HBox([self.zero_grad, self.shuffle, control_label("reg.show"), self.show_view,
                         self.full_size, self.play, self.step],
                        layout=row),
                 self.banner, self.image, self.table, self.graph_view]
@@ -228,13 +228,19 @@ class RegressionWidget(LessonWidget):
                               optimum=session.least_squares())
         with self._hold():
             self.step.max = len(history)
-            self.play.max = len(history)
             self.step.value = len(history)
-        self._draw(len(history), (history.message, "warning" if history.diverged else "info"))
+        self._draw(len(history), (history.message,
+                                      "warning" if history.diverged or history.grew else "info"))
 
     def _surface_key(self) -> tuple[Any, ...]:
         c = self.session.config
         return (c.label, c.model, c.degree, c.normalize)
+
+    def _play_frame(self, step: int) -> None:
+        """One frame of the replay: every view first, then the slider."""
+        self._draw(step)
+        with self._hold():
+            self.step.value = step
 
     def _on_step(self, change: dict[str, Any]) -> None:
         if not self._quiet and self.history is not None:

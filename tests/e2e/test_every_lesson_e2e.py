@@ -94,18 +94,19 @@ def drive_02(page, ws) -> None:  # type: ignore[no-untyped-def]
 
 
 def drive_03(page, ws) -> None:  # type: ignore[no-untyped-def]
-    w = Driver(page, ws[0])  # the lesson's last cell left the inputs at × 0.1
-    w.changes(lambda: w.choose("inputs", "raw"), "raw inputs retrain", 2)
-    page.wait_for_timeout(300)  # the banner comes with the same batch of messages
+    w = Driver(page, ws[0])  # raw inputs, as the lesson's text says: diverged
     assert "Diverged" in w.banner()
     w.changes(lambda: w.choose("inputs", "standardised"), "standardising retrains", 2)
-    page.wait_for_timeout(300)
+    page.wait_for_timeout(300)  # the banner comes with the same batch of messages
     assert "Diverged" not in w.banner()
+    w.changes(lambda: w.choose("inputs", "raw"), "raw inputs retrain", 2)
+    page.wait_for_timeout(300)
+    assert "Diverged" in w.banner()
 
 
 def drive_04(page, ws) -> None:  # type: ignore[no-untyped-def]
-    w = Driver(page, ws[0])  # the lesson's last cell left the degree at 4
-    w.changes(lambda: w.key("degree", "ArrowLeft"), "degree 3 refits", 2)
+    w = Driver(page, ws[0])  # degree 2, as the lesson's text says
+    w.changes(lambda: w.key("degree", "ArrowRight"), "degree 3 refits", 2)
     page.wait_for_timeout(300)
     table = ws[0].locator("table").first.inner_text()
     assert "w3" in table and "w4" not in table
@@ -120,8 +121,8 @@ def drive_05(page, ws) -> None:  # type: ignore[no-untyped-def]
 def drive_06(page, ws) -> None:  # type: ignore[no-untyped-def]
     w = Driver(page, ws[0])
     w.changes(lambda: w.key("batch size", "ArrowLeft"), "batch size 4 retrains", 2)
-    w.changes(lambda: w.choose("optimizer", "sgd"), "sgd retrains", 2)
-    play = ws[0].locator(".widget-play button").first
+    w.changes(lambda: w.choose("optimizer", "momentum"), "momentum retrains", 2)
+    play = ws[0].locator(".gdw-play").first
     w.changes(play.click, "Play replays the run")
     w.changes(lambda: None, "... and goes on")
 

@@ -46,3 +46,53 @@ def test_learning_rate_slider_redraws_without_flicker(lesson_page, shot):
     assert run_lr == pytest.approx(10 ** (-2 + 2 * 0.05), rel=0.01)  # 4 left, 6 right
     shot(widget, "regression-after")
     assert not page.console_errors, page.console_errors
+
+
+# In the page: until the step readout reaches ``last``, record every settled frame (no
+# DOM change for 80 ms) of the widget: the readout, the graph caption and the table's w.
+SETTLED = """([root, last]) => new Promise(resolve => {
+  let changed = performance.now(), frames = [], seen = '';
+  new MutationObserver(() => { changed = performance.now(); })
+    .observe(root, {subtree: true, childList: true, attributes: true, characterData: true});
+  const readout = () => [...root.querySelectorAll('.widget-slider')]
+    .find(s => s.querySelector('.widget-label').textContent.trim() === 'step')
+    .querySelector('.widget-readout').textContent.trim();
+  const tick = () => {
+    if (performance.now() - changed > 80) {
+      const caption = [...root.querySelectorAll('div')].map(d => d.textContent)
+        .find(t => t.startsWith('Backward graph of the batch of step')) || '';
+      const title = caption.split(String.fromCharCode(10))[0].trim();
+      const cells = [...root.querySelectorAll('table tr')][1].querySelectorAll('td');
+      const frame = {step: readout(), caption: title, w: cells[0].textContent.trim()};
+      const key = JSON.stringify(frame);
+      if (key !== seen) { frames.push(frame); seen = key; }
+      if (frame.step === String(last)) { resolve(frames); return; }
+    }
+    requestAnimationFrame(tick);
+  };
+  tick();
+})"""
+
+
+def test_play_replays_a_long_run_with_every_view_on_the_same_step(lesson_page):
+    page = lesson_page("02_learning_rate.ipynb")
+    widget = page.locator(".jp-OutputArea-output > .gdw-widget").first
+    widget.scroll_into_view_if_needed()
+    page.evaluate(KERNEL_PRINT, "w.lr.value = 1e-2; w.step.value = 0")
+    page.wait_for_timeout(500)
+    n = int(page.evaluate(KERNEL_PRINT, "print(len(w.history))"))
+    assert n > 50  # a long run: replayed in strides
+    ws = page.evaluate(KERNEL_PRINT, "import json; print(json.dumps("
+                                     "[f'{v:.4g}' for v in w.history.params['w']]))")
+    ws = __import__("json").loads(ws)
+    page.evaluate("args => { window.__play = (" + SETTLED + ")(args); }",
+                  [widget.element_handle(), n])
+    widget.locator(".gdw-play").first.click()
+    frames = page.evaluate("window.__play")  # resolves once the last step is on screen
+    steps = [int(f["step"]) for f in frames]
+    assert steps[-1] == n and len(set(steps)) >= 5, steps
+    assert steps == sorted(steps)  # forward only
+    for f in frames:
+        k = int(f["step"])
+        assert f["w"] == ws[k], f  # the table shows the slider's step
+        assert f["caption"].endswith(f"step {min(k + 1, n)}"), f  # so does the graph

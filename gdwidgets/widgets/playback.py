@@ -1,0 +1,91 @@
+"""▶ for a recorded run, driven by the kernel.
+
+The button replays the run the widget already holds: about ``MAX_FRAMES`` frames for a
+long run (a stride through it, always ending on the last step), one frame per step for a
+short one, ``FRAME_S`` apart, so any run replays in about 5-10 s. Each frame asks the
+widget to draw every view for the step and only then moves the step slider, so slider,
+plots, table and graph caption agree once a frame has arrived (a browser-side link would
+move the slider ahead of views the kernel has not drawn yet).
+
+In a kernel the frames run as a task on its event loop (the widget stays responsive:
+pressing the button again stops the replay); elsewhere (a script, a test) at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import ipywidgets as W
+import numpy as np
+
+from ..i18n import register, tr
+
+__all__ = ["Playback", "frames"]
+
+register({
+    "play.tip": ("Replay the run (press again to stop)", "回放这次训练（再按一次停止）"),
+})
+
+FRAME_S = 0.1
+MAX_FRAMES = 60
+
+
+def frames(start: int, stop: int) -> list[int]:
+    """The steps a replay from ``start`` (shown now) to ``stop`` shows, ``stop`` last."""
+    if stop <= start:
+        return []
+    if stop - start <= MAX_FRAMES - 10:
+        return list(range(start + 1, stop + 1))
+    picks = np.linspace(start, stop, MAX_FRAMES + 1).round().astype(int)[1:]
+    return sorted(set(picks.tolist()))
+
+
+class Playback:
+    """A ▶ toggle that replays ``slider``'s steps with ``show(step)``.
+
+    Parameters
+    ----------
+    slider
+        The step slider (its ``min`` and ``max`` are the run's first and last step).
+    show
+        Draws every view for a step and sets the slider (without a second redraw).
+    """
+
+    def __init__(self, slider: W.IntSlider, show: Callable[[int], None]) -> None:
+        self.slider, self.show = slider, show
+        self.button = W.ToggleButton(icon="play", tooltip=tr("play.tip"),
+                                     layout=W.Layout(width="48px"))
+        self.button.add_class("gdw-play")
+        self.button.observe(self._toggle, "value")
+        self._task: asyncio.Task | None = None
+
+    def _toggle(self, change: dict) -> None:
+        if not change["new"]:
+            if self._task is not None:
+                self._task.cancel()
+            self.button.icon = "play"
+            return
+        self.button.icon = "stop"
+        start = self.slider.value
+        if start >= self.slider.max:  # at the end: from the beginning
+            start = self.slider.min
+            self.show(start)
+        steps = frames(start, self.slider.max)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            for step in steps:
+                self.show(step)
+            self.button.value = False
+            return
+        self._task = loop.create_task(self._replay(steps))
+
+    async def _replay(self, steps: list[int]) -> None:
+        try:
+            for step in steps:
+                self.show(step)
+                await asyncio.sleep(FRAME_S)
+        finally:
+            self._task = None
+            self.button.value = False
