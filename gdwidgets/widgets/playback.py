@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 import ipywidgets as W
 import numpy as np
+from IPython import get_ipython
 
 from ..i18n import register, tr
 
@@ -39,6 +40,18 @@ def frames(start: int, stop: int) -> list[int]:
         return list(range(start + 1, stop + 1))
     picks = np.linspace(start, stop, MAX_FRAMES + 1).round().astype(int)[1:]
     return sorted(set(picks.tolist()))
+
+
+def _kernel_loop() -> asyncio.AbstractEventLoop | None:
+    """The running event loop of the IPython kernel we are in, else None (another
+    library's loop, e.g. a browser driver's in a test, never runs our frames)."""
+    shell = get_ipython()
+    if getattr(shell, "kernel", None) is None:
+        return None
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 class Playback:
@@ -72,9 +85,8 @@ class Playback:
             start = self.slider.min
             self.show(start)
         steps = frames(start, self.slider.max)
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
+        loop = _kernel_loop()
+        if loop is None:  # a script or a test: every frame now
             for step in steps:
                 self.show(step)
             self.button.value = False
