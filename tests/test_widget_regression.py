@@ -70,7 +70,7 @@ def test_impossible_settings_show_a_message_and_keep_the_picture(w):
 def test_divergence_is_explained_and_axes_stay_readable(w):
     w.configure(dataset="thermometer", lr=1e-2, normalize=False)
     assert w.history.diverged
-    assert "Diverged at step" in w.banner.value and "normalize=True" in w.banner.value
+    assert "Diverged at step" in w.banner.value and "inputs → standardised" in w.banner.value
     loss_ax = w.plot.axes[1]
     assert loss_ax.get_ylim()[1] <= 1e12
     assert np.isfinite(w.plot.loss_line.get_ydata()).all()

@@ -21,11 +21,39 @@ register(
             "（{what} 爆炸了）。试试{advice}。",
         ),
         "history.or": (" or ", " 或 "),
-        "history.smaller_lr": ("a smaller lr (e.g. {lr})", "更小的学习率 lr（例如 {lr}）"),
-        "history.normalize": ("normalize=True", "normalize=True（标准化输入）"),
+        "history.smaller_lr": ("learning rate {lr} (checked: it converges)",
+                               "学习率 {lr}（已验证：可以收敛）"),
+        "history.much_smaller": ("a much smaller learning rate (even {lr} diverges)",
+                                 "小得多的学习率（连 {lr} 也会发散）"),
+        "history.normalize": ("inputs → standardised (checked: this lr then converges)",
+                              "输入处理 → 标准化（已验证：这个学习率随之收敛）"),
         "history.zero_grad": (
-            "zero_grad=True (the gradients are piling up)",
-            "zero_grad=True（梯度在不断累加）",
+            "ticking “zero_grad each step” (the gradients are piling up)",
+            "勾选“每步清零梯度”（梯度在不断累加）",
+        ),
+        "history.tiny": ("below 1e-6 (converged)", "低于 1e-6（已收敛）"),
+        "history.note.zero_grad": (
+            " Without zero_grad each step's gradient is added to all the earlier ones: the "
+            "steps pile up, so the loss oscillates and the path circles the minimum.",
+            " 不清零梯度时，每一步的梯度都会加到之前所有梯度上：步子越积越大，所以损失来回振荡，"
+            "路径绕着最低点转圈。",
+        ),
+        "history.note.adam": (
+            " Adam moves each parameter by about lr per step, whatever the gradient's size: "
+            "{steps} steps at lr {lr} go at most about {reach} per parameter.",
+            " Adam 每一步让每个参数移动大约 lr，与梯度大小无关：lr = {lr} 时 {steps} 步每个参数"
+            "最多移动约 {reach}。",
+        ),
+        "history.note.momentum": (
+            " Momentum adds most of the last step to each new one: faster along a valley, "
+            "but it can overshoot where plain SGD does not.",
+            " 动量法把上一步的大部分加到新的一步上：沿山谷走得更快，但在普通 SGD 没问题的地方"
+            "可能冲过头。",
+        ),
+        "history.note.shuffle": (
+            " Shuffling puts different points together in each epoch's batches: the loss "
+            "per step gets noisier, the order of the data no longer matters.",
+            " 打乱数据后每个 epoch 的批次由不同的点组成：每步的损失更嘈杂，数据的顺序不再有影响。",
         ),
         "history.ok": (
             "Trained {steps} {steps_word} ({epochs} {epochs_word}): the loss on all the data "
@@ -75,6 +103,8 @@ class History:
     """
 
     GREW = 100.0
+    TINY = 1e-6  # below this a float32 loss is round-off: "converged"
+    advice: dict[str, object]  # set by Session.run: {"lr": a checked lr, "normalize": bool}
 
     def __init__(self, config: Config, loss: np.ndarray, theta: np.ndarray, grad: np.ndarray,
                  batch_index: np.ndarray, diverged_step: int,
@@ -95,6 +125,7 @@ class History:
         self.epoch_loss = np.add.reduceat(loss.astype(np.float64), starts) / counts
         self.initial_loss = self._full_loss(0)
         self.final_loss = self._full_loss(len(theta) - 1)
+        self.advice = {}
         self.grew = (not self.diverged and np.isfinite(self.initial_loss)
                      and not self.final_loss < self.GREW * self.initial_loss)
 
@@ -157,24 +188,53 @@ class History:
         first = _num(float(self.loss[0]))
         if not self.diverged:
             steps, epochs = len(self), len(self.epoch_loss)
+            last = (tr("history.tiny") if self.final_loss < self.TINY
+                    else _num(self.final_loss))
             text = tr("history.ok", steps=steps, epochs=epochs,
                       steps_word=tr("history.step" if steps == 1 else "history.steps"),
                       epochs_word=tr("history.epoch" if epochs == 1 else "history.epochs"),
-                      first=_num(self.initial_loss), last=_num(self.final_loss))
+                      first=_num(self.initial_loss), last=last)
             if self.grew:
                 times = self.final_loss / self.initial_loss
                 text += tr("history.grew", times=_num(times) if np.isfinite(times) else "∞",
                            lr=f"{cfg.lr:.3g}")
-            return text
+            return text + self._notes()
         step = self.diverged_step
-        advice = [tr("history.smaller_lr", lr=f"{cfg.lr / 10:.1g}")]
-        if cfg.normalize is False and _unscaled(cfg.x):
+        return tr("history.diverged", step=step, epoch=self.epoch_of(step), first=first,
+                  last=_num(float(self.loss[step - 1])), what=self._exploded(step),
+                  advice=tr("history.or").join(self._advice())) + self._notes()
+
+    def _advice(self) -> list[str]:
+        """What to try, each checked by a run (see Session.run), in the controls' words."""
+        cfg, advice = self.config, []
+        lr = self.advice.get("lr")
+        if lr:
+            advice.append(tr("history.smaller_lr", lr=f"{lr:.2g}"))
+        elif "lr" in self.advice:
+            advice.append(tr("history.much_smaller", lr=f"{cfg.lr / 1000:.2g}"))
+        if self.advice.get("normalize"):
             advice.append(tr("history.normalize"))
         if not cfg.zero_grad:
             advice.append(tr("history.zero_grad"))
-        return tr("history.diverged", step=step, epoch=self.epoch_of(step), first=first,
-                  last=_num(float(self.loss[step - 1])), what=self._exploded(step),
-                  advice=tr("history.or").join(advice))
+        if not advice:  # a History made without a Session: the plain rule
+            advice.append(tr("history.smaller_lr", lr=f"{cfg.lr / 10:.1g}").split(" (")[0]
+                          .split("（")[0])
+        return advice
+
+    def _notes(self) -> str:
+        """One line per contrast switched on (forgotten zero_grad, Adam, momentum,
+        shuffle): what it does to the run on screen."""
+        cfg, notes = self.config, ""
+        if not cfg.zero_grad:
+            notes += tr("history.note.zero_grad")
+        if cfg.optimizer == "adam":
+            notes += tr("history.note.adam", steps=len(self), lr=f"{cfg.lr:.3g}",
+                        reach=_num(cfg.lr * len(self)))
+        elif cfg.optimizer == "momentum":
+            notes += tr("history.note.momentum")
+        if cfg.shuffle:
+            notes += tr("history.note.shuffle")
+        return notes
 
     def __repr__(self) -> str:
         return f"History(steps={len(self)}, diverged={self.diverged}, final={self.final})"

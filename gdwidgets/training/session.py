@@ -135,7 +135,25 @@ class Session:
             self.config, raw.loss[:steps, 0].numpy(), raw.theta[: steps + 1, :, 0].numpy(),
             raw.grad[:steps, :, 0].numpy(), raw.batch_index.numpy(), s, p.predict,
         )
+        if self.history.diverged or self.history.grew:
+            self.history.advice = self._advice()
         return self.history
+
+    def _advice(self) -> dict[str, object]:
+        """Settings checked to converge, for a run that diverged: the largest of lr/3,
+        lr/10, ... lr/1000 whose run ends below its first loss (one vectorised run), and
+        whether standardised inputs make this lr converge."""
+        cfg, p = self.config, self._problem
+        lrs = cfg.lr / np.array([3, 10, 30, 100, 300, 1000], dtype=np.float64)
+        raw = p.run(torch.tensor(lrs, dtype=torch.float32))
+        ok = (raw.diverged_step.numpy() == 0) & (raw.loss[-1].numpy() < raw.loss[0].numpy())
+        advice: dict[str, object] = {"lr": float(lrs[np.argmax(ok)]) if ok.any() else None}
+        if cfg.normalize is False and p.model.kind != "mlp":
+            scaled = Problem(validate(**{**cfg.settings(), "normalize": True})).run(
+                torch.tensor([cfg.lr], dtype=torch.float32))
+            advice["normalize"] = bool(scaled.diverged_step[0] == 0
+                                       and scaled.loss[-1, 0] < scaled.loss[0, 0])
+        return advice
 
     def losses(self, thetas: np.ndarray) -> np.ndarray:
         """Full-data loss for many flat parameter vectors at once: (R, P) -> (R,).

@@ -39,6 +39,11 @@ register({
     "lrw.final": ("final loss {loss:.3g}", "最终损失 {loss:.3g}"),
     "lrw.diverged": ("diverged at step {step}", "在第 {step} 步发散"),
     "lrw.best": ("; lowest final loss at lr ≈ {lr:.2g}", "；最终损失最低处 lr ≈ {lr:.2g}"),
+    "lrw.all_diverged": (
+        "Every swept learning rate diverged: move the sweep range lower (below {lo:.2g}){norm}.",
+        "扫描的所有学习率都发散了：把扫描范围往下移（低于 {lo:.2g}）{norm}。",
+    ),
+    "lrw.tick_normalize": (" or tick “normalize inputs”", "，或勾选“标准化输入”"),
 })
 
 MODELS = ("linear", "polynomial", "two_layer", "mlp")
@@ -167,8 +172,12 @@ class LearningRateWidget(LessonWidget):
         self.session, self.history = session, history
         final = None if history.diverged else float(history.loss[-1])
         self.plot.show_chosen(session.config.lr, history.loss, history.diverged_step, final)
-        self.say(history.message if history.diverged or history.grew else "", "warning")
         sw = self.sweep
+        if sw is not None and sw.diverged.all():
+            norm = "" if session.config.normalize else tr("lrw.tick_normalize")
+            self.say(tr("lrw.all_diverged", lo=float(sw.lrs[0]), norm=norm), "warning")
+        else:
+            self.say(history.message if history.diverged or history.grew else "", "warning")
         best = tr("lrw.best", lr=sw.best_lr) if sw is not None and sw.best_lr else ""
         if sw is not None:
             outcome = (tr("lrw.diverged", step=history.diverged_step) if history.diverged

@@ -55,10 +55,14 @@ register({
     "reg.show_plots": ("plots", "图表"),
     "reg.show_graph": ("backward graph", "反向传播图"),
     "reg.full_size": ("full size", "原始大小"),
+    "reg.opt_sgd": ("SGD", "SGD"),
+    "reg.opt_momentum": ("momentum", "动量"),
+    "reg.opt_adam": ("Adam", "Adam"),
 })
 
 CELL = "style='padding:2px 10px;text-align:right;white-space:nowrap'"  # parameter table
 GRAPH_BOX = Box(width=1090, height=480)  # px at 1280×800: where the plots and table are
+OPTIMIZERS = ("sgd", "momentum", "adam")
 SETTINGS = ("dataset", "model", "lr", "epochs", "batch_size", "degree", "optimizer",
             "normalize", "zero_grad", "shuffle")
 
@@ -98,7 +102,7 @@ class RegressionWidget(LessonWidget):
                                       style=style)
         self.degree = W.IntSlider(value=degree, min=1, max=10, description=tr("reg.degree"),
                                   style=style)
-        self.optimizer = W.Dropdown(options=["sgd", "momentum", "adam"],
+        self.optimizer = W.Dropdown(options=[(tr(f"reg.opt_{o}"), o) for o in OPTIMIZERS],
                                     description=tr("reg.optimizer"), style=style)
         self.normalize = W.Dropdown(
             options=[(tr("reg.norm_off"), False), (tr("reg.norm_std"), True),

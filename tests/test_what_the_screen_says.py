@@ -1,4 +1,4 @@
-"""What the banners and tables say adds up: the chain rule's terms sum to the gradient
+"""What the screen says adds up and helps: the chain rule's terms sum to the gradient
 shown, a banner reports the loss on all the data after the last update and warns when it
 grew, and ▶ replays a run in a few seconds with every view on the same step."""
 
@@ -92,3 +92,52 @@ def test_play_shows_every_view_at_the_same_step():
         assert text.startswith(f"step {step}")
         k = step
         assert f"{float(w.history.params['w'][k]):.4g}" in table
+
+
+@pytest.mark.parametrize("settings", [
+    dict(dataset="thermometer", lr=1e-2, epochs=200, init={"w": 1.0, "b": 0.0}),
+    dict(dataset="thermometer", lr=1e-3),  # the old "try 0.001" advice diverges here
+    dict(dataset="linear15", lr=0.05, epochs=100),
+    dict(dataset="cubic", model="polynomial", degree=3, lr=0.01, epochs=100),
+])
+def test_a_divergence_hint_suggests_a_setting_that_converges(settings):
+    h = Session(**settings).run()
+    assert h.diverged
+    lr = h.advice["lr"]
+    assert lr is not None and f"learning rate {lr:.2g} (checked: it converges)" in h.message
+    again = Session(**{**settings, "lr": float(f"{lr:.2g}")}).run()  # the number on screen
+    assert not again.diverged and again.final_loss < again.initial_loss
+    if h.advice.get("normalize"):
+        assert not Session(**{**settings, "normalize": True}).run().diverged
+
+
+def test_contrasts_are_explained_and_round_off_is_called_converged():
+    assert "steps pile up" in Session(dataset="linear15", lr=1e-2, zero_grad=False).run().message
+    adam = Session(dataset="y2x10", normalize=True, lr=0.01, epochs=200, optimizer="adam")
+    assert "about lr per step, whatever the gradient's size" in adam.run().message
+    tiny = Session(dataset="y2x10", model="two_layer", normalize=True, lr=1e-3, epochs=20,
+                   batch_size=5).run()
+    assert tiny.final_loss < 1e-6 and tiny.message.endswith("below 1e-6 (converged).")
+    set_language("zh")
+    for h in (tiny, adam.history):
+        assert not re.search(r"normalize=|zero_grad=|\bsgd\b|\bmomentum\b", h.message)
+
+
+def test_when_every_swept_lr_diverges_the_widget_says_what_helps():
+    from gdwidgets import LearningRateWidget
+
+    w = LearningRateWidget(dataset="cubic", model="polynomial", lrs=(-1.0, 0.0))
+    assert w.sweep.diverged.all()
+    assert "Every swept learning rate diverged: move the sweep range lower" in w.banner.value
+    w.lrs.value = (-5.0, -3.0)
+    assert not w.sweep.diverged.all() and "Every swept" not in w.banner.value
+
+
+def test_no_english_option_labels_in_chinese():
+    set_language("zh")
+    w = RegressionWidget()
+    labels = [label for label, _ in w.optimizer.options]
+    assert labels == ["SGD", "动量", "Adam"]  # names stay names; momentum is 动量
+    names = ("SGD", "Adam", "Linear–PReLU–Linear")  # names, written as names
+    assert all(not re.search(r"[a-z]{3,}", label) or label in names
+               for label, _ in (*w.optimizer.options, *w.normalize.options, *w.model.options))
