@@ -141,3 +141,11 @@ def test_no_english_option_labels_in_chinese():
     names = ("SGD", "Adam", "Linear–PReLU–Linear")  # names, written as names
     assert all(not re.search(r"[a-z]{3,}", label) or label in names
                for label, _ in (*w.optimizer.options, *w.normalize.options, *w.model.options))
+
+
+def test_float32_round_off_draws_flat_not_as_a_comb():
+    w = ChainRuleWidget()  # y2x10 converges to round-off within 100 of its 200 steps
+    y = w.plot.loss.get_ydata()
+    assert w.history.loss[-50:].min() < 1e-7 * w.history.loss[0]  # noise down there
+    assert np.ptp(np.log10(y[-50:])) < 0.05  # drawn as one flat line at the bottom
+    assert y[-50:].min() >= w.plot.ax_loss.get_ylim()[0]

@@ -6,7 +6,8 @@
 - :class:`LossAxis`: a log-scale loss axis (plus an optional step axis). Losses are drawn
   within a readable band around the first loss (by default 3 decades above it): values
   above the band, inf and nan are clipped to the top edge (mark them, e.g. with ×), zero
-  and tiny losses to the bottom edge.
+  and tiny losses to the bottom edge: 7 decades below it, about float32's resolution, so
+  round-off noise of a converged run draws as a flat line, not a comb.
 - :class:`FitAxis`: the y-range of a fit panel: the data, grown to keep the model's line in
   view up to ``REACH`` times the data's span; a line further off gets a note saying where
   it went ("line off-screen: y ≈ -310 at x = 1"), so a student never sees it vanish.
@@ -127,7 +128,7 @@ class LossAxis:
     """
 
     def __init__(self, ax: Axes, *, decades_above: float = 3.0,
-                 decades_below: float = 14.0, steps: bool = True) -> None:
+                 decades_below: float = 7.0, steps: bool = True) -> None:
         self.ax = ax
         ax.set_yscale("log")
         self.y = StickyRange(ax, "y", log=True, fill=0.5)
