@@ -25,9 +25,12 @@ def test_a_graph_is_scaled_to_its_box_whole_and_never_enlarged():
     assert natural_size(SVG) == (400.0, 200.0)  # 1 pt = 4/3 px
     assert text_px(SVG, Box(800, 800)) == pytest.approx(10 * 4 / 3)  # not enlarged
     assert text_px(SVG, Box(200, 800)) == pytest.approx(10 * 4 / 3 / 2)  # half as wide
-    html = fit_svg(SVG, Box(200, 120))
+    html = fit_svg(SVG, Box(400, 150))  # 3/4 of its size: 10 px text... too small
     assert html.startswith("<svg") and 'width="300pt"' not in html
-    assert "max-width:400px" in html and "max-height:120px" in html and "width:100%" in html
+    # ... so it keeps the smallest readable size (11 px) and may be taller than the box
+    assert "max-width:330px" in html and "max-height" not in html and "width:100%" in html
+    html = fit_svg(SVG, Box(800, 120), min_text=None)  # a caller that allows any size
+    assert "max-width:400px" in html and "max-height:120px" in html
 
 
 def test_cjk_font_is_found_on_disk_when_the_cache_predates_it(monkeypatch):

@@ -5,7 +5,9 @@ Graphviz writes ``<svg width="500pt" height="356pt" viewBox="0 0 500 356">``: it
 size, 1 pt = 4/3 px. :func:`fit_svg` replaces the fixed size with ``width:100%`` capped at
 the natural width and at ``max_height`` px, so the browser scales the whole picture down
 (never up) to the box. :func:`text_px` says how big its smallest text will then be, so a
-caller can collapse more of the graph instead of shrinking it below ``MIN_TEXT_PX``.
+caller can collapse more of the graph instead of shrinking it below ``MIN_TEXT_PX``; a
+graph with nothing left to collapse is shown at the smallest readable size instead, taller
+than the box.
 
 >>> box = Box(width=430, height=500)
 >>> text_px(svg, box)        # e.g. 12.3: fine; 7.9: collapse the graph further
@@ -54,9 +56,14 @@ def text_px(svg: str, box: Box) -> float:
     return min(sizes, default=14.0) * PX_PER_PT * scale(svg, box)
 
 
-def fit_svg(svg: str, box: Box) -> str:
+def fit_svg(svg: str, box: Box, min_text: float | None = MIN_TEXT_PX) -> str:
     """The SVG (prolog dropped) sized to ``box``: as wide as its container allows, at
-    most its natural size and ``box.height`` px tall, aspect kept, nothing cut."""
+    most its natural size and ``box.height`` px tall, aspect kept, nothing cut.
+
+    A graph that would need text under ``min_text`` px to fit (one with nothing left to
+    collapse) is shown at the smallest readable size instead, taller than the box: the
+    notebook scrolls, nothing is cut, no text is too small to read.
+    """
     i = svg.find("<svg")
     if i < 0:
         return svg
@@ -64,8 +71,13 @@ def fit_svg(svg: str, box: Box) -> str:
     w, _ = natural_size(svg)
     if not w:
         return svg
-    style = (f'style="display:block;width:100%;height:auto;max-width:{w:.0f}px;'
-             f'max-height:{box.height:.0f}px;margin:0 auto"')
+    at_box = text_px(svg, box)
+    if min_text is not None and at_box < min_text:
+        readable = min(1.0, min_text / (at_box / scale(svg, box)))
+        limits = f"max-width:{w * readable:.0f}px"
+    else:
+        limits = f"max-width:{w:.0f}px;max-height:{box.height:.0f}px"
+    style = (f'style="display:block;width:100%;height:auto;{limits};margin:0 auto"')
     head_end = svg.index(">")
     head = re.sub(r'\s(width|height)="[\d.]+pt"', "", svg[:head_end])
     return f"{head} {style}{svg[head_end:]}"

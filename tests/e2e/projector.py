@@ -157,8 +157,9 @@ def measure(page: Any) -> dict[str, Any]:
 
 
 def problems(w: dict[str, Any], visible_height: float, sizes: bool = True,
-             min_graph_text: float = MIN_TEXT_PX) -> list[str]:
-    """What is wrong with one measured widget (empty: nothing)."""
+             tall_ok: bool = False) -> list[str]:
+    """What is wrong with one measured widget (empty: nothing). ``tall_ok``: a view
+    behind a toggle that may be taller than the screen (a deep graph at a readable size)."""
     found = []
     if w["overflow"]:
         found.append(f"elements outside the widget: {w['overflow'][:5]}")
@@ -170,11 +171,11 @@ def problems(w: dict[str, Any], visible_height: float, sizes: bool = True,
         found.append(f"{w['nodes_outside']} of {w['nodes']} graph nodes outside their box")
     if not sizes:
         return found
-    if w["height"] > visible_height + 1:
+    if w["height"] > visible_height + 1 and not tall_ok:
         found.append(f"{w['height']:.0f} px tall, the screen shows {visible_height} px")
     if w["small_text"]:
         found.append(f"HTML text under 11 px: {w['small_text'][:5]}")
-    if w["graph_text_px"] is not None and w["graph_text_px"] < min_graph_text - 0.05:
+    if w["graph_text_px"] is not None and w["graph_text_px"] < MIN_TEXT_PX - 0.05:
         found.append(f"graph text {w['graph_text_px']:.1f} px")
     if w["panels_px"] and min(w["panels_px"]) < MIN_PANEL_PX:
         found.append(f"plot panels {w['panels_px']} px wide (at least {MIN_PANEL_PX:.0f})")
