@@ -68,17 +68,14 @@ class BackpropFigure:
             (self._part,) = fit.plot([], [], "o", ms=9, mfc="none", mew=1.6, color=ORANGE,
                                      label=tr("bpplot.this_micro"))
             (self._line,) = fit.plot([], [], color=RED, lw=2, label=tr("bpplot.fit"))
-            self._note = fit.text(0.5, 0.03, "", transform=fit.transAxes, ha="center",
-                                  va="bottom", color=RED, fontsize=9.5,
-                                  bbox={"fc": "white", "ec": RED, "alpha": 0.9, "pad": 2})
+            self.fit_axis = FitAxis(fit)
             (self._curve_a,) = curve.plot([], [], "o-", ms=4, color=RED)
             (self._curve_b,) = curve.plot([], [], "s-", ms=4, color=BLUE)
             fit.set_xlabel("x")
             fit.set_ylabel("y")
             curve.set_xlabel(tr("bpplot.step_axis"))
-        f.animate(self._points, self._part, self._line, self._note, self._curve_a,
+        f.animate(self._points, self._part, self._line, self.fit_axis.note, self._curve_a,
                   self._curve_b)
-        self.fit_axis = FitAxis(fit, self._note)
         self.steps = StickyRange(curve, "x", zero=True, fill=0.3)
         self.values = StickyRange(curve, "y", zero=True, fill=0.3)
         self._key: tuple[str, str, int] | None = None

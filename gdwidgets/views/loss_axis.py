@@ -190,15 +190,21 @@ class LossAxis:
 class FitAxis:
     """The y-limits of a fit panel, and a note for a model line that left them.
 
-    >>> fa = FitAxis(ax, note)            # note: a Text artist of the panel
+    >>> fa = FitAxis(ax)                  # make it while the figure's rcParams are on
+    >>> fast.animate(fa.note)             # the note moves with the line: blit it
     >>> fa.set_data(y.min(), y.max())     # new data: limits afresh (re-render the panel)
     >>> if fa.follow(xs, line_ys): fast.invalidate(ax)
     """
 
     REACH = 3.0  # the limits may grow to this many times the data's span
+    NOTE_COLOUR = "#e03131"
 
-    def __init__(self, ax: Axes, note: Text, *, pad: float = 0.1) -> None:
-        self.ax, self.note = ax, note
+    def __init__(self, ax: Axes, *, pad: float = 0.1) -> None:
+        self.ax = ax
+        self.note: Text = ax.text(0.5, 0.03, "", transform=ax.transAxes, ha="center",
+                                  va="bottom", color=self.NOTE_COLOUR, fontsize=9.5,
+                                  bbox={"fc": "white", "ec": self.NOTE_COLOUR, "alpha": 0.9,
+                                        "pad": 2})
         self.range = StickyRange(ax, "y", pad=pad, fill=0.25)
         self.data = (0.0, 1.0)
 

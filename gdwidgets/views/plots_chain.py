@@ -194,14 +194,11 @@ class ChainRulePlot:
                                                            x=-9, y=-5, units="points"))
             for grid_ax in (ax, bx):
                 grid_ax.grid(True, alpha=0.25)
-            self.off_note = ax.text(0.5, 0.03, "", transform=ax.transAxes, ha="center",
-                                    va="bottom", color="#e03131", fontsize=9.5,
-                                    bbox={"fc": "white", "ec": "#e03131", "alpha": 0.9,
-                                          "pad": 2})
+            self.fit_axis = FitAxis(ax, pad=0.08)
+            self.off_note = self.fit_axis.note
         fast.animate(self.fit, self.batch, self.now, self.loss, self.marker, self.cursor,
                      self.boom, self.boom_text, self.off_note)
         self.x_range = StickyRange(ax, "x", pad=0.03)
-        self.fit_axis = FitAxis(ax, self.off_note, pad=0.08)
         self._loss = np.zeros(0)
         self.set_data(x, y)
 

@@ -62,10 +62,8 @@ class RegressionFigure:
             (self.curve,) = fit_ax.plot([], [], color=CURVE, lw=2)
             self.step_text = fit_ax.text(0.02, 0.96, "", transform=fit_ax.transAxes,
                                          va="top", fontsize=10, color="#495057")
-            self.off_note = fit_ax.text(0.5, 0.03, "", transform=fit_ax.transAxes,
-                                        ha="center", va="bottom", color=MARK, fontsize=9.5,
-                                        bbox={"fc": "white", "ec": MARK, "alpha": 0.9,
-                                              "pad": 2})
+            self.fit_axis = FitAxis(fit_ax, pad=0.15)
+            self.off_note = self.fit_axis.note
             (self.path_out,) = third.plot([], [], "x", color=MARK, ms=9, mew=2,
                                           clip_on=False)  # where the path leaves the view
             (self.loss_line,) = loss_ax.plot([], [], color=DATA, lw=1.4)
@@ -79,7 +77,6 @@ class RegressionFigure:
         self.fast.animate(self.curve, self.step_text, self.off_note, self.loss_line,
                           self.loss_mark, self.blowup, self.path, self.path_head,
                           self.path_out, self.param_cursor)
-        self.fit_axis = FitAxis(self.fast.axes[0], self.off_note, pad=0.15)
         self.history: History | None = None
         self._data_key: Any = None
         self._surface_key: Any = None
