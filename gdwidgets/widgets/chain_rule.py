@@ -58,7 +58,9 @@ class ChainRuleWidget(LessonWidget):
     """Train y = a2*(a1*x + b1) + b2 with mini-batches (seed 003) and look at any step:
     the gradient of each parameter as a chain of factors, by hand and by autograd.
 
-    Controls: ``dataset``, ``lr``, ``epochs``, ``batch_size``, ``step`` (with ``play``).
+    Controls: ``dataset``, ``lr``, ``epochs``, ``batch_size``, ``step`` (with ``play``, a
+    kernel-driven ▶), ``show_view`` (chain-rule table, the batch's table or the graph, in
+    one place) and ``full_size`` (the graph at 100 %).
     Views: ``figure`` (fit at the step, loss per step), the tables ``table_html`` and
     ``samples_html``, ``graph_svg``; ``history``, ``session``, ``chains`` (the step's
     :class:`~gdwidgets.training.chain_rule.ParamChain` per parameter).

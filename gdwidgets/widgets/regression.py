@@ -72,8 +72,10 @@ class RegressionWidget(LessonWidget):
 
     Controls (ipywidgets, as attributes): ``dataset``, ``model``, ``lr``, ``epochs``,
     ``batch_size``, ``degree``, ``optimizer``, ``normalize``, ``zero_grad``, ``shuffle``,
-    and the scrubber ``step`` (with ``play``) that replays the recorded run without
-    retraining. Latest state: ``session``, ``history``, ``figure``, ``graph_svg``.
+    and the scrubber ``step`` (with ``play``, a kernel-driven ▶) that replays the recorded
+    run without retraining; ``show_view`` puts the backward graph in the plots' place
+    (``full_size`` shows it at 100 %). Latest state: ``session``, ``history``, ``figure``,
+    ``graph_svg``.
     ``configure(**settings)`` changes several settings at once (one retrain).
     """
 
