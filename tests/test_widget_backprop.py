@@ -231,6 +231,11 @@ def test_set_data_uses_other_points():
     w.set_data([0.0, 1.0, 2.0], [1.0, 3.0, 5.0])
     assert w.points.value == 3 and w.points.max == 3
     assert "x3= 2.00" in texts(w.graph_svg)
+    # as many other points again: the figure shows them, not the last ones
+    w.set_data([10.0, 20.0, 30.0], [5.0, 50.0, 500.0])
+    assert w.plot._all.get_offsets().tolist() == [[10, 5], [20, 50], [30, 500]]
+    lo, hi = w.plot.axes[0].get_xlim()
+    assert lo < 10 and hi > 30
 
 
 def test_a_diverging_lr_is_reported():

@@ -78,7 +78,7 @@ class BackpropFigure:
                   self._curve_b)
         self.steps = StickyRange(curve, "x", zero=True, fill=0.3)
         self.values = StickyRange(curve, "y", zero=True, fill=0.3)
-        self._key: tuple[str, str, int] | None = None
+        self._key: tuple | None = None
 
     @property
     def axes(self) -> list:
@@ -87,7 +87,7 @@ class BackpropFigure:
     def set_source(self, name: str, xs: Sequence[float], ys: Sequence[float], mode: str
                    ) -> None:
         """Every point of the data source (static, faint), the limits, the legends."""
-        key = (mode, name, len(xs))
+        key = (mode, name, tuple(xs), tuple(ys))  # set_data may bring as many other points
         if key == self._key:
             return
         self._key = key
