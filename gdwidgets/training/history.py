@@ -206,19 +206,14 @@ class History:
 
     def _advice(self) -> list[str]:
         """What to try, each checked by a run (see Session.run), in the controls' words."""
-        cfg, advice = self.config, []
+        cfg = self.config
         lr = self.advice.get("lr")
-        if lr:
-            advice.append(tr("history.smaller_lr", lr=f"{lr:.2g}"))
-        elif "lr" in self.advice:
-            advice.append(tr("history.much_smaller", lr=f"{cfg.lr / 1000:.2g}"))
+        advice = [tr("history.smaller_lr", lr=f"{lr:.2g}") if lr
+                  else tr("history.much_smaller", lr=f"{cfg.lr / 1000:.2g}")]
         if self.advice.get("normalize"):
             advice.append(tr("history.normalize"))
         if not cfg.zero_grad:
             advice.append(tr("history.zero_grad"))
-        if not advice:  # a History made without a Session: the plain rule
-            advice.append(tr("history.smaller_lr", lr=f"{cfg.lr / 10:.1g}").split(" (")[0]
-                          .split("（")[0])
         return advice
 
     def _notes(self) -> str:

@@ -236,13 +236,12 @@ class ChainRulePlot:
                   batch_x: np.ndarray, batch_y: np.ndarray) -> None:
         """The model used at ``step`` (before its update) and that step's batch."""
         fit_y = np.asarray(fit_y, dtype=float)
-        with plotting():
+        with plotting():  # the note and the step text may be in Chinese
             if self.fit_axis.follow(fit_x, fit_y):
                 self.fast.invalidate(self.ax_fit)
+            self.now.set_text(tr("chain.now", step=step, epoch=epoch))
         self.fit.set_data(fit_x, fit_y)
         self.batch.set_data(batch_x, batch_y)
-        with plotting():
-            self.now.set_text(tr("chain.now", step=step, epoch=epoch))
         if 1 <= step <= len(self._loss):
             self.marker.set_data([step], [self._loss[step - 1]])
         self.cursor.set_xdata([step, step])

@@ -123,6 +123,7 @@ class LearningRatePlot:
         self._curve_data: list[np.ndarray] = []
         self._chosen_loss = np.zeros(0)
         self._lo_hi = (1.0, 1.0)
+        self._widest: tuple[float, float] | None = None  # the widest diverged span
 
     # ----- left panel ----------------------------------------------------------------
     def show_curves(self, lrs: Sequence[float], losses: Sequence[np.ndarray],
@@ -221,7 +222,7 @@ class LearningRatePlot:
 
     def _place_span_text(self) -> None:
         """Label the widest diverged span, on the side away from the chosen lr's line."""
-        widest = getattr(self, "_widest", None)
+        widest = self._widest
         self.span_text.set_visible(widest is not None)
         if widest is None:
             return

@@ -268,10 +268,9 @@ class RegressionFigure:
                 self.curve.set_linestyle("none")
                 self.curve.set_marker(".")
         self.curve.set_data(xs, fit)
-        with plotting():
+        with plotting():  # the note and the step text may be in Chinese
             if self.fit_axis.follow(xs, fit):
                 self.fast.invalidate(self.axes[0])
-        with plotting():
             self.step_text.set_text(tr("plot.at_step", step=step) + (
                 f" · {tr('plot.diverged')}" if h.diverged and step >= len(h) else ""))
         k = min(step, len(h) - 1)

@@ -559,15 +559,14 @@ class BackpropWidget(LessonWidget):
         self._guard(go)
 
     # ----- views ----------------------------------------------------------------------
-    def _redraw(self, graph: bool = True, table: bool = True, figure: bool = False,
-                layout: bool = False) -> None:
+    def _redraw(self, graph: bool = True, table: bool = True, figure: bool = False) -> None:
         """Bring the views up to date, then the static copy for saved notebooks."""
         if graph:
             self._draw_graph()
         if table:
             self.table.value = self._table_html()
         if figure:
-            self._draw_figure(layout)
+            self._draw_figure()
         self._refresh_static()
 
     def _draw_graph(self) -> None:
@@ -625,7 +624,7 @@ class BackpropWidget(LessonWidget):
         return ('<table style="border-collapse:collapse;font-size:13px;margin:0 0 4px 0;'
                 f'width:100%">{body}</table>')
 
-    def _draw_figure(self, layout: bool = False) -> None:
+    def _draw_figure(self) -> None:
         """Points and line (left), loss or graph size per update step (right)."""
         name, xs, ys = self._source()
         self.plot.set_source(name, xs, ys, self.mode.value)

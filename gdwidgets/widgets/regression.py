@@ -88,6 +88,7 @@ class RegressionWidget(LessonWidget):
         self.session: Any = None
         self.history: Any = None
         self.graph_svg = ""
+        self._graph_step = 1  # the update whose batch graph_svg shows
         self.plot = RegressionFigure()
         self.figure = self.plot.figure
         style = {"description_width": "initial"}
@@ -281,7 +282,7 @@ class RegressionWidget(LessonWidget):
         if not self.graph_svg:
             self.graph_view.value = ""
             return
-        title = html.escape(tr("reg.graph_at", step=getattr(self, "_graph_step", 1)))
+        title = html.escape(tr("reg.graph_at", step=self._graph_step))
         box = Box(GRAPH_BOX.width, 10**5) if self.full_size.value else GRAPH_BOX
         self.graph_view.value = (f"<div style='font-size:13px;color:#495057'>{title}</div>"
                                  + fit_svg(self.graph_svg, box))
