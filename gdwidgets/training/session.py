@@ -135,7 +135,7 @@ class Session:
             self.config, raw.loss[:steps, 0].numpy(), raw.theta[: steps + 1, :, 0].numpy(),
             raw.grad[:steps, :, 0].numpy(), raw.batch_index.numpy(), s, p.predict,
         )
-        if self.history.diverged or self.history.grew:
+        if self.history.diverged:  # the message names what to try, each setting run first
             self.history.advice = self._advice()
         return self.history
 
