@@ -53,9 +53,9 @@ def test_first_picture_is_the_seed_forward_graph():
     assert t.count("grad=None") == 9
     assert {"x1= 1.50", "y1= 1.00", "x2= 2.00", "y2= 4.00", "value= 8.50", "mse"} <= set(t)
     assert count_nodes(w.root) == 13
-    assert w.history[-1]["loss"] == 8.5 and w.history[-1]["action"] == "reset"
+    assert w.actions[-1]["loss"] == 8.5 and w.actions[-1]["action"] == "reset"
     assert w.view.value == "forward"
-    assert w.step.disabled
+    assert w.backward_step.disabled
 
 
 def test_backward_twice_doubles_every_grad():
@@ -74,8 +74,8 @@ def test_backward_twice_doubles_every_grad():
     table = html.unescape(w.table.value)
     assert "-9.50</span> → <b>-19.00" in table and "-5.00</span> → <b>-10.00" in table
     assert "2 times" in banner(w)
-    assert [h["action"] for h in w.history] == ["reset", "backward", "backward"]
-    assert [h["a_grad"] for h in w.history] == [0.0, -9.5, -19.0]
+    assert [h["action"] for h in w.actions] == ["reset", "backward", "backward"]
+    assert [h["a_grad"] for h in w.actions] == [0.0, -9.5, -19.0]
 
 
 def test_zero_grad_resets_every_grad():
@@ -86,7 +86,7 @@ def test_zero_grad_resets_every_grad():
     assert (w.model.a.grad, w.model.b.grad) == (0.0, 0.0)
     t = texts(w.graph_svg)
     assert "grad=-19.00" not in t and "grad= 0.00" in t
-    assert w.step.disabled
+    assert w.backward_step.disabled
     w.backward_button.click()
     assert w.model.a.grad == -9.5
 
@@ -102,8 +102,8 @@ def test_update_moves_a_and_b_by_minus_lr_times_grad():
     assert w.model.b.value == pytest.approx(b - 0.2 * gb)
     assert (w.model.a.grad, w.model.b.grad) == (0.0, 0.0)
     assert w.view.value == "forward"  # the next forward graph
-    assert w.history[-1]["action"] == "update" and w.history[-1]["step"] == 1
-    assert w.history[-1]["loss"] < 8.5
+    assert w.actions[-1]["action"] == "update" and w.actions[-1]["step"] == 1
+    assert w.actions[-1]["loss"] < 8.5
     assert count_nodes(w.root) == 13  # in place: same graph size
 
 
@@ -111,7 +111,7 @@ def test_update_without_grads_says_so_and_records_nothing():
     w = BackpropWidget()
     w.update_button.click()
     assert "press backward first" in banner(w)
-    assert [h["action"] for h in w.history] == ["reset"]
+    assert [h["action"] for h in w.actions] == ["reset"]
     assert w.model.a.value == 0.0
 
 
@@ -130,7 +130,7 @@ def test_points_slider_grows_the_graph():
         w.points.value = n
         sizes.append(count_nodes(w.root))
         drawn.append(" ".join(texts(w.graph_svg)))
-        assert w.history[-1]["nodes"] == sizes[-1]
+        assert w.actions[-1]["nodes"] == sizes[-1]
         # whole in its box, node text at least 11 px on screen: collapsed as needed
         assert text_px(w.graph_svg, GRAPH_BOX) >= MIN_TEXT_PX
     assert sizes == [13, 18, 28, 103]
@@ -144,14 +144,14 @@ def test_step_slider_walks_the_backward_pass():
     w = BackpropWidget()
     w.backward_button.click()
     full = w.graph_svg
-    assert w.step.max == backward_steps(w.root) == 9 and w.step.value == 9
+    assert w.backward_step.max == backward_steps(w.root) == 9 and w.backward_step.value == 9
     w.view.value = "forward"
-    w.step.value = 0
+    w.backward_step.value = 0
     assert w.view.value == "backward"
     assert edge_labels(w.graph_svg) == []
-    w.step.value = 1
+    w.backward_step.value = 1
     assert sorted(edge_labels(w.graph_svg)) == ["1.00", "4.00"]
-    w.step.value = 9
+    w.backward_step.value = 9
     assert w.graph_svg == full
 
 
@@ -163,8 +163,8 @@ def test_accumulate_mode_gives_the_full_batch_grads():
         ga, gb = reference_grads(n)
         assert w.model.a.grad == pytest.approx(ga, rel=1e-12)
         assert w.model.b.grad == pytest.approx(gb, rel=1e-12)
-        assert "equal the full batch" in banner(w)
-        assert [h["micro_batch"] for h in w.history[1:]] == list(range(1, k + 1))
+        assert "equal the gradient of the loss on all points" in banner(w)
+        assert [h["micro_batch"] for h in w.actions[1:]] == list(range(1, k + 1))
     w.backward_button.click()  # one too many
     assert "twice" in banner(w)
 
@@ -189,7 +189,7 @@ def test_bloat_mode_grows_by_four_nodes_per_update():
             w.backward_button.click()
             w.update_button.click()
         assert bloat.model.a.value == plain.model.a.value  # same numbers, bigger graph
-    steps = [h for h in bloat.history if h["action"] in ("reset", "update")]
+    steps = [h for h in bloat.actions if h["action"] in ("reset", "update")]
     assert [h["nodes"] for h in steps] == [13, 17, 21, 25]
     assert [h["nodes_in_place"] for h in steps] == [13, 13, 13, 13]
     assert "25 nodes" in banner(bloat) and "13" in banner(bloat)
@@ -201,7 +201,7 @@ def test_mode_change_starts_over():
     w.backward_button.click()
     w.update_button.click()
     w.mode.value = "bloat"
-    assert w.model.a.value == 0.0 and [h["action"] for h in w.history] == ["reset"]
+    assert w.model.a.value == 0.0 and [h["action"] for h in w.actions] == ["reset"]
     assert w.micro_batches.layout.display == "none" and w.micro_batches.disabled
     w.mode.value = "accumulate"
     assert not w.micro_batches.layout.display and not w.micro_batches.disabled
@@ -218,7 +218,7 @@ def test_bad_input_shows_a_message_and_keeps_the_picture():
     assert "finite" in banner(w) and w.graph_svg == svg
     w.zero_grad_button.click()
     svg = w.graph_svg
-    w.step.value = 3  # nothing to step through
+    w.backward_step.value = 3  # nothing to step through
     assert "press backward first" in banner(w) and w.graph_svg == svg
     with pytest.raises(ValueError, match="mode must be one of"):
         BackpropWidget(mode="fast")
@@ -285,7 +285,7 @@ def test_static_copy_is_refreshed_after_each_redraw(monkeypatch):
     calls = []
     monkeypatch.setattr(w, "_refresh_static", lambda: calls.append(1))
     w.backward_button.click()
-    w.step.value = 2
+    w.backward_step.value = 2
     w.points.value = 3
     assert len(calls) == 3
 
@@ -293,9 +293,9 @@ def test_static_copy_is_refreshed_after_each_redraw(monkeypatch):
 def test_no_leaks_and_no_pyplot_figures():
     w = BackpropWidget(points=5)
     w.backward_button.click()
-    n = w.step.max
+    n = w.backward_step.max
     for i in range(2 * (n + 1)):  # warm the caches
-        w.step.value = i % (n + 1)
+        w.backward_step.value = i % (n + 1)
     for i in range(6):
         w.points.value = 3 + i % 3
     w.points.value = 5
@@ -304,7 +304,7 @@ def test_no_leaks_and_no_pyplot_figures():
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
     for i in range(1000):
-        w.step.value = i % (n + 1)
+        w.backward_step.value = i % (n + 1)
     for i in range(60):
         w.points.value = 3 + i % 3
     gc.collect()

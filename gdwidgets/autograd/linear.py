@@ -43,13 +43,16 @@ class Linear:
 
         ``in_place=True`` changes ``value`` and keeps the graph the same size;
         ``in_place=False`` is the book's ``a -= lr * a.grad``, which records the update
-        as new nodes, so the graph grows every step ("graph bloat").
+        as new nodes, so the graph grows every step ("graph bloat"): the new ``a`` is a
+        ``-`` node labelled ``a`` whose children are the old ``a`` and a data node
+        labelled ``lr·a.grad``; the old ``a`` keeps its grad.
         """
         for name in ("a", "b"):
             p = getattr(self, name)
             if in_place:
                 p.value -= lr * p.grad
             else:
-                p = p - lr * p.grad
+                p = p - Scalar(lr * p.grad, label=f"lr·{name}.grad", requires_grad=False)
+                p.label = name
                 setattr(self, name, p)
             p.grad = 0.0

@@ -150,11 +150,13 @@ class Scalar:
         return steps
 
     def zero_grad(self) -> None:
-        """Zero ``grad`` (and the latest pass gradient) of every node of this graph."""
+        """Zero ``grad`` of every node of this graph.
+
+        ``pass_grad`` keeps what the latest pass sent, so a drawing still labels every
+        edge with the gradient it carried; the next ``backward`` starts a new pass.
+        """
         for node in _walk(self):
             node.grad = 0.0
-            if node._pass is not None:
-                node._pass = 0.0
 
 
 _new = object.__new__

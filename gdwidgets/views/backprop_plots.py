@@ -1,6 +1,6 @@
-"""The Scalar-engine lesson's figure: the points with the current line y = a·x + b (the
-micro-batch in use ringed), and per update step the full-batch loss or, in graph-bloat
-mode, the size of the graph against an in-place twin.
+"""The Scalar-engine lesson's figure: the points with the current line y = a·x + b (in
+accumulate mode, coloured by micro-batch, the one in use ringed), and per update step the
+full-batch loss or, in graph-bloat mode, the size of the graph against an in-place twin.
 
 Pure matplotlib (no ipywidgets), limits by the shared policy of :mod:`.loss_axis`; used by
 :class:`gdwidgets.widgets.backprop.BackpropWidget`.
@@ -18,7 +18,7 @@ from ..i18n import register, tr
 from .canvas import FastFigure
 from .fonts import plotting
 from .loss_axis import FitAxis, StickyRange
-from .palette import BLUE, GREY, ORANGE, RED
+from .palette import BLUE, GREY, GROUPS, ORANGE, RED
 
 __all__ = ["BackpropFigure"]
 
@@ -26,6 +26,7 @@ register({
     "bpplot.data": ("points used", "使用的数据点"),
     "bpplot.all_data": ("all {n} points", "全部 {n} 个点"),
     "bpplot.this_micro": ("this micro-batch", "当前小批次"),
+    "bpplot.micro_batch": ("micro-batch", "小批次"),
     "bpplot.fit": ("y = a·x + b", "y = a·x + b"),
     "bpplot.step_axis": ("update step", "更新步数"),
     "bpplot.full_loss": ("full-batch loss", "全部数据的损失"),
@@ -50,7 +51,7 @@ class BackpropFigure:
 
     >>> f = BackpropFigure()
     >>> f.set_source("seed", xs, ys, mode="plain")       # all points, faint
-    >>> f.show(used, part, (a, b), steps=[8.5, 3.1], nodes=None)
+    >>> f.show(used, part, (a, b), curve=[8.5, 3.1])
     >>> png = f.png()
     """
 
@@ -65,6 +66,7 @@ class BackpropFigure:
             curve.xaxis.set_major_locator(MaxNLocator(integer=True))
             self._all = fit.scatter([], [], s=12, color=GREY, zorder=1)
             (self._points,) = fit.plot([], [], "o", ms=5, color=BLUE, label=tr("bpplot.data"))
+            self._groups = fit.scatter([], [], s=25, zorder=2)  # points by micro-batch
             (self._part,) = fit.plot([], [], "o", ms=9, mfc="none", mew=1.6, color=ORANGE,
                                      label=tr("bpplot.this_micro"))
             (self._line,) = fit.plot([], [], color=RED, lw=2, label=tr("bpplot.fit"))
@@ -74,20 +76,22 @@ class BackpropFigure:
             fit.set_xlabel("x")
             fit.set_ylabel("y")
             curve.set_xlabel(tr("bpplot.step_axis"))
-        f.animate(self._points, self._part, self._line, self.fit_axis.note, self._curve_a,
-                  self._curve_b)
+        f.animate(self._points, self._groups, self._part, self._line, self.fit_axis.note,
+                  self._curve_a, self._curve_b)
         self.steps = StickyRange(curve, "x", zero=True, fill=0.3)
         self.values = StickyRange(curve, "y", zero=True, fill=0.3)
         self._key: tuple | None = None
+        self._legends: list = []
 
     @property
     def axes(self) -> list:
         return self.fast.axes
 
-    def set_source(self, name: str, xs: Sequence[float], ys: Sequence[float], mode: str
-                   ) -> None:
-        """Every point of the data source (static, faint), the limits, the legends."""
-        key = (mode, name, tuple(xs), tuple(ys))  # set_data may bring as many other points
+    def set_source(self, name: str, xs: Sequence[float], ys: Sequence[float], mode: str,
+                   parts: int = 1) -> None:
+        """Every point of the data source (static, faint), the limits, the legends
+        (``parts``: the number of micro-batches)."""
+        key = (mode, name, tuple(xs), tuple(ys), parts)  # set_data may bring other points
         if key == self._key:
             return
         self._key = key
@@ -97,15 +101,22 @@ class BackpropFigure:
             pad_x = (max(xs) - min(xs)) * 0.1 or 1.0
             fit.set_xlim(min(xs) - pad_x, max(xs) + pad_x)
             self.fit_axis.set_data(min(min(ys), 0.0), max(max(ys), 0.0))  # y = 0 in view
-            handles = [_proxy(self._points), _proxy(self._line)]
-            if mode == "accumulate":
-                handles.insert(1, _proxy(self._part))
+            first = self._part if parts > 1 else self._points
+            handles = [_proxy(first), _proxy(self._line)]
             if len(xs) > 100:
                 self._all.set_label(tr("bpplot.all_data", n=len(xs)))
                 handles.append(self._all)
-            if fit.get_legend():
-                fit.get_legend().remove()
-            fit.legend(handles=handles, loc="upper left", framealpha=0.85)
+            for legend in self._legends:
+                legend.remove()
+            self._legends = [fit.legend(handles=handles, loc="upper left", framealpha=0.85)]
+            if parts > 1:  # one colour per micro-batch, keyed in the lower right
+                fit.add_artist(self._legends[0])
+                self._legends.append(fit.legend(
+                    handles=[Line2D([], [], ls="", marker="o", ms=5, color=GROUPS[j % 10],
+                                    label=str(j + 1)) for j in range(parts)],
+                    title=tr("bpplot.micro_batch"), loc="lower right", framealpha=0.85,
+                    ncol=parts, columnspacing=0.4, handletextpad=0.05, handlelength=1.0,
+                    borderpad=0.3))
             bloat = mode == "bloat"
             self._curve_a.set_label(tr("bpplot.book_style") if bloat else tr("bpplot.full_loss"))
             self._curve_b.set_label(tr("bpplot.in_place"))
@@ -121,11 +132,20 @@ class BackpropFigure:
 
     def show(self, used: Sequence[tuple[float, float]], part: Sequence[tuple[float, float]],
              line: tuple[float, float], curve: Sequence[float],
-             twin: Sequence[float] | None = None) -> None:
+             twin: Sequence[float] | None = None, groups: Sequence[int] | None = None
+             ) -> None:
         """The points in use, the current micro-batch (empty: none), the line (a, b), and
-        the per-step curve (with the in-place twin's node counts in bloat mode)."""
+        the per-step curve (with the in-place twin's node counts in bloat mode);
+        ``groups``: the micro-batch of each point in use (None: one colour)."""
         fit, panel = self.axes
-        self._points.set_data([p[0] for p in used], [p[1] for p in used])
+        if groups is None:
+            self._points.set_data([p[0] for p in used], [p[1] for p in used])
+            self._groups.set_offsets(np.empty((0, 2)))
+        else:
+            self._points.set_data([], [])
+            self._groups.set_offsets(np.array(used, dtype=float).reshape(-1, 2))
+            self._groups.set_facecolor([GROUPS[g % 10] for g in groups])
+            self._groups.set_edgecolor("none")
         self._part.set_data([p[0] for p in part], [p[1] for p in part])
         self._part.set_visible(bool(part))
         a, b = line

@@ -16,10 +16,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .palette import CHANGED
+
 __all__ = ["Node", "Edge", "Picture", "to_dot", "dot_lines", "fmt", "escape", "box_width",
            "number_width"]
 
-Kind = Literal["param", "op", "data", "summary"]
+Kind = Literal["param", "old", "op", "data", "summary"]
 Mark = Literal["", "changed", "current"]
 
 # A font whose metrics every Graphviz (and graphviz-pure) knows; browsers and
@@ -36,9 +38,10 @@ STYLE: dict[str, tuple[str, str, str, str]] = {
     "op": ("#e7f5ff", "#1c7ed6", "1", "#000000"),
     "data": ("#f1f3f5", "#adb5bd", "1", "#495057"),
     "summary": ("#ffffff", "#868e96", "1", "#495057"),
+    "old": ("#f8f9fa", "#adb5bd", "1", "#495057"),  # an earlier copy of a parameter
 }
 # mark -> fill replacing the kind's fill
-MARK_FILL = {"changed": "#fff3bf", "current": "#ffc9c9"}
+MARK_FILL = {"changed": CHANGED, "current": "#ffc9c9"}
 MARK_BORDER = {"current": "#e03131"}
 EDGE_COLOUR = "#495057"
 EDGE_LABEL_COLOUR = "#c92a2a"

@@ -1,6 +1,7 @@
 """Draw a Scalar computation graph, forward or backward, as in seed 000.
 
-``draw_graph(loss)`` draws the forward graph bottom-to-top (every grad ``None``);
+``draw_graph(loss)`` draws the forward graph bottom-to-top (a grad reads ``None`` until a
+backward pass puts something in it);
 ``draw_graph(loss, 'backward')`` draws it top-to-bottom with node grads and every edge
 labelled with the gradient it carried in the latest backward pass; nodes that received
 gradient in that pass are highlighted, so a second ``loss.backward()`` visibly doubles
@@ -29,7 +30,8 @@ from .render import clear_cache as clear_render_cache
 from .render import render, render_svg
 
 __all__ = [
-    "draw_graph", "graph_svg", "backward_steps", "clear_cache", "GraphDrawing", "MAX_NODES", "KEEP"
+    "draw_graph", "graph_svg", "backward_steps", "node_grad", "clear_cache", "GraphDrawing",
+    "MAX_NODES", "KEEP",
 ]
 
 register(
@@ -354,17 +356,43 @@ def _title(node: Scalar) -> str:
     return node.label or node.op
 
 
-def _node(i: int, node: Scalar, mode: str, grad: float | None, extra: str,
+def node_grad(node: Scalar, mode: str, done: bool = True) -> float | None:
+    """The grad a drawing shows for ``node`` (the widgets' tables show the same).
+
+    Forward view: what the node holds, ``None`` while that is nothing (0). Backward view:
+    its grad; while a pass is stepped through and has not reached the node (``done``
+    false), its grad before the pass. Data nodes: ``None``.
+    """
+    if node._pass is None:
+        return None
+    if mode == "forward":
+        return node.grad if node.grad != 0.0 else None
+    if done or node.grad == 0.0:  # zeroed since the pass: nothing of it is held
+        return node.grad
+    return node.grad - node._pass
+
+
+def _kind(node: Scalar, params: frozenset[int] | None) -> vis.Kind:
+    """param: a model parameter (by default: a leaf that needs a gradient); old: another
+    labelled node that needs one when ``params`` are named (an earlier copy of one)."""
+    if node._pass is None:
+        return "data"
+    if params is None:
+        return "op" if node.op else "param"
+    if id(node) in params:
+        return "param"
+    return "old" if node.label else "op"
+
+
+def _node(i: int, node: Scalar, kind: vis.Kind, grad: float | None, extra: str,
           mark: vis.Mark) -> vis.Node:
     """The box of one node: data leaves read ``x1= 1.50``, others grad / value / name."""
-    rg = node._pass is not None
-    if not node.op and not rg:
+    if kind == "data" and not node.op:
         text = f"{node.label}={vis.fmt(node.value)}" if node.label else vis.fmt(node.value).strip()
         return vis.Node(f"n{i}", "data", (text,))
-    kind: vis.Kind = ("op" if node.op else "param") if rg else "data"
-    g = "grad=None" if mode == "forward" or not rg else f"grad={vis.fmt(grad)}"
-    lines = [g] + ([extra] if extra else []) + [f"value={vis.fmt(node.value)}", _title(node)]
-    bold, note = (len(lines) - 1 if kind == "param" else None), (1 if extra else None)
+    lines = [f"grad={vis.fmt(grad)}"] + ([extra] if extra else []) + [
+        f"value={vis.fmt(node.value)}", _title(node)]
+    bold, note = (len(lines) - 1 if kind in ("param", "old") else None), (1 if extra else None)
     # numbers in boxes whose width moves in steps: another backward pass usually only
     # relabels the last layout
     return vis.Node(f"n{i}", kind, tuple(lines), mark, bold=bold, note=note,
@@ -372,7 +400,8 @@ def _node(i: int, node: Scalar, mode: str, grad: float | None, extra: str,
                     left=tuple(range(len(lines) - 1)))
 
 
-def _picture(plan: _Plan, mode: str, step: int | None) -> vis.Picture:
+def _picture(plan: _Plan, mode: str, step: int | None,
+             params: frozenset[int] | None = None) -> vis.Picture:
     nodes, kids, owner = plan.nodes, plan.kids, plan.owner
     backward = mode == "backward"
     pos: dict[int, int] = {}
@@ -465,24 +494,24 @@ def _picture(plan: _Plan, mode: str, step: int | None) -> vis.Picture:
         x = nodes[i]
         extra = ""
         mark: vis.Mark = ""
-        grad: float | None = x.grad
+        held = x.grad != 0.0  # zero grad keeps the pass (edge labels), not the grads
         if backward and x._pass is not None:
             if done(i):
                 before = x.grad - x._pass
-                if x._pass != 0.0 and abs(before) > 1e-12 * max(1.0, abs(x.grad)):
+                if held and x._pass != 0.0 and abs(before) > 1e-12 * max(1.0, abs(x.grad)):
                     now = vis.fmt(x._pass).strip()
                     extra = tr("graph.accumulated", before=vis.fmt(before).strip(),
                                now=f"({now})" if now.startswith("-") else now)
-                mark = "changed" if x._pass != 0.0 else ""
+                mark = "changed" if held and x._pass != 0.0 else ""
             else:
-                grad = x.grad - x._pass
                 got = pending.get(i, 0.0)
                 if got:
                     g = vis.fmt(got).strip()
                     extra = tr("graph.arriving", g=g if g.startswith("-") else "+" + g)
             if i == current:
                 mark = "current"
-        pic.nodes.append(_node(i, x, mode, grad, extra, mark))
+        grad = node_grad(x, mode, done(i))
+        pic.nodes.append(_node(i, x, _kind(x, params), grad, extra, mark))
     # keep the inputs of a collapsed node in order: sample 1, 2, 3, then the summary
     heads = {f"n{g.head}" for g in plan.groups}
     for v in pic.nodes:
@@ -532,15 +561,18 @@ def draw_graph(
     max_nodes: int = MAX_NODES,
     full: bool = False,
     keep: int = KEEP,
+    params: Sequence[Scalar] | None = None,
 ) -> GraphDrawing:
     """Draw the computation graph of ``root`` as a ``graphviz.Digraph``.
 
-    ``mode='forward'`` (bottom to top, grads ``None``) or ``'backward'`` (top to bottom,
-    grads and the gradient each edge carried in the latest pass; nodes that received
-    gradient highlighted). ``step=k`` (backward only): the pass after its first ``k``
-    nodes, ``0 <= k <= backward_steps(root)``. Graphs above ``max_nodes`` nodes have
-    repeated per-sample subgraphs collapsed (``keep`` samples of each stay drawn);
-    ``full=True`` draws every node.
+    ``mode='forward'`` (bottom to top, grads ``None`` until a pass fills them) or
+    ``'backward'`` (top to bottom, grads and the gradient each edge carried in the latest
+    pass; nodes that received gradient highlighted). ``step=k`` (backward only): the pass
+    after its first ``k`` nodes, ``0 <= k <= backward_steps(root)``. Graphs above
+    ``max_nodes`` nodes have repeated per-sample subgraphs collapsed (``keep`` samples of
+    each stay drawn); ``full=True`` draws every node. ``params``: the model's current
+    parameters, drawn bold (default: every leaf that needs a gradient); other labelled
+    nodes that need one are drawn as earlier copies (graph bloat).
     """
     if mode not in ("forward", "backward"):
         raise ValueError(tr("graph.bad_mode", mode=mode))
@@ -552,7 +584,8 @@ def draw_graph(
     if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
         raise ValueError(tr("graph.bad_keep", keep=keep))
     plan = _plan(root, max_nodes, full, keep)
-    return GraphDrawing.from_picture(_picture(plan, mode, step), mode)
+    ids = None if params is None else frozenset(map(id, params))
+    return GraphDrawing.from_picture(_picture(plan, mode, step, ids), mode)
 
 
 def graph_svg(root: Scalar, mode: Mode = "forward", **kwargs: Any) -> str:

@@ -29,7 +29,6 @@ Only the engine computes: this module builds graphs with ``Linear``/``mse`` and 
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Callable, Sequence
 from functools import cache
@@ -39,12 +38,15 @@ import ipywidgets as W
 
 from .. import datasets
 from ..autograd import Linear, Scalar, count_nodes, mse
-from ..i18n import get_language, register, set_language, tr
+from ..autograd.scalar import backward_order
+from ..i18n import get_language, set_language, tr
+from ..strings import backprop as _strings  # noqa: F401  (registers the widget's strings)
 from ..views.backprop_plots import BackpropFigure
 from ..views.dot import fmt
-from ..views.graph import KEEP, backward_steps, graph_svg
+from ..views.graph import KEEP, backward_steps, graph_svg, node_grad
 from ..views.render import RendererNotFound, RenderError
 from ..views.svg_fit import MIN_TEXT_PX, Box, fit_svg, text_px
+from ..views.tables import Row, value_table
 from .base import LessonWidget, control_label
 
 __all__ = ["BackpropWidget", "SEED_POINTS", "MODES"]
@@ -61,127 +63,6 @@ COLLAPSE = ((MAX_DRAWN, KEEP), (0, 2), (0, 1))  # (max_nodes, keep), least colla
 GRAPH_BOX = Box(width=700, height=555)  # px at 1280×800, beside the table and figure
 SIDE_WIDTH = "390px"  # the column of the table and the figure
 
-register({
-    "backprop.forward": ("forward", "前向传播"),
-    "backprop.backward": ("backward", "反向传播"),
-    "backprop.zero_grad": ("zero grad", "梯度清零"),
-    "backprop.update": ("update", "更新参数"),
-    "backprop.reset": ("reset", "重新开始"),
-    "backprop.forward_tip": ("Build the graph of the loss for the current a and b",
-                             "用当前的 a、b 构建损失函数的计算图"),
-    "backprop.backward_tip": ("Add one pass of gradients into every node's grad",
-                              "把一次反向传播的梯度累加到每个节点的 grad 上"),
-    "backprop.zero_grad_tip": ("Set every grad of the graph back to 0",
-                               "把计算图中所有的 grad 重新设为 0"),
-    "backprop.update_tip": ("a -= lr * a.grad, b -= lr * b.grad, grads to 0, then forward",
-                            "a -= lr * a.grad，b -= lr * b.grad，梯度清零，再前向传播"),
-    "backprop.reset_tip": ("Start over: a = b = 0, no history", "重新开始：a = b = 0，清空历史"),
-    "backprop.lr": ("learning rate", "学习率"),
-    "backprop.points": ("points", "数据点数"),
-    "backprop.mode": ("mode", "模式"),
-    "backprop.mode.plain": ("plain", "普通"),
-    "backprop.mode.accumulate": ("accumulate", "梯度累积"),
-    "backprop.mode.bloat": ("graph bloat", "计算图膨胀"),
-    "backprop.mode.plain_tip": ("The seed's loop: update a and b in place",
-                                "种子课的循环：原地更新 a 和 b"),
-    "backprop.mode.accumulate_tip": ("Accumulate the gradient over micro-batches, then update",
-                                     "在多个小批次上累积梯度，然后再更新"),
-    "backprop.mode.bloat_tip": ("The book's a -= lr * a.grad: every update adds graph nodes",
-                                "书中的 a -= lr * a.grad：每次更新都会给计算图添加节点"),
-    "backprop.micro_batches": ("micro-batches", "小批次数"),
-    "backprop.view": ("view", "视图"),
-    "backprop.view.forward": ("forward", "前向"),
-    "backprop.view.backward": ("backward", "反向"),
-    "backprop.step": ("backward step", "反向步骤"),
-    "backprop.quantity": ("", ""),
-    "backprop.value": ("value", "数值"),
-    "backprop.loss": ("loss", "损失"),
-    "backprop.loss_micro": ("loss of micro-batch {j}/{k} (× {w})",
-                            "第 {j}/{k} 个小批次的损失（× {w}）"),
-    "backprop.nodes": ("nodes in graph", "计算图节点数"),
-    "backprop.nodes_in_place": ("nodes, in-place twin", "节点数（原地更新的对照模型）"),
-    "backprop.updates": ("updates", "更新次数"),
-    "backprop.passes": ("backward passes on this graph", "本计算图的反向传播次数"),
-    # messages
-    "backprop.msg.forward": (
-        "Forward: the graph of the loss for a = {a}, b = {b}; every grad is None until "
-        "backward.",
-        "前向传播：a = {a}、b = {b} 时损失函数的计算图；反向传播之前所有 grad 都是 None。",
-    ),
-    "backprop.msg.backward": (
-        "Backward: every node's grad holds d loss / d node; each edge shows the gradient it "
-        "carried.",
-        "反向传播：每个节点的 grad 是 d loss / d 节点；每条边上标着它传递的梯度。",
-    ),
-    "backprop.msg.again": (
-        "Backward pass {n} on the same graph without zero grad: every grad is now {n} times "
-        "one pass's gradient (highlighted). Press zero grad to reset.",
-        "在同一个计算图上第 {n} 次反向传播且没有清零：每个 grad 都变成了一次梯度的 {n} 倍"
-        "（已高亮）。按“梯度清零”重置。",
-    ),
-    "backprop.msg.zero": ("Every grad is 0 again.", "所有 grad 都已重新变为 0。"),
-    "backprop.msg.update": (
-        "Update {k}: a and b moved by -lr × grad, the grads went back to 0, and the next "
-        "forward graph was built.",
-        "第 {k} 次更新：a 和 b 移动了 -lr × grad，梯度清零，并构建了下一次前向传播的计算图。",
-    ),
-    "backprop.msg.no_grad": (
-        "The grads are 0, so the update changes nothing: press backward first.",
-        "梯度都是 0，更新不会改变任何东西：请先按“反向传播”。",
-    ),
-    "backprop.msg.bloat": (
-        "Update {k} the book's way (a = a - lr * a.grad): the graph now has {nodes} nodes; "
-        "the in-place twin still has {twin}.",
-        "第 {k} 次用书中的写法更新（a = a - lr * a.grad）：计算图现在有 {nodes} 个节点；"
-        "原地更新的对照模型仍然是 {twin} 个。",
-    ),
-    "backprop.msg.micro": (
-        "Micro-batch {j} of {k}: its loss is scaled by {w}; the grads now sum {done} of {k} "
-        "micro-batches.",
-        "第 {j}/{k} 个小批次：损失乘以 {w}；梯度里现在累加了 {k} 个小批次中的 {done} 个。",
-    ),
-    "backprop.msg.micro_done": (
-        "All {k} micro-batches done: the grads equal the full batch's. Press update.",
-        "{k} 个小批次都已完成：梯度等于用全部数据算出的梯度。请按“更新参数”。",
-    ),
-    "backprop.msg.micro_over": (
-        "{done} micro-batch passes since the last update (there are {k}): the grads count "
-        "some micro-batches twice. Press zero grad.",
-        "自上次更新以来已经做了 {done} 次小批次反向传播（只有 {k} 个小批次）：梯度把一些"
-        "小批次算了两次。请按“梯度清零”。",
-    ),
-    "backprop.msg.loss_up": (
-        "The full-batch loss went up from {before} to {after}: lr = {lr} is too large for "
-        "these points. Try a smaller learning rate.",
-        "全部数据的损失从 {before} 升到了 {after}：对这些数据来说 lr = {lr} 太大了。"
-        "试试更小的学习率。",
-    ),
-    "backprop.msg.overflow": (
-        "The parameters overflowed at update {k}: lr = {lr} is far too large. Press reset "
-        "and choose a smaller learning rate.",
-        "第 {k} 次更新时参数溢出：lr = {lr} 太大了。请按“重新开始”并选择更小的学习率。",
-    ),
-    "backprop.msg.step": (
-        "Backward step {s} of {n}: the red node has just passed its gradient to its "
-        "children; nodes below it still wait.",
-        "反向传播第 {s}/{n} 步：红色节点刚把梯度传给了它的子节点；下面的节点还在等待。",
-    ),
-    # errors (shown in the banner)
-    "backprop.err.no_pass": (
-        "there is no backward pass to step through: press backward first",
-        "没有可以逐步查看的反向传播：请先按“反向传播”",
-    ),
-    "backprop.err.mode": ("mode must be one of {modes}, got {mode!r}",
-                          "mode 只能是 {modes} 之一，收到的是 {mode!r}"),
-    "backprop.err.points": ("points must be a whole number from 2 to {n}, got {got!r}",
-                            "points 必须是 2 到 {n} 之间的整数，收到的是 {got!r}"),
-    "backprop.err.data_len": (
-        "x and y need the same number of values (2 to {n}), got {nx} and {ny}",
-        "x 和 y 的数值个数必须相同（2 到 {n} 个），收到的是 {nx} 个和 {ny} 个",
-    ),
-    "backprop.err.data_value": ("every x and y must be a finite number, got {got!r}",
-                                "每个 x 和 y 都必须是有限的数，收到的是 {got!r}"),
-})
 
 
 def _num(v: float | None) -> str:
@@ -193,9 +74,14 @@ class BackpropWidget(LessonWidget):
 
     Controls (ipywidgets): ``forward_button``, ``backward_button``, ``zero_grad_button``,
     ``update_button``, ``reset_button``, ``lr``, ``points``, ``mode``, ``micro_batches``,
-    ``view``, ``step``. Views: ``graph_view`` (the SVG), ``table``, ``image`` (the figure
-    as PNG). Results: ``graph_svg`` (latest SVG text), ``figure`` (matplotlib Figure),
-    ``history`` (one dict per action), ``model`` and ``root`` (the engine objects).
+    ``view``, ``backward_step`` (the backward pass node by node; only in the backward
+    view). Views: ``graph_view`` (the SVG), ``table``, ``image`` (the figure as PNG).
+    Results: ``graph_svg`` (latest SVG text), ``figure`` (matplotlib Figure), ``actions``
+    (one dict per button press), ``model`` and ``root`` (the engine objects).
+
+    Graph and table always show the same numbers: a grad reads None until a backward
+    pass puts something in it; while the pass is stepped through, the values at that
+    step; after zero grad, 0 at every node while each edge keeps what it carried.
     """
 
     def __init__(self, *, points: int = 2, lr: float = 0.1, mode: str = "plain",
@@ -208,7 +94,7 @@ class BackpropWidget(LessonWidget):
         self._lang = get_language()  # every string of this widget stays in this language
         super().__init__(**kwargs)
         self._custom: tuple[list[float], list[float]] | None = None
-        self.history: list[dict[str, Any]] = []
+        self.actions: list[dict[str, Any]] = []
         self.graph_svg = ""
         self.model = Linear()
         self._twin: Linear | None = None
@@ -244,8 +130,8 @@ class BackpropWidget(LessonWidget):
             options=[(tr("backprop.view.forward"), "forward"),
                      (tr("backprop.view.backward"), "backward")],
             value="forward", style={"button_width": "auto"})
-        self.step = W.IntSlider(value=0, min=0, max=0, description=tr("backprop.step"),
-                                style=wide, disabled=True)
+        self.backward_step = W.IntSlider(value=0, min=0, max=0, style=wide, disabled=True,
+                                         description=tr("backprop.step"))
 
         self.graph_view = W.HTML(layout=W.Layout(flex="1 1 0", min_width="260px"))
         self._collapse: tuple[Any, tuple[int, int]] = (None, COLLAPSE[0])
@@ -264,17 +150,17 @@ class BackpropWidget(LessonWidget):
         self.lr.observe(self._on_lr, "value")
         self.view.add_class("gdw-view")  # a view switch (the browser tests try each)
         self.view.observe(self._on_view, "value")
-        self.step.observe(self._on_step, "value")
+        self.backward_step.observe(self._on_step, "value")
 
-        for c in (self.lr, self.points, self.step, self.micro_batches):
+        for c in (self.lr, self.points, self.backward_step, self.micro_batches):
             c.layout.width = "290px"
         row = W.Layout(align_items="center", flex_flow="row wrap")
         self.children = (
             W.HBox([self.forward_button, self.backward_button, self.zero_grad_button,
                     self.update_button, self.reset_button, control_label("backprop.view"),
                     self.view, self.lr], layout=row),
-            W.HBox([control_label("backprop.mode"), self.mode, self.points, self.step,
-                    self.micro_batches], layout=row),
+            W.HBox([control_label("backprop.mode"), self.mode, self.points,
+                    self.backward_step, self.micro_batches], layout=row),
             self.banner,
             # the table and figure go below the graph when both do not fit side by side
             W.HBox([self.graph_view,
@@ -361,7 +247,7 @@ class BackpropWidget(LessonWidget):
             self.micro_batches.layout.display = "" if self.mode.value == "accumulate" else "none"
         self.model = Linear()
         self._twin = Linear() if self.mode.value == "bloat" else None
-        self.history = []
+        self.actions = []
         self._updates = 0
         self._micro = 0  # index of the micro-batch of the current graph
         self._accumulated = 0  # micro-batch passes since the last update or zero grad
@@ -417,10 +303,34 @@ class BackpropWidget(LessonWidget):
             "nodes_in_place": self._node_curve[-1][1] if self._twin is not None else None,
             "micro_batch": (self._micro % k) + 1 if k > 1 else None,
             "passes": self._passes,
+            "shown": self._shown_grads(),
         }
 
+    def _shown_grads(self) -> tuple[float | None, float | None]:
+        """a's and b's grads as the graph shows them now (view, backward step)."""
+        view, step = self.view.value, self._graph_step()
+        if step is None:
+            return node_grad(self.model.a, view), node_grad(self.model.b, view)
+        reached = set(backward_order(self.root)[:step])
+        return tuple(node_grad(p, view, p in reached) for p in (self.model.a, self.model.b))
+
+    def _graph_step(self) -> int | None:
+        """The backward step the graph shows (None: the whole pass or the forward view)."""
+        s = self.backward_step
+        if self.view.value == "backward" and self._passes and s.value < s.max:
+            return s.value
+        return None
+
+    def _full_grads(self) -> tuple[float, float]:
+        """d loss / d a and d loss / d b on all the points, at the current a and b
+        (computed on a copy: the model's grads are untouched)."""
+        ref = Linear()
+        ref.a.value, ref.b.value = self.model.a.value, self.model.b.value
+        mse([ref.error(x, y) for x, y in self._pairs]).backward()
+        return ref.a.grad, ref.b.grad
+
     def _record(self, action: str) -> None:
-        self.history.append({"action": action, **self._snapshot()})
+        self.actions.append({"action": action, **self._snapshot()})
 
     # ----- engine calls ---------------------------------------------------------------
     def _forward(self) -> None:
@@ -443,7 +353,10 @@ class BackpropWidget(LessonWidget):
             self._accumulated += 1
             done = self._accumulated
             if done == k:
-                self.say(tr("backprop.msg.micro_done", k=k))
+                fa, fb = self._full_grads()
+                m = self.model
+                self.say(tr("backprop.msg.micro_done", k=k, ga=_num(m.a.grad),
+                            gb=_num(m.b.grad), fa=_num(fa), fb=_num(fb)))
             elif done > k:
                 self.say(tr("backprop.msg.micro_over", done=done, k=k), "warning")
             else:
@@ -462,7 +375,7 @@ class BackpropWidget(LessonWidget):
         self.model.b.grad = 0.0
         self._passes = 0
         self._accumulated = 0
-        self._show(self.view.value)
+        self._show("backward")  # where the zeros show, beside what the edges carried
         self.say(tr("backprop.msg.zero"))
 
     def _update(self) -> bool:
@@ -471,11 +384,15 @@ class BackpropWidget(LessonWidget):
             self.say(tr("backprop.msg.no_grad"), "warning")
             return False
         before = self._loss_curve[-1] if self._loss_curve else self._full_loss()
+        old = (m.a, m.b)
         if self._twin is not None:  # the same step, in place
             self._twin.a.grad, self._twin.b.grad = m.a.grad, m.b.grad
             self._twin.update(lr, in_place=True)
         m.update(lr, in_place=self._twin is None)
         self._updates += 1
+        if self._twin is not None:  # the book's way: the old a and b stay in the graph
+            for name, p in zip("ab", old):
+                p.label = tr("backprop.old", name=name, k=self._updates)
         self._micro = 0
         self._accumulated = 0
         self._build()
@@ -513,9 +430,13 @@ class BackpropWidget(LessonWidget):
         n = backward_steps(self.root) if self.root is not None else 0
         with self._hold():
             self.view.value = view
-            self.step.max = n
-            self.step.value = n
-            self.step.disabled = not self._passes
+            self.backward_step.max = n
+            self.backward_step.value = n
+        self._enable_step()
+
+    def _enable_step(self) -> None:
+        """The backward-step slider works only on a backward pass, in the backward view."""
+        self.backward_step.disabled = not self._passes or self.view.value != "backward"
 
     def _act(self, action: str, run: Callable[[], bool | None]) -> None:
         def go() -> None:
@@ -538,7 +459,8 @@ class BackpropWidget(LessonWidget):
 
     def _on_view(self, change: dict[str, Any]) -> None:
         if not self._quiet:
-            self._guard(lambda: self._redraw(table=False))
+            self._enable_step()
+            self._guard(self._redraw)
 
     def _on_step(self, change: dict[str, Any]) -> None:
         if self._quiet:
@@ -549,12 +471,13 @@ class BackpropWidget(LessonWidget):
                 raise ValueError(tr("backprop.err.no_pass"))
             with self._hold():
                 self.view.value = "backward"
-            n, s = self.step.max, self.step.value
+            self._enable_step()
+            n, s = self.backward_step.max, self.backward_step.value
             if s < n:
                 self.say(tr("backprop.msg.step", s=s, n=n))
             else:
                 self.say(tr("backprop.msg.backward"))
-            self._redraw(table=False)
+            self._redraw()
 
         self._guard(go)
 
@@ -570,10 +493,8 @@ class BackpropWidget(LessonWidget):
         self._refresh_static()
 
     def _draw_graph(self) -> None:
-        view = self.view.value
-        step = None
-        if view == "backward" and self._passes and self.step.value < self.step.max:
-            step = self.step.value
+        view, step = self.view.value, self._graph_step()
+        params = (self.model.a, self.model.b) if self._twin is not None else None
         try:
             svg = ""
             # collapse repeated samples further until node text stays readable in the box;
@@ -581,7 +502,8 @@ class BackpropWidget(LessonWidget):
             key = (id(self.root), view)
             tries = [self._collapse[1]] if self._collapse[0] == key else COLLAPSE
             for max_nodes, keep in tries:
-                svg = graph_svg(self.root, view, step=step, max_nodes=max_nodes, keep=keep)
+                svg = graph_svg(self.root, view, step=step, max_nodes=max_nodes, keep=keep,
+                                params=params)
                 if text_px(svg, GRAPH_BOX) >= MIN_TEXT_PX:
                     break
             self._collapse = (key, (max_nodes, keep))
@@ -592,54 +514,52 @@ class BackpropWidget(LessonWidget):
         self.graph_view.value = fit_svg(svg, GRAPH_BOX)
 
     def _table_html(self) -> str:
+        """a, b, their grads as the graph shows them, the loss, counters, lr: the values
+        the last action changed read ``before → now``."""
         now = self._snapshot()
         prev = self._prev or now
         k = len(self._parts())
-        if k > 1:
+        (ga, gb), (pa, pb) = now["shown"], prev["shown"]
+        rows = [_row("a", now["a"], prev["a"]), _row("b", now["b"], prev["b"]),
+                _row("a.grad", ga, pa), _row("b.grad", gb, pb)]
+        if k > 1:  # the accumulated grads beside the full batch's, the micro-batch's loss
+            fa, fb = self._full_grads()
             w = self.root.children[1].value
-            loss_name = tr("backprop.loss_micro", j=now["micro_batch"], k=k, w=_num(w))
+            same = now["micro_batch"] == prev["micro_batch"]  # compare like with like
+            rows += [Row(tr("backprop.full_grad", name="a"), _num(fa), ref=True),
+                     Row(tr("backprop.full_grad", name="b"), _num(fb), ref=True),
+                     _row(tr("backprop.loss_micro", j=now["micro_batch"], k=k, w=_num(w)),
+                          now["loss"], prev["loss"] if same else now["loss"]),
+                     _row(tr("backprop.full_loss"), now["full_loss"], prev["full_loss"])]
         else:
-            loss_name = tr("backprop.loss")
-        rows = [("a", "a"), ("b", "b"), ("a.grad", "a_grad"), ("b.grad", "b_grad"),
-                (loss_name, "loss"), (tr("backprop.nodes"), "nodes")]
+            rows.append(_row(tr("backprop.loss"), now["loss"], prev["loss"]))
+        rows.append(_row(tr("backprop.nodes"), now["nodes"], prev["nodes"]))
         if now["nodes_in_place"] is not None:
-            rows.append((tr("backprop.nodes_in_place"), "nodes_in_place"))
-        rows += [(tr("backprop.passes"), "passes"), (tr("backprop.updates"), "step")]
-        rows.append((tr("backprop.lr"), "lr"))
-        now["lr"] = prev["lr"] = f"{self.lr.value:.3g}"
-        cell = "padding:1px 8px;border-bottom:1px solid #e9ecef;line-height:1.35"
-        cells = []
-        for name, key in rows:
-            v, p = now[key], prev[key]
-            text, style = _cell(v), cell
-            if p is not None and v != p and key != "passes":
-                text = f'<span style="color:#868e96">{_cell(p)}</span> → <b>{text}</b>'
-                style += ";background:#fff3bf"
-            cells.append(f'<td style="{cell}">{html.escape(name)}</td><td style="{style};'
-                         f'text-align:right;font-family:monospace;white-space:nowrap">'
-                         f"{text}</td>")
-        half = (len(cells) + 1) // 2  # two pairs of columns: a short, wide table
-        body = "".join(f"<tr>{left}{right}</tr>" for left, right in
-                       zip(cells[:half], [*cells[half:], "<td></td><td></td>"]))
-        return ('<table style="border-collapse:collapse;font-size:13px;margin:0 0 4px 0;'
-                f'width:100%">{body}</table>')
+            rows.append(_row(tr("backprop.nodes_in_place"), now["nodes_in_place"],
+                             prev["nodes_in_place"]))
+        rows += [Row(tr("backprop.passes"), str(now["passes"])),
+                 _row(tr("backprop.updates"), now["step"], prev["step"]),
+                 Row(tr("backprop.lr"), f"{self.lr.value:.3g}")]
+        return value_table(rows)
 
     def _draw_figure(self) -> None:
         """Points and line (left), loss or graph size per update step (right)."""
         name, xs, ys = self._source()
-        self.plot.set_source(name, xs, ys, self.mode.value)
         parts = self._parts()
+        self.plot.set_source(name, xs, ys, self.mode.value, len(parts))
         part: list[tuple[float, float]] = []
-        if len(parts) > 1:
+        groups: list[int] | None = None
+        if len(parts) > 1:  # which micro-batch each point belongs to, the current ringed
             start, stop = parts[self._micro % len(parts)]
             part = [(x.value, y.value) for x, y in self._pairs[start:stop]]
+            groups = [j for j, (lo, hi) in enumerate(parts) for _ in range(lo, hi)]
         if self._twin is not None:
             curve = [n for n, _ in self._node_curve]
             twin: list[float] | None = [t for _, t in self._node_curve]
         else:
             curve, twin = self._loss_curve, None
         self.plot.show([(x.value, y.value) for x, y in self._pairs], part,
-                       (self.model.a.value, self.model.b.value), curve, twin)
+                       (self.model.a.value, self.model.b.value), curve, twin, groups)
         self._png = self.plot.png()
         self.image.value = self._png
 
@@ -648,9 +568,10 @@ class BackpropWidget(LessonWidget):
         """The graph SVG, the table and the figure as plain HTML."""
         png = getattr(self, "_png", None)
         img = self.png_tag(png, "figure") if png else ""
-        return ('<div style="display:flex;gap:16px;align-items:flex-start;flex-wrap:wrap">'
+        return ('<div style="display:flex;gap:12px;align-items:flex-start;flex-wrap:wrap">'
                 f"<div style='flex:1 1 0;min-width:260px'>{fit_svg(self.graph_svg, GRAPH_BOX)}"
-                f"</div><div>{self.table.value}{img}</div></div>")
+                f"</div><div style='flex:0 0 {SIDE_WIDTH};max-width:100%'>{self.table.value}"
+                f"{img}</div></div>")
 
 
 @cache
@@ -666,9 +587,14 @@ def _finite(v: Any) -> bool:
         return False
 
 
-def _cell(v: Any) -> str:
+def _text(v: Any) -> str:
+    """A table value: numbers as in the graph (``None`` for a grad with nothing in it)."""
     if v is None:
-        return "–"
-    if isinstance(v, (int, str)):
-        return html.escape(str(v))
-    return html.escape(_num(v))
+        return "None"
+    if isinstance(v, int):
+        return str(v)
+    return _num(v)
+
+
+def _row(name: str, now: Any, before: Any) -> Row:
+    return Row(name, _text(now), _text(before))

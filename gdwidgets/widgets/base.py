@@ -31,7 +31,17 @@ __all__ = ["LessonWidget", "banner_html", "control_label"]
 register({
     "widget.error": ("Cannot use this setting: {message}", "无法使用这个设置：{message}"),
     "widget.kept": ("(the last good picture is kept)", "（保留了上一张正确的图）"),
+    "widget.saved": ("The picture as it was saved. Run this cell to make the widget live "
+                     "again.",
+                     "这是保存时的图。运行这个单元格，控件就会重新变得可用。"),
 })
+
+# In a notebook reopened without the widget's kernel, JupyterLab puts "Error displaying
+# widget: model not found" (a text-only output node) where the live widget was. The static
+# copy that follows it hides that node: the saved picture shows under a note instead.
+_HIDE_DEAD_WIDGET = (
+    ".jp-OutputArea-child:has(+ .jp-OutputArea-child .gdw-static-{id}) "
+    "> .jp-OutputArea-output:not(:has(*)) {{display:none}}")
 
 _font_hint_shown = False  # the "no Chinese font" hint is said once per kernel
 STATIC_REST = 0.4  # s without changes before the static copy follows the live picture
@@ -84,6 +94,7 @@ class LessonWidget(W.VBox):
         self._static_timer: asyncio.TimerHandle | None = None
         # Hides the static copy while the live widget is shown (see _ipython_display_).
         self._live_style = W.HTML(layout=W.Layout(display="none"))
+        self._saved_note = tr("widget.saved")  # in the language the widget is built in
         super().__init__(**kwargs)
         self._live_style.value = f"<style>.gdw-static-{self.model_id}{{display:none}}</style>"
         # what the browser tests find a widget by (and its model in the kernel)
@@ -126,7 +137,11 @@ class LessonWidget(W.VBox):
         return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}"/>'
 
     def _static_output(self) -> HTML:
-        return HTML(f'<div class="gdw-static-{self.model_id}">{self.static_html()}</div>')
+        note = (f'<div class="gdw-saved-note" style="font-size:13px;color:#495057;'
+                f'margin:2px 0 6px 0">{html.escape(self._saved_note)}</div>')
+        style = _HIDE_DEAD_WIDGET.format(id=self.model_id)
+        return HTML(f'<div class="gdw-static-{self.model_id}"><style>{style}</style>{note}'
+                    f"{self.static_html()}</div>")
 
     def _ipython_display_(self, **kwargs: Any) -> None:
         """Show the live widget, and under it a static copy of its picture.

@@ -58,6 +58,7 @@ class Lab:
                      "JUPYTERLAB_WORKSPACES_DIR"):
             (dirs / name).mkdir()
             env[name] = str(dirs / name)
+        (dirs / "app_settings").mkdir()  # not the environment's overrides.json either
         # no "get notified about Jupyter news?" toast over the widgets
         news = dirs / "JUPYTERLAB_SETTINGS_DIR" / "@jupyterlab" / "apputils-extension"
         news.mkdir(parents=True)
@@ -67,8 +68,10 @@ class Lab:
             [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
              f"--port={self.port}", f"--ServerApp.token={self.token}",
              f"--ServerApp.root_dir={root}", "--LabApp.news_url=None",
-             "--LabApp.expose_app_in_browser=True", "--LabApp.check_for_updates_class="
-             "jupyterlab.NeverCheckForUpdate", "--ServerApp.open_browser=False",
+             "--LabApp.expose_app_in_browser=True",
+             f"--LabApp.app_settings_dir={dirs / 'app_settings'}",
+             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+             "--ServerApp.open_browser=False",
              "--allow-root"],
             env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
