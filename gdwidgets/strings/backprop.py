@@ -40,14 +40,13 @@ register({
     "backprop.quantity": ("", ""),
     "backprop.value": ("value", "数值"),
     "backprop.loss": ("loss", "损失"),
-    "backprop.loss_micro": ("loss of micro-batch {j}/{k} (× {w})",
-                            "第 {j}/{k} 个小批次的损失（× {w}）"),
-    "backprop.full_grad": ("{name}.grad, all points", "{name}.grad（全部数据）"),
-    "backprop.full_loss": ("loss, all points", "损失（全部数据）"),
+    "backprop.loss_micro": ("loss {j}/{k} (× {w})", "损失 {j}/{k}（× {w}）"),
+    "backprop.full_grad": ("{name}.grad, all", "{name}.grad（全部）"),
+    "backprop.full_loss": ("loss, all", "损失（全部）"),
     "backprop.nodes": ("nodes in graph", "计算图节点数"),
-    "backprop.nodes_in_place": ("nodes, in-place twin", "节点数（原地更新的对照模型）"),
+    "backprop.nodes_in_place": ("nodes, in-place twin", "节点数（原地更新）"),
     "backprop.updates": ("updates", "更新次数"),
-    "backprop.passes": ("backward passes on this graph", "本计算图的反向传播次数"),
+    "backprop.passes": ("backward passes", "反向传播次数"),
     # messages
     "backprop.msg.forward": (
         "Forward: the graph of the loss for a = {a}, b = {b}; every grad is None until "
@@ -95,11 +94,11 @@ register({
         "第 {j}/{k} 个小批次：损失乘以 {w}；梯度里现在累加了 {k} 个小批次中的 {done} 个。",
     ),
     "backprop.msg.micro_done": (
-        "All {k} micro-batches done: the accumulated grads (a.grad {ga}, b.grad {gb}) "
-        "equal the gradient of the loss on all points ({fa}, {fb}; see the table). Press "
-        "update.",
-        "{k} 个小批次都已完成：累积的梯度（a.grad {ga}，b.grad {gb}）等于全部数据上损失的"
-        "梯度（{fa}，{fb}；见表格）。请按“更新参数”。",
+        "All {k} micro-batches done: the accumulated a.grad {ga} and b.grad {gb} equal the "
+        "gradient of the loss on all points (table: a.grad, all = {fa}; b.grad, all = "
+        "{fb}). Press update.",
+        "{k} 个小批次都已完成：累积的 a.grad {ga} 和 b.grad {gb} 等于全部数据上损失的梯度"
+        "（表格：a.grad（全部）= {fa}；b.grad（全部）= {fb}）。请按“更新参数”。",
     ),
     "backprop.msg.micro_over": (
         "{done} micro-batch passes since the last update (there are {k}): the grads count "

@@ -17,7 +17,7 @@ from .palette import CHANGED, MUTED
 
 __all__ = ["Row", "value_table"]
 
-CELL = "padding:1px 8px;border-bottom:1px solid #e9ecef;line-height:1.35"
+CELL = "padding:1px 6px;border-bottom:1px solid #e9ecef;line-height:1.35"
 NUMBER = "text-align:right;font-family:monospace;white-space:nowrap"
 
 
@@ -42,7 +42,8 @@ def _cells(row: Row) -> str:
     name = html.escape(row.name)
     if row.ref:
         name, text = f"<i>{name}</i>", f'<i style="color:{MUTED}">{text}</i>'
-    return f'<td style="{CELL};text-align:left">{name}</td><td style="{style}">{text}</td>'
+    return (f'<td style="{CELL};text-align:left;white-space:nowrap">{name}</td>'
+            f'<td style="{style}">{text}</td>')
 
 
 def value_table(rows: Sequence[Row], columns: int = 2) -> str:
