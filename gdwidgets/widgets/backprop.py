@@ -1,76 +1,73 @@
 """``BackpropWidget``: seed 000's lesson on the Scalar engine, one button per step.
 
-Forward builds the MSE graph of the points, backward adds one pass of gradients into
-every node (press it twice: every grad doubles), zero grad resets them, update takes a
-gradient step with the learning rate and builds the next forward graph, as the next loop
-iteration would. The picture is the annotated graph (forward or backward view, or the
-backward pass stepped node by node), a table of a, b, their grads and the loss, and a
-small figure: the points with the current line, and per update step the full-batch loss
-or, in bloat mode, the size of the graph.
-
-Modes:
-
-- ``'plain'``: the seed's loop, updates change a and b in place.
-- ``'accumulate'``: the points are split into ``micro_batches`` parts; each backward
-  press runs one part, its loss scaled by (part size / all points), so after one pass
-  over every part the grads equal the full batch's. Then update.
-- ``'bloat'``: updates are the book's ``model.a -= lr * model.a.grad``, which records
-  the update as new graph nodes; an in-place twin of the model takes the same steps, and
-  the figure shows both graphs' node counts per step (+4 per update vs constant).
-
-Data: ``points=2`` is seed 000's two points (x1=1.5, y1=1; x2=2, y2=4), so the first
-picture is the seed's; ``points=N`` above 2 is the first N of seed 000's 200 normalised
-points (``datasets.get('line200')``). ``set_data(x, y)`` uses other points. Changing the
-points, the mode or the number of micro-batches starts the lesson over (a = b = 0).
-
-Only the engine computes: this module builds graphs with ``Linear``/``mse`` and calls
-``backward``, ``zero_grad`` and ``Linear.update``.
+The lesson's state lives in :mod:`.backprop_lesson` (only the engine computes), its
+pictures in ``views/`` (graph, table, figure); this module wires controls to them and
+says in the banner what each press did.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
-from functools import cache
 from typing import Any
 
 import ipywidgets as W
 
-from .. import datasets
-from ..autograd import Linear, Scalar, count_nodes, mse
+from ..autograd import Linear, Scalar
 from ..autograd.scalar import backward_order
 from ..i18n import get_language, set_language, tr
 from ..strings import backprop as _strings  # noqa: F401  (registers the widget's strings)
+from ..views.backprop_graph import GRAPH_BOX, FittedGraph
 from ..views.backprop_plots import BackpropFigure
-from ..views.dot import fmt
-from ..views.graph import KEEP, backward_steps, graph_svg, node_grad
+from ..views.backprop_table import backprop_table
+from ..views.backprop_table import num as _num
+from ..views.graph import backward_steps, node_grad
 from ..views.render import RendererNotFound, RenderError
-from ..views.svg_fit import MIN_TEXT_PX, Box, fit_svg, text_px
-from ..views.tables import Row, value_table
+from ..views.svg_fit import fit_svg
+from .backprop_lesson import (
+    SEED_POINTS,
+    Lesson,
+    after_backward,
+    after_update,
+    checked_points,
+    data_nodes,
+    source,
+)
 from .base import LessonWidget, control_label
 
 __all__ = ["BackpropWidget", "SEED_POINTS", "MODES"]
 
-SEED_POINTS: tuple[tuple[float, float], ...] = ((1.5, 1.0), (2.0, 4.0))
-"""Seed 000's two points (x, y)."""
 MODES = ("plain", "accumulate", "bloat")
 MAX_POINTS = 200
 MAX_MICRO = 10
-MAX_DRAWN = 40
-"""Graphs above this many nodes are drawn collapsed (3 samples and a summary); when even
-that would shrink node text below 11 px in the graph's box, fewer samples stay drawn."""
-COLLAPSE = ((MAX_DRAWN, KEEP), (0, 2), (0, 1))  # (max_nodes, keep), least collapsed first
-GRAPH_BOX = Box(width=700, height=555)  # px at 1280×800, beside the table and figure
 SIDE_WIDTH = "390px"  # the column of the table and the figure
 
 
 
-def _num(v: float | None) -> str:
-    return fmt(v).strip()
-
-
 class BackpropWidget(LessonWidget):
     """Forward, backward, zero grad and update on seed 000's MSE graph, drawn as you go.
+
+    Forward builds the MSE graph of the points; backward adds one pass of gradients into
+    every node (press it twice: every grad doubles); zero grad resets them; update takes
+    a gradient step and builds the next forward graph, as the next loop iteration would.
+
+    Parameters
+    ----------
+    points : int, default 2
+        2 is seed 000's two points (x1=1.5, y1=1; x2=2, y2=4), so the first picture is
+        the seed's; 3 to 200 is the first N of seed 000's 200 normalised points.
+        ``set_data(x, y)`` uses other points.
+    lr : float, default 0.1
+        Learning rate of update, 0.001 to 10.
+    mode : {'plain', 'accumulate', 'bloat'}
+        plain: the seed's loop, a and b change in place. accumulate: each backward press
+        runs one of ``micro_batches`` parts, its loss scaled by (part / all points), so
+        one pass over every part gives the full batch's grads. bloat: the book's
+        ``a -= lr * a.grad``, which adds graph nodes at every update, beside an in-place
+        twin (the figure shows both graphs' sizes).
+    micro_batches : int, default 2
+        Number of parts in accumulate mode, 1 to 10 (at most the number of points).
+
+    Changing points, mode or micro_batches starts the lesson over (a = b = 0).
 
     Controls (ipywidgets): ``forward_button``, ``backward_button``, ``zero_grad_button``,
     ``update_button``, ``reset_button``, ``lr``, ``points``, ``mode``, ``micro_batches``,
@@ -93,33 +90,21 @@ class BackpropWidget(LessonWidget):
             raise ValueError(tr("backprop.err.points", n=MAX_POINTS, got=points))
         self._lang = get_language()  # every string of this widget stays in this language
         super().__init__(**kwargs)
-        self._custom: tuple[list[float], list[float]] | None = None
+        self._custom: tuple[str, list[float], list[float]] | None = None
         self.actions: list[dict[str, Any]] = []
         self.graph_svg = ""
-        self.model = Linear()
-        self._twin: Linear | None = None
-        self.root: Scalar | None = None
 
         wide = {"description_width": "initial"}
-        self.forward_button = W.Button(description=tr("backprop.forward"), icon="arrow-up",
-                                       tooltip=tr("backprop.forward_tip"))
-        self.backward_button = W.Button(description=tr("backprop.backward"),
-                                        icon="arrow-down", button_style="primary",
-                                        tooltip=tr("backprop.backward_tip"))
-        self.zero_grad_button = W.Button(description=tr("backprop.zero_grad"), icon="eraser",
-                                         tooltip=tr("backprop.zero_grad_tip"))
-        self.update_button = W.Button(description=tr("backprop.update"), icon="forward",
-                                      button_style="success", tooltip=tr("backprop.update_tip"))
-        self.reset_button = W.Button(description=tr("backprop.reset"), icon="undo",
-                                     tooltip=tr("backprop.reset_tip"))
+        self.forward_button = _button("forward", "arrow-up")
+        self.backward_button = _button("backward", "arrow-down", "primary")
+        self.zero_grad_button = _button("zero_grad", "eraser")
+        self.update_button = _button("update", "forward", "success")
+        self.reset_button = _button("reset", "undo")
         self.lr = W.FloatLogSlider(value=lr, base=10, min=-3, max=1, step=0.05,
                                    readout_format=".3g", description=tr("backprop.lr"),
                                    style=wide)
         self.points = W.IntSlider(value=points, min=2, max=MAX_POINTS,
                                   description=tr("backprop.points"), style=wide)
-        for b in (self.forward_button, self.backward_button, self.zero_grad_button,
-                  self.update_button, self.reset_button):
-            b.layout.width = "auto"
         self.mode = W.ToggleButtons(
             options=[(tr(f"backprop.mode.{m}"), m) for m in MODES], value=mode,
             tooltips=[tr(f"backprop.mode.{m}_tip") for m in MODES],
@@ -134,7 +119,7 @@ class BackpropWidget(LessonWidget):
                                          description=tr("backprop.step"))
 
         self.graph_view = W.HTML(layout=W.Layout(flex="1 1 0", min_width="260px"))
-        self._collapse: tuple[Any, tuple[int, int]] = (None, COLLAPSE[0])
+        self._graph = FittedGraph(GRAPH_BOX)
         self.table = W.HTML()
         self.plot = BackpropFigure()
         self.figure = self.plot.figure
@@ -198,14 +183,8 @@ class BackpropWidget(LessonWidget):
         Bad data shows a message in the widget and keeps the current picture.
         """
         def apply() -> None:
-            xs, ys = list(x), list(y)
-            if not (2 <= len(xs) <= MAX_POINTS and len(xs) == len(ys)):
-                raise ValueError(tr("backprop.err.data_len", n=MAX_POINTS, nx=len(xs),
-                                    ny=len(ys)))
-            for v in (*xs, *ys):
-                if isinstance(v, (str, bytes, bool)) or not _finite(v):
-                    raise ValueError(tr("backprop.err.data_value", got=v))
-            self._custom = ([float(v) for v in xs], [float(v) for v in ys])
+            self._custom = ("custom", *checked_points(x, y, MAX_POINTS))
+            xs = self._custom[1]
             with self._hold():
                 self.points.max = len(xs)
                 self.points.value = len(xs)
@@ -214,97 +193,40 @@ class BackpropWidget(LessonWidget):
         self._guard(apply)
 
     # ----- state ----------------------------------------------------------------------
+    @property
+    def model(self) -> Linear:
+        """The engine's ``Linear`` being trained (a and b)."""
+        return self.lesson.model
+
+    @property
+    def root(self) -> Scalar:
+        """The loss graph on screen."""
+        return self.lesson.root
+
     def _source(self) -> tuple[str, list[float], list[float]]:
         """Where the points come from: its name and all of its x and y."""
-        if self._custom is not None:
-            return ("custom", *self._custom)
-        if self.points.value == 2:
-            return "seed", [p[0] for p in SEED_POINTS], [p[1] for p in SEED_POINTS]
-        d = _line200()
-        return "line200", d[0], d[1]
-
-    def _data(self) -> list[tuple[Scalar, Scalar]]:
-        """The current points (the first N of the source) as labelled data nodes."""
-        n = self.points.value
-        _, xs, ys = self._source()
-        return [(Scalar(xv, label=f"x{i + 1}", requires_grad=False),
-                 Scalar(yv, label=f"y{i + 1}", requires_grad=False))
-                for i, (xv, yv) in enumerate(zip(xs[:n], ys[:n]))]
-
-    def _parts(self) -> list[tuple[int, int]]:
-        """(start, stop) of each micro-batch (one part unless accumulating)."""
-        n = len(self._pairs)
-        k = self.micro_batches.value if self.mode.value == "accumulate" else 1
-        k = max(1, min(k, n))
-        return [(j * n // k, (j + 1) * n // k) for j in range(k)]
+        return self._custom or source(self.points.value)
 
     def _start(self) -> None:
         """A new experiment: fresh model (and in-place twin in bloat mode), the forward graph."""
-        self._pairs = self._data()
+        mode = self.mode.value
+        points = data_nodes(*self._source()[1:], self.points.value)
         with self._hold():
-            self.micro_batches.max = min(MAX_MICRO, len(self._pairs))
-            self.micro_batches.disabled = self.mode.value != "accumulate"
-            self.micro_batches.layout.display = "" if self.mode.value == "accumulate" else "none"
-        self.model = Linear()
-        self._twin = Linear() if self.mode.value == "bloat" else None
+            self.micro_batches.max = min(MAX_MICRO, len(points))
+            self.micro_batches.disabled = mode != "accumulate"
+            self.micro_batches.layout.display = "" if mode == "accumulate" else "none"
+        parts = self.micro_batches.value if mode == "accumulate" else 1
+        self.lesson = Lesson(points, parts, bloat=mode == "bloat")
         self.actions = []
-        self._updates = 0
-        self._micro = 0  # index of the micro-batch of the current graph
-        self._accumulated = 0  # micro-batch passes since the last update or zero grad
-        self._passes = 0  # backward passes on the current graph
-        self._loss_curve: list[float] = []
-        self._node_curve: list[tuple[int, int]] = []
         self._prev: dict[str, Any] | None = None
-        self._build()
-        self._record_step()
         self._record("reset")
         self._show("forward")
         self.say(tr("backprop.msg.forward", a=_num(self.model.a.value),
                     b=_num(self.model.b.value)))
         self._redraw(figure=True)
 
-    def _build(self) -> None:
-        """The graph of the loss of the current micro-batch (all points unless accumulating)."""
-        parts = self._parts()
-        start, stop = parts[self._micro % len(parts)]
-        loss = mse([self.model.error(x, y) for x, y in self._pairs[start:stop]])
-        n = len(self._pairs)
-        if stop - start < n:  # a micro-batch: its share of the full-batch mean
-            loss = loss * Scalar((stop - start) / n, label=f"{stop - start}/{n}",
-                                 requires_grad=False)
-        self.root = loss
-        self._passes = 0
-
-    def _full_loss(self) -> float:
-        if len(self._parts()) == 1 and self.root is not None:
-            return self.root.value
-        return mse([self.model.error(x, y) for x, y in self._pairs]).value
-
-    def _twin_nodes(self) -> int:
-        t = self._twin
-        return count_nodes(mse([t.error(x, y) for x, y in self._pairs])) if t else 0
-
-    def _record_step(self) -> None:
-        """One point of the figure's second panel (after a reset or an update)."""
-        self._loss_curve.append(self._full_loss())
-        if self._twin is not None:
-            self._node_curve.append((count_nodes(self.root), self._twin_nodes()))
-
     def _snapshot(self) -> dict[str, Any]:
-        m, root = self.model, self.root
-        k = len(self._parts())
-        return {
-            "step": self._updates,
-            "a": m.a.value, "b": m.b.value,
-            "a_grad": m.a.grad, "b_grad": m.b.grad,
-            "loss": root.value if root is not None else None,
-            "full_loss": self._full_loss(),
-            "nodes": count_nodes(root) if root is not None else 0,
-            "nodes_in_place": self._node_curve[-1][1] if self._twin is not None else None,
-            "micro_batch": (self._micro % k) + 1 if k > 1 else None,
-            "passes": self._passes,
-            "shown": self._shown_grads(),
-        }
+        return {**self.lesson.snapshot(), "shown": self._shown_grads()}
 
     def _shown_grads(self) -> tuple[float | None, float | None]:
         """a's and b's grads as the graph shows them now (view, backward step)."""
@@ -317,99 +239,44 @@ class BackpropWidget(LessonWidget):
     def _graph_step(self) -> int | None:
         """The backward step the graph shows (None: the whole pass or the forward view)."""
         s = self.backward_step
-        if self.view.value == "backward" and self._passes and s.value < s.max:
+        if self.view.value == "backward" and self.lesson.passes and s.value < s.max:
             return s.value
         return None
-
-    def _full_grads(self) -> tuple[float, float]:
-        """d loss / d a and d loss / d b on all the points, at the current a and b
-        (computed on a copy: the model's grads are untouched)."""
-        ref = Linear()
-        ref.a.value, ref.b.value = self.model.a.value, self.model.b.value
-        mse([ref.error(x, y) for x, y in self._pairs]).backward()
-        return ref.a.grad, ref.b.grad
 
     def _record(self, action: str) -> None:
         self.actions.append({"action": action, **self._snapshot()})
 
-    # ----- engine calls ---------------------------------------------------------------
+    # ----- the buttons: the lesson acts, the banner says what happened -----------------
     def _forward(self) -> None:
-        if self._passes and len(self._parts()) > 1:
-            self._micro += 1  # this micro-batch is done: build the next one
-        self._build()
+        self.lesson.forward()
         self._show("forward")
         self.say(tr("backprop.msg.forward", a=_num(self.model.a.value),
                     b=_num(self.model.b.value)))
 
     def _backward(self) -> None:
-        k = len(self._parts())
-        if k > 1 and self._passes:
-            self._micro += 1
-            self._build()
-        self.root.backward()
-        self._passes += 1
+        lesson = self.lesson
+        lesson.backward()
         self._show("backward")
-        if k > 1:
-            self._accumulated += 1
-            done = self._accumulated
-            if done == k:
-                fa, fb = self._full_grads()
-                m = self.model
-                self.say(tr("backprop.msg.micro_done", k=k, ga=_num(m.a.grad),
-                            gb=_num(m.b.grad), fa=_num(fa), fb=_num(fb)))
-            elif done > k:
-                self.say(tr("backprop.msg.micro_over", done=done, k=k), "warning")
-            else:
-                w = self.root.children[1].value
-                self.say(tr("backprop.msg.micro", j=self._micro % k + 1, k=k,
-                            w=_num(w), done=done))
-        elif self._passes > 1:
-            self.say(tr("backprop.msg.again", n=self._passes), "warning")
-        else:
-            self.say(tr("backprop.msg.backward"))
+        self.say(*after_backward(lesson))
 
     def _zero_grad(self) -> None:
-        if self.root is not None:
-            self.root.zero_grad()
-        self.model.a.grad = 0.0
-        self.model.b.grad = 0.0
-        self._passes = 0
-        self._accumulated = 0
+        self.lesson.zero_grad()
         self._show("backward")  # where the zeros show, beside what the edges carried
         self.say(tr("backprop.msg.zero"))
 
     def _update(self) -> bool:
-        m, lr = self.model, self.lr.value
-        if m.a.grad == 0.0 and m.b.grad == 0.0:
+        lesson, lr = self.lesson, self.lr.value
+        before = lesson.loss_curve[-1]
+        old = lesson.update(lr)
+        if old is None:
             self.say(tr("backprop.msg.no_grad"), "warning")
             return False
-        before = self._loss_curve[-1] if self._loss_curve else self._full_loss()
-        old = (m.a, m.b)
-        if self._twin is not None:  # the same step, in place
-            self._twin.a.grad, self._twin.b.grad = m.a.grad, m.b.grad
-            self._twin.update(lr, in_place=True)
-        m.update(lr, in_place=self._twin is None)
-        self._updates += 1
-        if self._twin is not None:  # the book's way: the old a and b stay in the graph
+        k = lesson.updates
+        if lesson.twin is not None:  # the book's way: the old a and b stay in the graph
             for name, p in zip("ab", old):
-                p.label = tr("backprop.old", name=name, k=self._updates)
-        self._micro = 0
-        self._accumulated = 0
-        self._build()
-        self._record_step()
+                p.label = tr("backprop.old", name=name, k=k)
         self._show("forward")
-        after = self._loss_curve[-1]
-        k = self._updates
-        if not all(_finite(v) for v in (m.a.value, m.b.value, after)):
-            self.say(tr("backprop.msg.overflow", k=k, lr=f"{lr:.3g}"), "error")
-        elif after > before:
-            self.say(tr("backprop.msg.loss_up", before=_num(before), after=_num(after),
-                        lr=f"{lr:.3g}"), "warning")
-        elif self._twin is not None:
-            nodes, twin = self._node_curve[-1]
-            self.say(tr("backprop.msg.bloat", k=k, nodes=nodes, twin=twin))
-        else:
-            self.say(tr("backprop.msg.update", k=k))
+        self.say(*after_update(lesson, before, lr))
         return True
 
     # ----- controls -------------------------------------------------------------------
@@ -427,7 +294,7 @@ class BackpropWidget(LessonWidget):
 
     def _show(self, view: str) -> None:
         """Point the view and step controls at the current graph."""
-        n = backward_steps(self.root) if self.root is not None else 0
+        n = backward_steps(self.root)
         with self._hold():
             self.view.value = view
             self.backward_step.max = n
@@ -436,7 +303,7 @@ class BackpropWidget(LessonWidget):
 
     def _enable_step(self) -> None:
         """The backward-step slider works only on a backward pass, in the backward view."""
-        self.backward_step.disabled = not self._passes or self.view.value != "backward"
+        self.backward_step.disabled = not self.lesson.passes or self.view.value != "backward"
 
     def _act(self, action: str, run: Callable[[], bool | None]) -> None:
         def go() -> None:
@@ -467,7 +334,7 @@ class BackpropWidget(LessonWidget):
             return
 
         def go() -> None:
-            if not self._passes:
+            if not self.lesson.passes:
                 raise ValueError(tr("backprop.err.no_pass"))
             with self._hold():
                 self.view.value = "backward"
@@ -493,20 +360,9 @@ class BackpropWidget(LessonWidget):
         self._refresh_static()
 
     def _draw_graph(self) -> None:
-        view, step = self.view.value, self._graph_step()
-        params = (self.model.a, self.model.b) if self._twin is not None else None
+        params = (self.model.a, self.model.b) if self.lesson.twin is not None else None
         try:
-            svg = ""
-            # collapse repeated samples further until node text stays readable in the box;
-            # the choice is kept for this graph and view, so new numbers only relabel
-            key = (id(self.root), view)
-            tries = [self._collapse[1]] if self._collapse[0] == key else COLLAPSE
-            for max_nodes, keep in tries:
-                svg = graph_svg(self.root, view, step=step, max_nodes=max_nodes, keep=keep,
-                                params=params)
-                if text_px(svg, GRAPH_BOX) >= MIN_TEXT_PX:
-                    break
-            self._collapse = (key, (max_nodes, keep))
+            svg = self._graph.svg(self.root, self.view.value, self._graph_step(), params)
         except (RendererNotFound, RenderError) as e:
             self.say(str(e), "error")  # keep the last picture
             return
@@ -514,51 +370,31 @@ class BackpropWidget(LessonWidget):
         self.graph_view.value = fit_svg(svg, GRAPH_BOX)
 
     def _table_html(self) -> str:
-        """a, b, their grads as the graph shows them, the loss, counters, lr: the values
-        the last action changed read ``before → now``."""
+        lesson = self.lesson
         now = self._snapshot()
-        prev = self._prev or now
-        k = len(self._parts())
-        (ga, gb), (pa, pb) = now["shown"], prev["shown"]
-        rows = [_row("a", now["a"], prev["a"]), _row("b", now["b"], prev["b"]),
-                _row("a.grad", ga, pa), _row("b.grad", gb, pb)]
-        if k > 1:  # the accumulated grads beside the full batch's, the micro-batch's loss
-            fa, fb = self._full_grads()
-            w = self.root.children[1].value
-            same = now["micro_batch"] == prev["micro_batch"]  # compare like with like
-            rows += [Row(tr("backprop.full_grad", name="a"), _num(fa), ref=True),
-                     Row(tr("backprop.full_grad", name="b"), _num(fb), ref=True),
-                     _row(tr("backprop.loss_micro", j=now["micro_batch"], k=k, w=_num(w)),
-                          now["loss"], prev["loss"] if same else now["loss"]),
-                     _row(tr("backprop.full_loss"), now["full_loss"], prev["full_loss"])]
-        else:
-            rows.append(_row(tr("backprop.loss"), now["loss"], prev["loss"]))
-        rows.append(_row(tr("backprop.nodes"), now["nodes"], prev["nodes"]))
-        if now["nodes_in_place"] is not None:
-            rows.append(_row(tr("backprop.nodes_in_place"), now["nodes_in_place"],
-                             prev["nodes_in_place"]))
-        rows += [Row(tr("backprop.passes"), str(now["passes"])),
-                 _row(tr("backprop.updates"), now["step"], prev["step"]),
-                 Row(tr("backprop.lr"), f"{self.lr.value:.3g}")]
-        return value_table(rows)
+        full = lesson.full_grads() if lesson.parts > 1 else None
+        weight = self.root.children[1].value if lesson.parts > 1 else 1.0
+        return backprop_table(now, self._prev or now, self.lr.value, lesson.parts, full,
+                              weight)
 
     def _draw_figure(self) -> None:
         """Points and line (left), loss or graph size per update step (right)."""
+        lesson = self.lesson
         name, xs, ys = self._source()
-        parts = self._parts()
-        self.plot.set_source(name, xs, ys, self.mode.value, len(parts))
+        self.plot.set_source(name, xs, ys, self.mode.value, lesson.parts)
+        points = [(x.value, y.value) for x, y in lesson.points]
         part: list[tuple[float, float]] = []
         groups: list[int] | None = None
-        if len(parts) > 1:  # which micro-batch each point belongs to, the current ringed
-            start, stop = parts[self._micro % len(parts)]
-            part = [(x.value, y.value) for x, y in self._pairs[start:stop]]
-            groups = [j for j, (lo, hi) in enumerate(parts) for _ in range(lo, hi)]
-        if self._twin is not None:
-            curve = [n for n, _ in self._node_curve]
-            twin: list[float] | None = [t for _, t in self._node_curve]
+        if lesson.parts > 1:  # which micro-batch each point belongs to, the current ringed
+            start, stop = lesson.slices[lesson.micro]
+            part = points[start:stop]
+            groups = [j for j, (lo, hi) in enumerate(lesson.slices) for _ in range(lo, hi)]
+        if lesson.twin is not None:
+            curve = [n for n, _ in lesson.node_curve]
+            twin: list[float] | None = [t for _, t in lesson.node_curve]
         else:
-            curve, twin = self._loss_curve, None
-        self.plot.show([(x.value, y.value) for x, y in self._pairs], part,
+            curve, twin = lesson.loss_curve, None
+        self.plot.show(points, part,
                        (self.model.a.value, self.model.b.value), curve, twin, groups)
         self._png = self.plot.png()
         self.image.value = self._png
@@ -574,27 +410,6 @@ class BackpropWidget(LessonWidget):
                 f"{img}</div></div>")
 
 
-@cache
-def _line200() -> tuple[list[float], list[float]]:
-    d = datasets.get("line200")
-    return d.x.tolist(), d.y.tolist()
-
-
-def _finite(v: Any) -> bool:
-    try:
-        return math.isfinite(float(v))
-    except (TypeError, ValueError, OverflowError):
-        return False
-
-
-def _text(v: Any) -> str:
-    """A table value: numbers as in the graph (``None`` for a grad with nothing in it)."""
-    if v is None:
-        return "None"
-    if isinstance(v, int):
-        return str(v)
-    return _num(v)
-
-
-def _row(name: str, now: Any, before: Any) -> Row:
-    return Row(name, _text(now), _text(before))
+def _button(key: str, icon: str, style: str = "") -> W.Button:
+    return W.Button(description=tr(f"backprop.{key}"), icon=icon, button_style=style,
+                    tooltip=tr(f"backprop.{key}_tip"), layout=W.Layout(width="auto"))
