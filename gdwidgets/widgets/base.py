@@ -92,7 +92,8 @@ class LessonWidget(W.VBox):
         """(every setting of this widget: ``given`` checked, the rest defaults; the VBox's
         own keyword arguments, e.g. ``layout``). Raises TypeError for an unknown name and
         ValueError for a bad value, before any work."""
-        box = {k: v for k, v in given.items() if k not in here(cls._place) and cls.has_trait(k)}
+        traits = set(cls.class_trait_names())
+        box = {k: v for k, v in given.items() if k not in here(cls._place) and k in traits}
         checked = check_all(cls._place, {k: v for k, v in given.items() if k not in box},
                             cls.__name__)
         return {**defaults(cls._place), **checked}, box
@@ -112,6 +113,12 @@ class LessonWidget(W.VBox):
         """Check ``value`` against the setting and the control's range, then set it (the
         observers redraw before this returns); ValueError if it cannot be taken."""
         control.value = accept(name, control, value, here(self._place).get(name))
+
+    def _control_values(self) -> dict[str, Any]:
+        """``{setting: value}`` of this widget's controls that are Session settings."""
+        session = here("session")
+        controls = {n: self.__dict__.get(n) for n in here(self._place) if n in session}
+        return {n: c.value for n, c in controls.items() if is_control(c)}
 
     def __init__(self, **kwargs: Any) -> None:
         self._lang = get_language()  # every string of this widget stays in this language

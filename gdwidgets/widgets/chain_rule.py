@@ -184,8 +184,7 @@ class ChainRuleWidget(LessonWidget):
     def _run(self) -> tuple[Session, History]:
         from ..training import Session  # torch loads with the first run, not on import
 
-        session = Session(dataset=self.dataset.value, model="two_layer", lr=self.lr.value,
-                          epochs=self.epochs.value, batch_size=self.batch_size.value,
+        session = Session(**self._control_values(), model="two_layer",
                           normalize=self._normalize, seed=self._seed)
         return session, session.run()
 

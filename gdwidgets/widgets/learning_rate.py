@@ -137,9 +137,10 @@ class LearningRateWidget(LessonWidget):
 
     # ----- updates -------------------------------------------------------------------
     def _session_settings(self) -> dict[str, Any]:
-        return dict(dataset=self.dataset.value, model=self.model.value,
-                    epochs=self.epochs.value, normalize=self.normalize.value,
-                    degree=DEGREE, seed=self._seed)
+        """The Session settings of the controls (but the chosen ``lr``)."""
+        s = self._control_values()
+        del s["lr"]
+        return {**s, "degree": DEGREE, "seed": self._seed}
 
     def _on_setting(self, change: dict[str, Any]) -> None:
         if not self._quiet:
