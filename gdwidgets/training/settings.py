@@ -14,8 +14,10 @@ before any training.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
+import textwrap
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -236,8 +238,9 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
 )}
 
 
+@functools.cache
 def here(place: str) -> dict[str, Setting]:
-    """The settings of ``place``, in order, as they are there."""
+    """The settings of ``place``, in order, as they are there (shared: do not modify)."""
     return {n: s.at(place) for n, s in SETTINGS.items() if place in s.places}
 
 
@@ -262,7 +265,9 @@ def docstring(place: str, first: str = "") -> str:
     lines = [inspect.cleandoc(first), ""] if first else []
     lines += ["Parameters", "----------"]
     for n, s in here(place).items():
-        lines += [f"{n} : {s.type}, default {s.default!r}", f"    {s.doc[0]}."]
+        lines.append(f"{n} : {s.type}, default {s.default!r}")
+        lines += textwrap.wrap(f"{s.doc[0]}.", 84, initial_indent="    ",
+                               subsequent_indent="    ")
     return "\n".join(lines)
 
 
