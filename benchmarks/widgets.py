@@ -72,8 +72,8 @@ CASES = {
     "RegressionWidget: step scrubber": (REGRESSION, "setattr(w.step, 'value', v)", "step"),
     "BackpropWidget: backward button": (BACKPROP, "w.backward_button.click()", "press"),
     "BackpropWidget: backward step slider": (
-        BACKPROP + "\nw.backward_button.click()", "setattr(w.backward_step, 'value', v % (w.backward_step.max + 1))",
-        "step"),
+        BACKPROP + "\nw.backward_button.click()",
+        "setattr(w.backward_step, 'value', v % (w.backward_step.max + 1))", "step"),
     "ChainRuleWidget: lr": (CHAIN, "setattr(w.lr, 'value', v / 10)", "lr"),
     "ChainRuleWidget: step": (CHAIN, "setattr(w.step, 'value', max(1, v))", "step"),
     "LearningRateWidget: lr": (LR, "setattr(w.lr, 'value', v)", "lr"),

@@ -125,7 +125,7 @@ def test_lr_sweep_checks_its_lrs(lrs):
 def test_lr_sweep_validates_the_other_settings_too():
     with pytest.raises(ValueError, match="epochs must be an integer"):
         lr_sweep(dataset="line200", model="linear", lrs=[0.1], epochs=0)
-    with pytest.raises(TypeError, match="unexpected"):
+    with pytest.raises(TypeError, match="no setting .learning_rate.; its settings are dataset"):
         lr_sweep(dataset="line200", lrs=[0.1], epochs=3, learning_rate=1)
 
 

@@ -31,7 +31,7 @@ def _add_up(terms: str) -> float:
 @pytest.mark.parametrize("batch_size", [5, 20])
 def test_the_chain_rule_terms_on_screen_add_up_to_the_gradient_shown(batch_size):
     w = ChainRuleWidget(batch_size=batch_size)
-    rows = [r for r in _cells(w.table_html) if r]
+    rows = [r for r in _cells(w.table.value) if r]
     assert [r[0].split(" =")[0] for r in rows] == ["a2", "b2", "a1", "b1"]
     for row in rows:
         terms, by_hand = row[2], float(row[3])
@@ -126,10 +126,10 @@ def test_contrasts_are_explained_and_round_off_is_called_converged():
 def test_when_every_swept_lr_diverges_the_widget_says_what_helps():
     from gdwidgets import LearningRateWidget
 
-    w = LearningRateWidget(dataset="cubic", model="polynomial", lrs=(-1.0, 0.0))
+    w = LearningRateWidget(dataset="cubic", model="polynomial", lr_range=(-1.0, 0.0), lr=0.3)
     assert w.sweep.diverged.all()
     assert "Every swept learning rate diverged: move the sweep range lower" in w.banner.value
-    w.lrs.value = (-5.0, -3.0)
+    w.lr_range.value = (-5.0, -3.0)
     assert not w.sweep.diverged.all() and "Every swept" not in w.banner.value
 
 

@@ -80,8 +80,8 @@ def test_contract(widget):
     assert set(w.chains) == {"a1", "b1", "a2", "b2"}
     for c in w.chains.values():
         assert abs(c.manual - c.autograd) <= 1e-5 * max(1.0, abs(c.autograd))
-    assert "∂L/∂a1 = Σ ∂L/∂ŷ · ∂ŷ/∂h · ∂h/∂a1" in w.table_html
-    assert "<img" in w.static_html() and w.table_html in w.static_html()
+    assert "∂L/∂a1 = Σ ∂L/∂ŷ · ∂ŷ/∂h · ∂h/∂a1" in w.table.value
+    assert "<img" in w.static_html() and w.table.value in w.static_html()
 
 
 def test_graph_of_the_step(widget):
@@ -95,11 +95,22 @@ def test_graph_of_the_step(widget):
 def test_step_scrubber_redraws_table_and_picture(widget):
     w = widget
     w.step.value = 1
-    png, table, chains = w._png, w.table_html, w.chains
+    png, table, chains = w._png, w.table.value, w.chains
     w.step.value = 2
-    assert w._png != png and w.table_html != table
+    assert w._png != png and w.table.value != table
     assert w.chains["a1"].manual != chains["a1"].manual
-    assert "batch of step 2" in w.samples_html
+    # step counts updates done: after 2, the views show the 3rd update's batch
+    assert "batch of step 3" in w.samples_table.value
+
+
+def test_step_counts_updates_from_zero(widget):
+    w = widget
+    assert w.step.min == 0 and w.step.max == len(w.history)
+    w.step.value = 0  # before training: the model of theta0, the first update's gradient
+    np.testing.assert_allclose(w.plot.fit.get_ydata(), w.history.fit(w._grid, 0), rtol=1e-6)
+    assert "batch of step 1" in w.samples_table.value
+    w.step.value = w.step.max  # the end: the last update's batch
+    assert f"batch of step {len(w.history)}" in w.samples_table.value
 
 
 def test_settings_rerun(widget):
@@ -120,7 +131,7 @@ def test_step_follows_a_shorter_run(widget):
     w.step.value = 150
     w.epochs.value = 3  # 30 steps: the step is pulled into the run, picture drawn
     assert w.step.value == 30 and w.step.max == 30
-    assert "batch of step 30" in w.samples_html
+    assert "batch of step 30" in w.samples_table.value
     w.epochs.value = 20
 
 
@@ -181,7 +192,7 @@ def test_chinese():
     assert w.lr.description == "学习率 lr" and w.step.description == "第几步 step"
     assert w.plot.ax_fit.get_title() == "数据与本步更新前的模型"
     assert w.plot.ax_loss.get_xlabel() == "步数"
-    assert "手算" in w.table_html and "自动求导" in w.table_html
+    assert "手算" in w.table.value and "自动求导" in w.table.value
     texts = [t.get_text() for t in w.plot.ax_fit.get_legend().get_texts()]
     assert "数据" in texts
     family = w.plot.ax_fit.title.get_fontfamily()

@@ -1,11 +1,25 @@
 """Torch training sessions: a validated config in, a History out.
 
-torch is imported here and nowhere below; nothing here draws.
+torch is imported here and nowhere below; nothing here draws. ``settings`` (every
+setting, defined once) does not need torch; the rest loads on first use.
 """
 
-from .config import Config
-from .history import History
-from .session import BatchLoss, Session
-from .sweep import SweepResult, lr_sweep
+from __future__ import annotations
 
-__all__ = ["BatchLoss", "Config", "History", "Session", "SweepResult", "lr_sweep"]
+import importlib
+from typing import Any
+
+_LAZY = {
+    "BatchLoss": "session", "Config": "config", "History": "history", "Session": "session",
+    "SweepResult": "sweep", "lr_sweep": "sweep",
+}
+
+__all__ = list(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

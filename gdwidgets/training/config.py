@@ -1,37 +1,40 @@
 """Every setting of a session, checked in one place before any work starts.
 
-A bad value raises ``ValueError`` naming the setting, the value and what is allowed,
-in the current language (see :func:`gdwidgets.set_language`).
+The settings themselves (names, defaults, allowed values) are defined once in
+:mod:`gdwidgets.training.settings`; here they are checked together with what follows from
+the data and the model. A bad value raises ``ValueError`` naming the setting, the value
+and what is allowed, in the current language (see :func:`gdwidgets.set_language`).
 """
 
 from __future__ import annotations
 
 import math
-import numbers
-from dataclasses import dataclass, field, fields
+from dataclasses import field, fields, make_dataclass
 from typing import Any
 
 import numpy as np
 
 from .. import datasets
 from ..i18n import register, tr
-from .models import MANUAL, MAX_DEGREE, MAX_HIDDEN, MODELS, Layout, build_model
-from .optimizers import OPTIMIZERS
+from .models import Layout, build_model
+from .settings import (
+    MANUAL,
+    MAX_DEGREE,
+    MAX_STEPS,
+    check,
+    check_all,
+    defaults,
+    fail,
+    here,
+    is_int,
+    is_real,
+    show,
+)
 
-GRADIENTS = ("autograd", "manual")
-MAX_EPOCHS = 100_000
-MAX_STEPS = 1_000_000  # every step is recorded; this bounds the history's memory
+MAX_VALUES = 50_000_000  # numbers a run (or a sweep) records: ~200 MB at float32
 
 register(
     {
-        "config.lr": (
-            "{name} must be a finite number > 0, got {value}",
-            "{name} 必须是大于 0 的有限数，得到的是 {value}",
-        ),
-        "config.int_range": (
-            "{name} must be an integer between {lo} and {hi}, got {value}",
-            "{name} 必须是 {lo} 到 {hi} 之间的整数，得到的是 {value}",
-        ),
         "config.batch_size": (
             "batch_size must be None (full batch) or between 1 and {hi} "
             "(the number of points in {data}), got {value}",
@@ -49,25 +52,11 @@ register(
             "epoch), got {value}",
             "accumulate 必须是 1 到 {hi} 之间的整数（每个 epoch 的批次数），得到的是 {value}",
         ),
-        "config.choice": (
-            "{name} must be one of {allowed}, got {value}",
-            "{name} 必须是 {allowed} 之一，得到的是 {value}",
-        ),
-        "config.bool": (
-            "{name} must be True or False, got {value}",
-            "{name} 必须是 True 或 False，得到的是 {value}",
-        ),
         "config.manual": (
             "gradients='manual' is not available for model {value}: only {allowed} have "
             "analytic formulas; use gradients='autograd'",
             "模型 {value} 没有手推梯度公式（只有 {allowed} 有），gradients='manual' 不可用；"
             "请用 gradients='autograd'",
-        ),
-        "config.normalize": (
-            "normalize must be False, True (standardise inputs) or a finite non-zero "
-            "number to multiply inputs by, got {value}",
-            "normalize 必须是 False、True（标准化输入）或一个非零有限数（输入乘以它），"
-            "得到的是 {value}",
         ),
         "config.init": (
             "init must be None (random from seed), a finite number for every parameter, "
@@ -82,10 +71,6 @@ register(
         "config.init_value": (
             "init[{param}] must be finite and of shape {shape}, got {value}",
             "init[{param}] 必须是有限值且形状为 {shape}，得到的是 {value}",
-        ),
-        "config.seed": (
-            "seed must be an integer >= 0, got {value}",
-            "seed 必须是大于等于 0 的整数，得到的是 {value}",
         ),
         "config.data": (
             "dataset arrays must be x of shape (n,) or (n, d) and y of shape (n,), finite, "
@@ -106,44 +91,25 @@ register(
             "得到的是 {value}",
         ),
         "config.your_data": ("your data", "你的数据"),
+        "config.work": (
+            "{what} would record {values:,} numbers ({runs} run(s) × {steps:,} updates × "
+            "{per} numbers each), at most {limit:,}: use fewer epochs (at most {hi} "
+            "here){more}",
+            "{what} 需要记录 {values:,} 个数（{runs} 次训练 × {steps:,} 次更新 × "
+            "每次 {per} 个数），最多 {limit:,}：请减少 epochs（这里最多 {hi}）{more}",
+        ),
+        "config.work_lrs": (" or fewer lrs", "或减少 lrs 的个数"),
     }
 )
 
 
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _fail(message: str, value: Any, **fields: Any) -> ValueError:
-    return ValueError(tr(message, value=_show(value), **fields))
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _is_real(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def _int_in(name: str, value: Any, lo: int, hi: int, key: str = "config.int_range",
             **extra: Any) -> int:
-    if not _is_int(value) or not lo <= value <= hi:
-        raise _fail(key, value, name=name, lo=lo, hi=hi, **extra)
+    if not is_int(value) or not lo <= value <= hi:
+        raise fail(key, value, name=name, lo=lo, hi=hi, **extra)
     return int(value)
-
-
-def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
-    if not isinstance(value, str) or value not in allowed:
-        raise _fail("config.choice", value, name=name, allowed=", ".join(map(repr, allowed)))
-    return value
-
-
-def _flag(name: str, value: Any) -> bool:
-    if not isinstance(value, bool | np.bool_):
-        raise _fail("config.bool", value, name=name)
-    return bool(value)
 
 
 def _to_numpy(a: Any) -> np.ndarray:
@@ -167,7 +133,7 @@ def _data(dataset: Any) -> tuple[str, np.ndarray, np.ndarray]:
                 y = y[:, 0]
         except (TypeError, ValueError):
             raise ValueError(
-                tr("dataset.unknown", name=_show(dataset),
+                tr("dataset.unknown", name=show(dataset),
                    allowed=", ".join(map(repr, datasets.names())))
             ) from None
         label = tr("config.your_data")
@@ -183,30 +149,8 @@ def _data(dataset: Any) -> tuple[str, np.ndarray, np.ndarray]:
     return label, x, np.asarray(y, dtype=np.float32)
 
 
-@dataclass(frozen=True, eq=False)
-class Config:
-    """The validated settings of one session, plus what follows from them."""
-
-    dataset: Any
-    model: str
-    lr: float
-    epochs: int
-    batch_size: int | None
-    shuffle: bool
-    optimizer: str
-    gradients: str
-    normalize: bool | float
-    zero_grad: bool
-    accumulate: int
-    init: float | dict[str, np.ndarray] | None
-    seed: int
-    degree: int
-    hidden: int
-    # derived
-    label: str = field(repr=False)
-    x: np.ndarray = field(repr=False)  # (n, d) raw inputs
-    y: np.ndarray = field(repr=False)
-    layout: Layout = field(repr=False)
+class _Derived:
+    """What follows from the settings (the fields after them in :class:`Config`)."""
 
     @property
     def n(self) -> int:
@@ -230,75 +174,88 @@ class Config:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.repr}
 
 
-def validate(*, dataset: Any, model: str, lr: float, epochs: int, batch_size: int | None,
-             shuffle: bool, optimizer: str, gradients: str | None, normalize: bool | float,
-             zero_grad: bool, accumulate: int, init: Any, seed: int, degree: int,
-             hidden: int) -> Config:
-    """Check every setting; raise ValueError for the first bad one."""
-    label, x, y = _data(dataset)
+Config = make_dataclass(
+    "Config",
+    [(n, s.type) for n, s in here("session").items()]
+    + [("label", str, field(repr=False)), ("x", np.ndarray, field(repr=False)),
+       ("y", np.ndarray, field(repr=False)), ("layout", Layout, field(repr=False))],
+    bases=(_Derived,), frozen=True, eq=False,
+)
+Config.__module__ = __name__
+Config.__doc__ = """The validated settings of one session (one field per setting of
+:data:`~gdwidgets.training.settings.SETTINGS` used by Session, in its order), plus what
+follows from them: ``label`` (the data's name in messages), raw inputs ``x`` (n, d),
+targets ``y``, the parameters' ``layout``."""
+
+
+def check_work(what: str, runs: int, steps: int, params: int, epochs: int,
+               steps_per_epoch: int) -> None:
+    """Refuse a run (or ``runs`` runs side by side) that would record more than
+    MAX_VALUES numbers (per update and run: the loss, the parameters, the gradients)."""
+    per = 2 * params + 1
+    if runs * steps * per > MAX_VALUES:
+        hi = max(MAX_VALUES // (runs * per * steps_per_epoch), 0)
+        raise ValueError(tr("config.work", what=what, values=runs * steps * per, runs=runs,
+                            steps=steps, per=per, limit=MAX_VALUES, hi=hi,
+                            more=tr("config.work_lrs") if runs > 1 else ""))
+
+
+def validate(**settings: Any) -> Config:
+    """Check every setting of a Session (missing ones take their defaults); raise
+    ValueError for the first bad one, TypeError for an unknown name."""
+    known = here("session")
+    check_all("session", {k: None for k in settings if k not in known}, "Session")
+    v = {**defaults("session"), **settings}
+    label, x, y = _data(v["dataset"])
     n, d = x.shape
-    model = _choice("model", model, MODELS)
+    model = check(known["model"], v["model"])
     if model == "polynomial":
         hi = min(MAX_DEGREE, n - 1)
-        degree = _int_in("degree", degree, 1, hi, "config.degree", data=label)
-    elif not _is_int(degree) or not 1 <= degree <= MAX_DEGREE:
-        degree = _int_in("degree", degree, 1, MAX_DEGREE)
-    hidden = _int_in("hidden", hidden, 1, MAX_HIDDEN)
+        v["degree"] = _int_in("degree", v["degree"], 1, hi, "config.degree", data=label)
     if model in ("polynomial", "two_layer") and d != 1:
-        raise _fail("config.one_input", model, data=label, d=d)
-    if not _is_real(lr) or not math.isfinite(lr) or lr <= 0:
-        raise _fail("config.lr", lr, name="lr")
-    epochs = _int_in("epochs", epochs, 1, MAX_EPOCHS)
-    if batch_size is not None:
-        batch_size = _int_in("batch_size", batch_size, 1, n, "config.batch_size", data=label)
-    shuffle = _flag("shuffle", shuffle)
-    optimizer = _choice("optimizer", optimizer, OPTIMIZERS)
-    if gradients is None:  # the fastest honest choice: the formulas when the model has them
-        gradients = "manual" if model in MANUAL else "autograd"
-    gradients = _choice("gradients", gradients, GRADIENTS)
-    if gradients == "manual" and model not in MANUAL:
-        raise _fail("config.manual", model, allowed=", ".join(map(repr, MANUAL)))
-    if not isinstance(normalize, bool | np.bool_):
-        if not _is_real(normalize) or not math.isfinite(normalize) or normalize == 0:
-            raise _fail("config.normalize", normalize)
-        normalize = float(normalize)
-    else:
-        normalize = bool(normalize)
-    zero_grad = _flag("zero_grad", zero_grad)
-    batches = -(-n // (n if batch_size is None else batch_size))
-    accumulate = _int_in("accumulate", accumulate, 1, batches, "config.accumulate")
-    steps = -(-batches // accumulate)
+        raise fail("config.one_input", model, data=label, d=d)
+    special = {"dataset", "batch_size", "accumulate", "init"}
+    out = {name: check(s, v[name]) for name, s in known.items() if name not in special}
+    if v["batch_size"] is not None:
+        _int_in("batch_size", v["batch_size"], 1, n, "config.batch_size", data=label)
+    out["batch_size"] = check(known["batch_size"], v["batch_size"])
+    if out["gradients"] is None:  # the fastest honest choice: the formulas when there are some
+        out["gradients"] = "manual" if model in MANUAL else "autograd"
+    if out["gradients"] == "manual" and model not in MANUAL:
+        raise fail("config.manual", model, allowed=", ".join(map(repr, MANUAL)))
+    batches = -(-n // (n if out["batch_size"] is None else out["batch_size"]))
+    out["accumulate"] = _int_in("accumulate", v["accumulate"], 1, batches, "config.accumulate")
+    steps = -(-batches // out["accumulate"])
+    epochs = out["epochs"]
     if epochs * steps > MAX_STEPS:
-        raise _fail("config.steps", epochs, hi=MAX_STEPS // steps, steps=steps, limit=MAX_STEPS)
-    if not _is_int(seed) or not 0 <= seed < 2**63:
-        raise _fail("config.seed", seed)
-    layout = build_model(model, d, degree, hidden).layout
-    init = _init(init, layout, model)
-    return Config(dataset, model, float(lr), epochs, batch_size, shuffle, optimizer,
-                  gradients, normalize, zero_grad, accumulate, init, int(seed), degree,
-                  hidden, label, x, y, layout)
+        raise fail("config.steps", epochs, hi=MAX_STEPS // steps, steps=steps, limit=MAX_STEPS)
+    layout = build_model(model, d, out["degree"], out["hidden"]).layout
+    check_work("Session", 1, epochs * steps, layout.size, epochs, steps)
+    out["init"] = _init(v["init"], layout, model)
+    out["dataset"] = v["dataset"]
+    return Config(**out, label=label, x=x, y=y, layout=layout)
 
 
 def _init(init: Any, layout: Layout, model: str) -> float | dict[str, np.ndarray] | None:
     names = ", ".join(layout.names)
     if init is None:
         return None
-    if _is_real(init):
+    if is_real(init):
         if not math.isfinite(init):
-            raise _fail("config.init", init, names=names)
+            raise fail("config.init", init, names=names)
         return float(init)
     if not isinstance(init, dict):
-        raise _fail("config.init", init, names=names)
+        raise fail("config.init", init, names=names)
     out = {}
     for key, value in init.items():
         if key not in layout.names:
-            raise _fail("config.init_key", key, model=repr(model), names=names)
+            raise fail("config.init_key", key, model=repr(model), names=names)
         shape = layout.shapes[layout.names.index(key)]
         try:
             arr = np.broadcast_to(_to_numpy(value), shape).copy()
         except (TypeError, ValueError):
             arr = None
         if arr is None or not np.isfinite(arr).all():
-            raise _fail("config.init_value", value, param=repr(key), shape=shape)
+            raise fail("config.init_value", value, param=repr(key), shape=shape)
         out[key] = arr
     return out

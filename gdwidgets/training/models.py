@@ -13,10 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-MODELS = ("linear", "polynomial", "two_layer", "mlp")
-MANUAL = ("linear", "polynomial", "two_layer")  # models with analytic gradient formulas
-MAX_DEGREE = 10
-MAX_HIDDEN = 64
+from .settings import MANUAL, MAX_DEGREE, MAX_HIDDEN, MODELS  # noqa: F401 - defined there
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 import torch
 
-OPTIMIZERS = ("sgd", "momentum", "adam")
+from .settings import OPTIMIZERS  # noqa: F401 - defined there
+
 MOMENTUM = 0.9
 BETA1, BETA2, EPS = 0.9, 0.999, 1e-8
 

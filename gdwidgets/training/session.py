@@ -11,12 +11,9 @@ from .config import Config, validate
 from .engine import train
 from .history import History
 from .models import Model, build_model
+from .settings import defaults, docstring, signature
 
-DEFAULTS: dict[str, Any] = dict(
-    dataset="line200", model="linear", lr=0.1, epochs=100, batch_size=None, shuffle=False,
-    optimizer="sgd", gradients=None, normalize=False, zero_grad=True, accumulate=1,
-    init=None, seed=0, degree=2, hidden=1,
-)
+DEFAULTS: dict[str, Any] = defaults("session")
 
 
 class BatchLoss(NamedTuple):
@@ -81,35 +78,18 @@ class Problem:
 
 
 class Session:
-    """One training experiment. Every setting is checked at construction.
+    """One training experiment, configured by keyword; every setting is checked at
+    construction (ValueError naming it), before any work.
 
     >>> h = Session(dataset='thermometer', gradients='manual', normalize=0.1, lr=1e-2,
     ...             epochs=5000, init={'w': 1.0, 'b': 0.0}).run()
     >>> round(float(h.final['w']), 4), round(float(h.final['b']), 4)
     (5.3671, -17.3012)
-
-    Settings: ``dataset`` (a name from :mod:`gdwidgets.datasets`, a Dataset, or ``(x, y)``
-    arrays/tensors), ``model`` ('linear', 'polynomial' with ``degree``, 'two_layer',
-    'mlp' with ``hidden`` units), ``lr``, ``epochs``, ``batch_size`` (None: full batch),
-    ``shuffle``, ``optimizer`` ('sgd', 'momentum', 'adam'), ``gradients`` ('manual',
-    'autograd'; None picks 'manual' when the model has formulas), ``normalize`` (False,
-    True to standardise inputs, or a factor), ``zero_grad`` (False piles gradients up),
-    ``accumulate`` (micro-batches per update), ``init`` (None: random from ``seed``;
-    a number for every parameter; or {name: value}), ``seed``.
     """
 
-    def __init__(self, *, dataset: Any = "line200", model: str = "linear", lr: float = 0.1,
-                 epochs: int = 100, batch_size: int | None = None, shuffle: bool = False,
-                 optimizer: str = "sgd", gradients: str | None = None,
-                 normalize: bool | float = False, zero_grad: bool = True,
-                 accumulate: int = 1, init: Any = None, seed: int = 0, degree: int = 2,
-                 hidden: int = 1) -> None:
-        self.config = validate(
-            dataset=dataset, model=model, lr=lr, epochs=epochs, batch_size=batch_size,
-            shuffle=shuffle, optimizer=optimizer, gradients=gradients, normalize=normalize,
-            zero_grad=zero_grad, accumulate=accumulate, init=init, seed=seed, degree=degree,
-            hidden=hidden,
-        )
+    def __init__(self, **settings: Any) -> None:
+        """Check the settings (see the class's Parameters); ``run()`` trains."""
+        self.config = validate(**settings)
         self._problem = Problem(self.config)
         self.history: History | None = None
 
@@ -207,3 +187,7 @@ class Session:
 
     def __repr__(self) -> str:
         return f"Session({self.config!r})"
+
+
+Session.__doc__ = docstring("session", Session.__doc__ or "")
+Session.__signature__ = signature("session")  # type: ignore[attr-defined]

@@ -12,10 +12,9 @@ import numpy as np
 import torch
 
 from ..i18n import register, tr
-from .config import validate
-from .session import DEFAULTS, Problem
-
-MAX_LRS = 4096
+from .config import check_work, validate
+from .session import Problem
+from .settings import MAX_LRS, check_all, defaults, here
 
 register(
     {
@@ -34,7 +33,7 @@ class SweepResult:
     lrs: np.ndarray  # (R,)
     final_loss: np.ndarray  # (R,) loss of the last step; inf for diverged runs
     diverged: np.ndarray  # (R,) bool
-    diverged_step: np.ndarray  # (R,) first bad step (from 1), 0 if none
+    diverged_step: tuple[int | None, ...]  # (R,) first bad step (from 1), None if none
     loss: np.ndarray  # (R, S) per-step losses (until every run had diverged)
 
     @property
@@ -43,6 +42,11 @@ class SweepResult:
         if self.diverged.all():
             return None
         return float(self.lrs[int(np.argmin(self.final_loss))])
+
+    def __getitem__(self, runs: slice) -> SweepResult:
+        """The runs ``runs`` (a slice) as a SweepResult of their own."""
+        return SweepResult(self.lrs[runs], self.final_loss[runs], self.diverged[runs],
+                           self.diverged_step[runs], self.loss[runs])
 
 
 def _check_lrs(lrs: Any) -> np.ndarray:
@@ -64,26 +68,27 @@ def _check_lrs(lrs: Any) -> np.ndarray:
     return np.array(values, dtype=np.float64)
 
 
-def lr_sweep(dataset: Any = DEFAULTS["dataset"], model: str = DEFAULTS["model"],
+def lr_sweep(dataset: Any = "line200", model: str = "linear",
              lrs: Sequence[float] | np.ndarray = (1e-3, 1e-2, 1e-1), epochs: int = 100,
              **settings: Any) -> SweepResult:
     """Train one run per learning rate, all at once (no Python loop over runs).
 
     Every run starts from the same parameters and sees the same batches, so run i
     equals ``Session(dataset=..., model=..., lr=lrs[i], epochs=..., **settings).run()``.
-    ``settings`` are the other Session settings.
+    ``settings`` are the other Session settings. Refused before any work: a bad setting,
+    and a sweep that would record more than ``MAX_VALUES`` numbers (fewer epochs or lrs).
     """
     if isinstance(lrs, numbers.Real):
         lrs = [lrs]
     values = _check_lrs(lrs)
     lr = torch.tensor(values, dtype=torch.float32)
-    unknown = set(settings) - set(DEFAULTS)
-    if unknown:
-        raise TypeError(f"lr_sweep() got unexpected keyword arguments {sorted(unknown)}")
-    cfg = validate(**{**DEFAULTS, **settings, "dataset": dataset, "model": model,
+    check_all("sweep", {k: None for k in settings if k not in here("sweep")}, "lr_sweep")
+    cfg = validate(**{**defaults("session"), **settings, "dataset": dataset, "model": model,
                       "lr": float(lr.min()), "epochs": epochs})
+    steps = cfg.steps_per_epoch
+    check_work("lr_sweep", len(values), cfg.epochs * steps, cfg.layout.size, cfg.epochs, steps)
     raw = Problem(cfg).run(lr)
     step = raw.diverged_step.numpy()
     loss = raw.loss.numpy().T.copy()
     final = np.where(step > 0, np.inf, loss[:, -1])
-    return SweepResult(values, final, step > 0, step, loss)
+    return SweepResult(values, final, step > 0, tuple(int(s) or None for s in step), loss)

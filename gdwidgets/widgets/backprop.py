@@ -7,6 +7,7 @@ says in the banner what each press did.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -14,8 +15,9 @@ import ipywidgets as W
 
 from ..autograd import Linear, Scalar
 from ..autograd.scalar import backward_order
-from ..i18n import get_language, set_language, tr
+from ..i18n import tr
 from ..strings import backprop as _strings  # noqa: F401  (registers the widget's strings)
+from ..training.settings import docstring, signature
 from ..views.backprop_graph import GRAPH_BOX, FittedGraph
 from ..views.backprop_plots import BackpropFigure
 from ..views.backprop_table import backprop_table
@@ -50,23 +52,6 @@ class BackpropWidget(LessonWidget):
     every node (press it twice: every grad doubles); zero grad resets them; update takes
     a gradient step and builds the next forward graph, as the next loop iteration would.
 
-    Parameters
-    ----------
-    points : int, default 2
-        2 is seed 000's two points (x1=1.5, y1=1; x2=2, y2=4), so the first picture is
-        the seed's; 3 to 200 is the first N of seed 000's 200 normalised points.
-        ``set_data(x, y)`` uses other points.
-    lr : float, default 0.1
-        Learning rate of update, 0.001 to 10.
-    mode : {'plain', 'accumulate', 'bloat'}
-        plain: the seed's loop, a and b change in place. accumulate: each backward press
-        runs one of ``micro_batches`` parts, its loss scaled by (part / all points), so
-        one pass over every part gives the full batch's grads. bloat: the book's
-        ``a -= lr * a.grad``, which adds graph nodes at every update, beside an in-place
-        twin (the figure shows both graphs' sizes).
-    micro_batches : int, default 2
-        Number of parts in accumulate mode, 1 to 10 (at most the number of points).
-
     Changing points, mode or micro_batches starts the lesson over (a = b = 0).
 
     Controls (ipywidgets): ``forward_button``, ``backward_button``, ``zero_grad_button``,
@@ -81,15 +66,14 @@ class BackpropWidget(LessonWidget):
     step; after zero grad, 0 at every node while each edge keeps what it carried.
     """
 
-    def __init__(self, *, points: int = 2, lr: float = 0.1, mode: str = "plain",
-                 micro_batches: int = 2, **kwargs: Any) -> None:
-        if mode not in MODES:
-            raise ValueError(tr("backprop.err.mode", modes=MODES, mode=mode))
-        if isinstance(points, bool) or not isinstance(points, int) \
-                or not 2 <= points <= MAX_POINTS:
-            raise ValueError(tr("backprop.err.points", n=MAX_POINTS, got=points))
-        self._lang = get_language()  # every string of this widget stays in this language
-        super().__init__(**kwargs)
+    _place = "backprop"
+
+    def __init__(self, **settings: Any) -> None:
+        """Check every setting (ValueError naming a bad one), then the seed's first graph."""
+        s, box = self._checked(settings)
+        points, lr, mode, micro_batches = (s[k] for k in ("points", "lr", "mode",
+                                                          "micro_batches"))
+        super().__init__(**box)
         self._custom: tuple[str, list[float], list[float]] | None = None
         self.actions: list[dict[str, Any]] = []
         self.graph_svg = ""
@@ -280,18 +264,6 @@ class BackpropWidget(LessonWidget):
         return True
 
     # ----- controls -------------------------------------------------------------------
-    def _guard(self, update: Callable[[], None]) -> bool:
-        """Every redraw runs here: in the language the widget was built in, so a later
-        ``set_language`` call does not turn half of this widget's strings."""
-        current = get_language()
-        if current == self._lang:
-            return super()._guard(update)
-        set_language(self._lang)
-        try:
-            return super()._guard(update)
-        finally:
-            set_language(current)
-
     def _show(self, view: str) -> None:
         """Point the view and step controls at the current graph."""
         n = backward_steps(self.root)
@@ -325,9 +297,17 @@ class BackpropWidget(LessonWidget):
             self._guard(lambda: self._redraw(graph=False))
 
     def _on_view(self, change: dict[str, Any]) -> None:
-        if not self._quiet:
+        if self._quiet:
+            return
+
+        def go() -> None:
             self._enable_step()
-            self._guard(self._redraw)
+            m = self.model
+            self.say(tr("backprop.msg.forward", a=_num(m.a.value), b=_num(m.b.value))
+                     if change["new"] == "forward" else tr("backprop.msg.backward"))
+            self._redraw()
+
+        self._guard(go)
 
     def _on_step(self, change: dict[str, Any]) -> None:
         if self._quiet:
@@ -413,3 +393,8 @@ class BackpropWidget(LessonWidget):
 def _button(key: str, icon: str, style: str = "") -> W.Button:
     return W.Button(description=tr(f"backprop.{key}"), icon=icon, button_style=style,
                     tooltip=tr(f"backprop.{key}_tip"), layout=W.Layout(width="auto"))
+
+
+BackpropWidget.__doc__ = docstring("backprop", BackpropWidget.__doc__ or "")
+BackpropWidget.__signature__ = signature(  # type: ignore[attr-defined]
+    "backprop", inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD))

@@ -4,7 +4,10 @@ last good picture, and a static copy of the picture for notebooks saved without 
 A widget is an ``ipywidgets.VBox``; subclasses build controls and views, then call
 ``self._guard(self._update)`` from their observers and ``self._refresh_static()`` after
 drawing. Setting a control's value in Python redraws before the assignment returns:
-observers run synchronously. (While a slider is dragged in the browser, ipywidgets keeps
+observers run synchronously. ``w.lr = 0.05`` sets the slider (the same as
+``w.lr.value = 0.05``), after checking the value: a value the control cannot take is
+refused with the red banner, never clamped. Every widget keeps the language it was built
+in (``_guard`` runs each redraw in it). (While a slider is dragged in the browser, ipywidgets keeps
 at most one change per control in flight and merges the rest, so the kernel never works
 through a backlog of stale values.)
 """
@@ -23,8 +26,10 @@ import ipywidgets as W
 from IPython import get_ipython
 from IPython.display import HTML, display
 
-from ..i18n import STRINGS, get_language, register, tr
+from ..i18n import STRINGS, get_language, register, set_language, tr
+from ..training.settings import check_all, defaults, here
 from ..views.fonts import cjk_font
+from .controls import accept, is_control
 
 __all__ = ["LessonWidget", "banner_html", "control_label"]
 
@@ -34,6 +39,10 @@ register({
     "widget.saved": ("The picture as it was saved. Run this cell to make the widget live "
                      "again.",
                      "这是保存时的图。运行这个单元格，控件就会重新变得可用。"),
+    "widget.fixed": (
+        "{name} is fixed when the widget is built: make a new one with {name}=...",
+        "{name} 在创建控件时就固定了：请用 {name}=... 新建一个控件",
+    ),
 })
 
 # In a notebook reopened without the widget's kernel, JupyterLab puts "Error displaying
@@ -77,6 +86,7 @@ class LessonWidget(W.VBox):
     """Base class: ``banner`` for messages, ``_guard`` for bad input, a static snapshot."""
 
     _quiet = False  # True while _hold() is on: observers leave the redrawing to the holder
+    _place = ""  # the widget's place in gdwidgets.training.settings.SETTINGS
 
     @contextmanager
     def _hold(self) -> Iterator[None]:
@@ -87,7 +97,41 @@ class LessonWidget(W.VBox):
         finally:
             self._quiet = was
 
+    @classmethod
+    def _checked(cls, given: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(every setting of this widget: ``given`` checked, the rest defaults; the VBox's
+        own keyword arguments, e.g. ``layout``). Raises TypeError for an unknown name and
+        ValueError for a bad value, before any work."""
+        traits = set(cls.class_trait_names())
+        box = {k: v for k, v in given.items() if k not in here(cls._place) and k in traits}
+        checked = check_all(cls._place, {k: v for k, v in given.items() if k not in box},
+                            cls.__name__)
+        return {**defaults(cls._place), **checked}, box
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """``w.lr = 0.05`` sets the control ``w.lr`` (see the module's docstring)."""
+        current = self.__dict__.get(name)
+        if is_control(current) and not isinstance(value, W.Widget):
+            self._guard(lambda: self._set_control(name, current, value))
+            return
+        if (not isinstance(value, W.Widget) and name in here(self._place)
+                and "_lang" in self.__dict__):
+            raise AttributeError(tr("widget.fixed", name=name))
+        super().__setattr__(name, value)
+
+    def _set_control(self, name: str, control: W.ValueWidget, value: Any) -> None:
+        """Check ``value`` against the setting and the control's range, then set it (the
+        observers redraw before this returns); ValueError if it cannot be taken."""
+        control.value = accept(name, control, value, here(self._place).get(name))
+
+    def _control_values(self) -> dict[str, Any]:
+        """``{setting: value}`` of this widget's controls that are Session settings."""
+        session = here("session")
+        controls = {n: self.__dict__.get(n) for n in here(self._place) if n in session}
+        return {n: c.value for n, c in controls.items() if is_control(c)}
+
     def __init__(self, **kwargs: Any) -> None:
+        self._lang = get_language()  # every string of this widget stays in this language
         self.banner = W.HTML()
         self._hint = ""  # a message kept above every later one (e.g. no Chinese font)
         self._static = None  # the display handle of the static copy, once displayed
@@ -117,13 +161,19 @@ class LessonWidget(W.VBox):
         self.banner.value = self._hint + (banner_html(text, kind) if text else "")
 
     def _guard(self, update: Callable[[], None]) -> bool:
-        """Run ``update``; a ValueError becomes a message in the widget and the views keep
-        their last good picture. Returns whether the update went through."""
+        """Run ``update`` in the widget's language; a ValueError becomes a message in the
+        widget and the views keep their last good picture. Returns whether the update
+        went through."""
+        current = get_language()
+        lang = self.__dict__.get("_lang", current)
+        set_language(lang)
         try:
             update()
         except ValueError as e:
             self.say(f"{tr('widget.error', message=e)} {tr('widget.kept')}", "error")
             return False
+        finally:
+            set_language(current)
         return True
 
     # ----- saved notebooks -----------------------------------------------------------

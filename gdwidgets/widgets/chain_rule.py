@@ -3,7 +3,9 @@ chain rule next to autograd's, for any step of a mini-batch run."""
 
 from __future__ import annotations
 
-from typing import Any
+import inspect
+import math
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as W
 import numpy as np
@@ -11,12 +13,14 @@ from traitlets import TraitError, validate
 
 from .. import datasets
 from ..i18n import register, tr
-from ..training import History, Session
-from ..training.chain_rule import chain_rule_factors, chain_rule_samples
+from ..training.settings import check, docstring, here, signature
 from ..views.plots_chain import ChainRulePlot, chain_table_html, samples_table_html
 from ..views.svg_fit import Box, fit_svg
 from .base import LessonWidget, control_label
 from .playback import Playback
+
+if TYPE_CHECKING:
+    from ..training import History, Session
 
 __all__ = ["ChainRuleWidget", "StrictIntSlider"]
 
@@ -35,7 +39,6 @@ register({
 })
 
 GRAPH_BOX = Box(width=1090, height=470)  # px at 1280×800: the place of plots and table
-ONE_INPUT = ("y2x10", "thermometer", "linear15", "y2x", "cubic", "line200")
 STYLE = {"description_width": "initial"}
 
 
@@ -58,44 +61,54 @@ class ChainRuleWidget(LessonWidget):
     """Train y = a2*(a1*x + b1) + b2 with mini-batches (seed 003) and look at any step:
     the gradient of each parameter as a chain of factors, by hand and by autograd.
 
-    Controls: ``dataset``, ``lr``, ``epochs``, ``batch_size``, ``step`` (with ``play``, a
+    Controls (``w.lr = 0.002`` sets one): ``dataset``, ``lr``, ``epochs``, ``batch_size``,
+    ``step`` (updates done: 0 before training, k after the k-th; the views show the
+    gradient of the next update, of the last one at the end; with ``play``, a
     kernel-driven ▶), ``show_view`` (chain-rule table, the batch's table or the graph, in
     one place) and ``full_size`` (the graph at 100 %).
-    Views: ``figure`` (fit at the step, loss per step), the tables ``table_html`` and
-    ``samples_html``, ``graph_svg``; ``history``, ``session``, ``chains`` (the step's
-    :class:`~gdwidgets.training.chain_rule.ParamChain` per parameter).
+    Views: ``image`` (the ``figure``: fit at the step, loss per step), ``table`` (the
+    chain rule), ``samples_table`` (the batch, point by point), ``graph_view``
+    (``graph_svg``); latest state: ``history``, ``session``, ``chains`` (the shown
+    update's :class:`~gdwidgets.training.chain_rule.ParamChain` per parameter).
     """
 
-    def __init__(self, *, dataset: str = "y2x10", lr: float = 1e-3, epochs: int = 20,
-                 batch_size: int = 5, step: int = 1, normalize: bool | float = True,
-                 seed: int = 0, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.normalize, self.seed = normalize, seed
-        n = len(datasets.get(dataset)) if isinstance(dataset, str) else 50
-        self.dataset = W.Dropdown(options=list(ONE_INPUT), value=dataset,
+    _place = "chain_rule"
+
+    def __init__(self, **settings: Any) -> None:
+        """Check every setting (ValueError naming a bad one), train, draw."""
+        s, box = self._checked(settings)
+        spec = here(self._place)
+        n = len(datasets.get(s["dataset"]))
+        batch = check(spec["batch_size"], s["batch_size"], hi=n) or n
+        steps = s["epochs"] * -(-n // batch)
+        step = check(spec["step"], s["step"], hi=steps)
+        super().__init__(**box)
+        self._normalize, self._seed = s["normalize"], s["seed"]
+        self.dataset = W.Dropdown(options=list(spec["dataset"].allowed), value=s["dataset"],
                                   description=tr("chainw.dataset"), style=STYLE)
-        self.lr = W.FloatLogSlider(value=lr, base=10, min=-5, max=-1, step=0.05,
+        self.lr = W.FloatLogSlider(value=s["lr"], base=10, min=math.log10(spec["lr"].lo),
+                                   max=math.log10(spec["lr"].hi), step=0.05,
                                    description=tr("chainw.lr"), readout_format=".2g",
                                    style=STYLE, continuous_update=True)
-        self.epochs = W.IntSlider(value=epochs, min=1, max=200, description=tr("chainw.epochs"),
-                                  style=STYLE)
-        self.batch_size = StrictIntSlider(value=batch_size, min=1, max=max(n, 1),
+        self.epochs = W.IntSlider(value=s["epochs"], min=1, max=spec["epochs"].hi,
+                                  description=tr("chainw.epochs"), style=STYLE)
+        self.batch_size = StrictIntSlider(value=batch, min=1, max=n,
                                           description=tr("chainw.batch_size"), style=STYLE)
-        self.step = W.IntSlider(value=step, min=1, max=max(step, 1),
+        self.step = W.IntSlider(value=step, min=0, max=steps,
                                 description=tr("chainw.step"), style=STYLE,
                                 layout=W.Layout(width="360px"))
         self.player = Playback(self.step, self._play_frame)
         self.play = self.player.button
         self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
         self.table = W.HTML(layout=W.Layout(max_width="100%"))
-        self.samples = W.HTML(layout=W.Layout(max_width="100%", display="none"))
-        self.graph = W.HTML()
+        self.samples_table = W.HTML(layout=W.Layout(max_width="100%", display="none"))
+        self.graph_view = W.HTML()
         self.full_size = W.Checkbox(description=tr("chainw.full_size"), indent=False,
                                     layout=W.Layout(width="auto"))
-        self.full_size.observe(lambda _: self._fit_graph(), "value")
+        self.full_size.observe(lambda _: self._guard(self._fit_graph), "value")
         self.graph_box = W.VBox([W.HBox([W.HTML(f"<b>{tr('chainw.graph')}</b>"),
                                          self.full_size], layout=W.Layout(grid_gap="16px")),
-                                 self.graph], layout=W.Layout(display="none"))
+                                 self.graph_view], layout=W.Layout(display="none"))
         # one screen: the chain-rule table, the batch's table or the graph, one at a time
         self.show_view = W.ToggleButtons(
             options=[(tr("chainw.show_chain"), "chain"), (tr("chainw.show_batch"), "batch"),
@@ -108,14 +121,13 @@ class ChainRuleWidget(LessonWidget):
         self.history: History | None = None
         self.chains: dict[str, Any] = {}
         self.graph_svg = ""
-        self.table_html = self.samples_html = ""
         self._png = b""
 
         x, y = self._data()
         self.plot = ChainRulePlot(x, y)
         self.figure = self.plot.figure
         self._grid = np.linspace(float(x.min()), float(x.max()), 80)
-        self._rerun()  # bad constructor arguments raise ValueError here
+        self._rerun()
 
         for control in (self.dataset, self.lr, self.epochs, self.batch_size):
             control.observe(self._on_setting, "value")
@@ -127,14 +139,14 @@ class ChainRuleWidget(LessonWidget):
             W.HBox([self.dataset, self.lr, self.epochs, self.batch_size], layout=row),
             W.HBox([self.play, self.step, control_label("chainw.show"), self.show_view],
                    layout=row),
-            self.banner, self.image, self.table, self.samples, self.graph_box,
+            self.banner, self.image, self.table, self.samples_table, self.graph_box,
         )
 
     def _on_show_view(self, change: dict[str, Any]) -> None:
         view = change["new"]
         self.image.layout.display = "none" if view == "graph" else ""
         self.table.layout.display = "" if view == "chain" else "none"
-        self.samples.layout.display = "" if view == "batch" else "none"
+        self.samples_table.layout.display = "" if view == "batch" else "none"
         self.graph_box.layout.display = "" if view == "graph" else "none"
 
     # ----- updates -------------------------------------------------------------------
@@ -170,9 +182,10 @@ class ChainRuleWidget(LessonWidget):
         self._apply(*run)
 
     def _run(self) -> tuple[Session, History]:
-        session = Session(dataset=self.dataset.value, model="two_layer", lr=self.lr.value,
-                          epochs=self.epochs.value, batch_size=self.batch_size.value,
-                          normalize=self.normalize, seed=self.seed)
+        from ..training import Session  # torch loads with the first run, not on import
+
+        session = Session(**self._control_values(), model="two_layer",
+                          normalize=self._normalize, seed=self._seed)
         return session, session.run()
 
     def _rerun(self) -> None:
@@ -188,47 +201,54 @@ class ChainRuleWidget(LessonWidget):
         self._show_step()
 
     def _show_step(self, step: int | None = None) -> None:
-        """Every view for ``step`` (default: the slider's)."""
+        """Every view for ``step`` (default: the slider's), updates done: the model then,
+        and the gradient of the next update (of the last one once training is over)."""
+        from ..training.chain_rule import chain_rule_factors, chain_rule_samples
+
         session, history = self.session, self.history
         if session is None or history is None:
             return
         step = self.step.value if step is None else step
-        batch_loss = session.batch_loss(step, history)
+        update = min(step + 1, len(history))  # the update whose gradient is shown
+        batch_loss = session.batch_loss(update, history)
         self.chains = chain_rule_factors(batch_loss)
         samples = chain_rule_samples(batch_loss)
-        rows = history.batch(step)
+        rows = history.batch(update)
         cfg = session.config
         params = {k: float(v.detach()) for k, v in batch_loss.params.items()}
-        self.plot.show_step(step, history.epoch_of(step), self._grid,
-                            history.fit(self._grid, step - 1), cfg.x[rows, 0], cfg.y[rows])
+        self.plot.show_step(update, history.epoch_of(update), self._grid,
+                            history.fit(self._grid, update - 1), cfg.x[rows, 0], cfg.y[rows])
         self._png = self.plot.png()
         self.image.value = self._png
-        self.table_html = chain_table_html(self.chains, params, step)
-        self.samples_html = samples_table_html(samples, rows, step)
-        self.table.value = self.table_html
-        self.samples.value = self.samples_html
-        self.graph_svg = self._graph_svg(step)
+        self.table.value = chain_table_html(self.chains, params, update)
+        self.samples_table.value = samples_table_html(samples, rows, update)
+        self.graph_svg = self._graph_svg(update)
         self._fit_graph()
         self._refresh_static()
 
     def _fit_graph(self) -> None:
         """The graph fitted to the plots' box, or (``full_size``) to the widget's width."""
         box = Box(GRAPH_BOX.width, 10**5) if self.full_size.value else GRAPH_BOX
-        self.graph.value = fit_svg(self.graph_svg, box)
+        self.graph_view.value = fit_svg(self.graph_svg, box)
 
-    def _graph_svg(self, step: int) -> str:
-        """The annotated autograd graph of this step's loss after one backward pass
-        (views/torch_graph.py); '' when that module is not available."""
+    def _graph_svg(self, update: int) -> str:
+        """The annotated autograd graph of update ``update``'s loss after one backward
+        pass (views/torch_graph.py); '' when that module is not available."""
         try:
             from ..views.torch_graph import session_graph
         except ImportError:
             return ""
-        return session_graph(self.session, step, self.history, 1).svg()
+        return session_graph(self.session, update, self.history, 1).svg()
 
     # ----- saved notebooks -----------------------------------------------------------
     def static_html(self) -> str:
         parts = [self.banner.value, self.png_tag(self._png, tr("chain.fit_title")),
-                 self.table_html, self.samples_html]
+                 self.table.value, self.samples_table.value]
         if self.graph_svg:
             parts.append(f"<div>{self.graph_svg}</div>")
         return "\n".join(parts)
+
+
+ChainRuleWidget.__doc__ = docstring("chain_rule", ChainRuleWidget.__doc__ or "")
+ChainRuleWidget.__signature__ = signature(  # type: ignore[attr-defined]
+    "chain_rule", inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD))

@@ -4,25 +4,34 @@ at once and the lr sweep (final loss against lr, the diverged region marked)."""
 from __future__ import annotations
 
 import html
-from typing import Any
+import inspect
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as W
 import numpy as np
 
 from .. import datasets
 from ..i18n import register, tr
-from ..training import History, Session, SweepResult, lr_sweep
+from ..training.settings import docstring, fail, here, signature
 from ..views.plots_lr import LearningRatePlot
 from .base import LessonWidget
+from .controls import normalize_options
+
+if TYPE_CHECKING:
+    from ..training import History, Session, SweepResult
 
 __all__ = ["LearningRateWidget"]
 
 register({
     "lrw.dataset": ("data", "数据"),
     "lrw.model": ("model", "模型"),
-    "lrw.normalize": ("normalize inputs", "标准化输入"),
+    "lrw.normalize": ("inputs", "输入处理"),
     "lrw.epochs": ("epochs", "轮数 epochs"),
-    "lrw.lrs": ("sweep range (log₁₀ lr)", "扫描范围（log₁₀ lr）"),
+    "lrw.lr_range": ("sweep range (log₁₀ lr)", "扫描范围（log₁₀ lr）"),
+    "lrw.lr_outside": (
+        "lr must be between {lo:g} and {hi:g} (the sweep's lr_range {range}), got {value}",
+        "lr 必须在 {lo:g} 到 {hi:g} 之间（扫描范围 lr_range {range}），得到的是 {value}",
+    ),
     "lrw.lr": ("chosen lr", "所选学习率 lr"),
     "lrw.linear": ("linear: y = w·x + b", "线性：y = w·x + b"),
     "lrw.polynomial": ("cubic: y = w1·x + w2·x² + w3·x³ + b",
@@ -43,10 +52,9 @@ register({
         "Every swept learning rate diverged: move the sweep range lower (below {lo:.2g}){norm}.",
         "扫描的所有学习率都发散了：把扫描范围往下移（低于 {lo:.2g}）{norm}。",
     ),
-    "lrw.tick_normalize": (" or tick “normalize inputs”", "，或勾选“标准化输入”"),
+    "lrw.tick_normalize": (" or choose inputs → standardised", "，或把“输入处理”选为“标准化”"),
 })
 
-MODELS = ("linear", "polynomial", "two_layer", "mlp")
 DEGREE = 3  # the cubic of seed 004
 STYLE = {"description_width": "initial"}
 
@@ -65,32 +73,41 @@ class LearningRateWidget(LessonWidget):
     """The same model trained with many learning rates: a few loss curves side by side,
     the sweep of final loss against lr, and the chosen lr's run (``history``).
 
-    Controls: ``dataset``, ``model``, ``normalize``, ``epochs``, ``lrs`` (the sweep range,
-    log10 of lr), ``lr`` (the chosen lr, within the range). Full-batch gradient descent.
-    Views: ``figure``; ``sweep`` (:class:`~gdwidgets.training.SweepResult` of ``sweep_lrs``
-    learning rates), ``curve_lrs``, ``history``; ``graph_svg`` is '' (no graph here).
+    Controls (``w.lr = 0.05`` sets one): ``dataset``, ``model``, ``normalize``,
+    ``epochs``, ``lr_range`` (the sweep's range, log10 of lr), ``lr`` (the chosen lr,
+    within the range). Full-batch gradient descent; the polynomial is a cubic (seed 004).
+    Views: ``image``, ``summary``; ``figure``; ``sweep`` (a
+    :class:`~gdwidgets.training.SweepResult` of ``sweep_size`` learning rates),
+    ``curve_lrs``, ``history``, ``session``; ``graph_svg`` is '' (no graph here).
     """
 
-    def __init__(self, *, dataset: str = "linear15", model: str = "linear",
-                 normalize: bool = False, epochs: int = 100,
-                 lrs: tuple[float, float] = (-4.0, -1.0), lr: float = 1e-2,
-                 curves: int = 5, sweep_lrs: int = 128, seed: int = 0, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.seed, self.n_curves, self.n_sweep = seed, curves, sweep_lrs
-        self.dataset = W.Dropdown(options=datasets.names(), value=dataset,
+    _place = "learning_rate"
+
+    def __init__(self, **settings: Any) -> None:
+        """Check every setting (ValueError naming a bad one), sweep, train, draw."""
+        s, box = self._checked(settings)
+        lo, hi = s["lr_range"]
+        if not 10**lo * (1 - 1e-9) <= s["lr"] <= 10**hi * (1 + 1e-9):
+            raise fail("lrw.lr_outside", s["lr"], lo=10**lo, hi=10**hi, range=s["lr_range"])
+        super().__init__(**box)
+        self._seed, self._curves, self._sweep_size = s["seed"], s["curves"], s["sweep_size"]
+        spec = here(self._place)
+        self.dataset = W.Dropdown(options=datasets.names(), value=s["dataset"],
                                   description=tr("lrw.dataset"), style=STYLE,
                                   layout=W.Layout(width="210px"))
-        self.model = W.Dropdown(options=[(tr(f"lrw.{m}"), m) for m in MODELS], value=model,
-                                description=tr("lrw.model"), style=STYLE,
+        self.model = W.Dropdown(options=[(tr(f"lrw.{m}"), m) for m in spec["model"].allowed],
+                                value=s["model"], description=tr("lrw.model"), style=STYLE,
                                 layout=W.Layout(width="330px"))
-        self.normalize = W.Checkbox(value=normalize, description=tr("lrw.normalize"),
-                                    style=STYLE, indent=False, layout=W.Layout(width="150px"))
-        self.epochs = W.IntSlider(value=epochs, min=1, max=1000, description=tr("lrw.epochs"),
-                                  style=STYLE)
-        self.lrs = W.FloatRangeSlider(value=lrs, min=-7.0, max=1.0, step=0.1,
-                                      description=tr("lrw.lrs"), readout_format=".1f",
-                                      style=STYLE, layout=W.Layout(width="420px"))
-        self.lr = W.FloatLogSlider(value=lr, base=10, min=lrs[0], max=lrs[1], step=0.02,
+        self.normalize = W.Dropdown(options=normalize_options(s["normalize"]),
+                                    value=s["normalize"], description=tr("lrw.normalize"),
+                                    style=STYLE, layout=W.Layout(width="190px"))
+        self.epochs = W.IntSlider(value=s["epochs"], min=1, max=spec["epochs"].hi,
+                                  description=tr("lrw.epochs"), style=STYLE)
+        self.lr_range = W.FloatRangeSlider(
+            value=(lo, hi), min=spec["lr_range"].lo, max=spec["lr_range"].hi, step=0.1,
+            description=tr("lrw.lr_range"), readout_format=".1f", style=STYLE,
+            layout=W.Layout(width="420px"))
+        self.lr = W.FloatLogSlider(value=s["lr"], base=10, min=lo, max=hi, step=0.02,
                                    description=tr("lrw.lr"), readout_format=".2g",
                                    style=STYLE,  # room for the range's wide readout
                                    layout=W.Layout(width="420px", margin="2px 0 2px 48px"))
@@ -103,26 +120,27 @@ class LearningRateWidget(LessonWidget):
         self.curve_lrs = np.zeros(0)
         self.graph_svg = ""  # no graph in this lesson
         self._png = b""
-        self.plot = LearningRatePlot(curves)
+        self.plot = LearningRatePlot(self._curves)
         self.figure = self.plot.figure
-        self._rerun()  # bad constructor arguments raise ValueError here
+        self._rerun()
 
-        for control in (self.dataset, self.model, self.normalize, self.epochs, self.lrs):
+        for control in (self.dataset, self.model, self.normalize, self.epochs, self.lr_range):
             control.observe(self._on_setting, "value")
         row = W.Layout(flex_flow="row wrap", align_items="center")
         self.lr.observe(self._on_lr, "value")
         self.image.layout.max_width = "100%"
         self.children = (
             W.HBox([self.dataset, self.model, self.normalize, self.epochs], layout=row),
-            W.HBox([self.lrs, self.lr], layout=row),
+            W.HBox([self.lr_range, self.lr], layout=row),
             self.banner, self.image, self.summary,
         )
 
     # ----- updates -------------------------------------------------------------------
-    def _settings(self) -> dict[str, Any]:
-        return dict(dataset=self.dataset.value, model=self.model.value,
-                    epochs=self.epochs.value, normalize=self.normalize.value,
-                    degree=DEGREE, seed=self.seed)
+    def _session_settings(self) -> dict[str, Any]:
+        """The Session settings of the controls (but the chosen ``lr``)."""
+        s = self._control_values()
+        del s["lr"]
+        return {**s, "degree": DEGREE, "seed": self._seed}
 
     def _on_setting(self, change: dict[str, Any]) -> None:
         if not self._quiet:
@@ -135,16 +153,17 @@ class LearningRateWidget(LessonWidget):
     def _rerun(self, fresh_axes: bool = False) -> None:
         """New sweep (and curves) for the current settings, then the chosen lr's run;
         ``fresh_axes``: a setting changed, so no axis keeps the last run's limits."""
-        lo, hi = self.lrs.value
-        grid = np.logspace(lo, hi, self.n_sweep)
-        curve_lrs = nice_lrs(lo, hi, self.n_curves)
-        s = self._settings()
+        from ..training import lr_sweep  # torch loads with the first run, not on import
+
+        lo, hi = self.lr_range.value
+        grid = np.logspace(lo, hi, self._sweep_size)
+        curve_lrs = nice_lrs(lo, hi, self._curves)
+        s = self._session_settings()
         dataset, model, epochs = s.pop("dataset"), s.pop("model"), s.pop("epochs")
         both = lr_sweep(dataset, model, np.concatenate([grid, curve_lrs]), epochs, **s)
         chosen = self._chosen_run()  # validates too: nothing changes unless both work
-        k = self.n_sweep
-        self.sweep = SweepResult(both.lrs[:k], both.final_loss[:k], both.diverged[:k],
-                                 both.diverged_step[:k], both.loss[:k])
+        k = self._sweep_size
+        self.sweep = both[:k]
         self.curve_lrs = curve_lrs
         before = self.lr.value
         with self._hold():  # the chosen lr's slider follows the sweep range
@@ -162,7 +181,9 @@ class LearningRateWidget(LessonWidget):
         self._show(*chosen)
 
     def _chosen_run(self) -> tuple[Session, History]:
-        session = Session(lr=float(self.lr.value), **self._settings())
+        from ..training import Session
+
+        session = Session(lr=float(self.lr.value), **self._session_settings())
         return session, session.run()
 
     def _rechoose(self) -> None:
@@ -194,3 +215,8 @@ class LearningRateWidget(LessonWidget):
     def static_html(self) -> str:
         return "\n".join([self.banner.value, self.png_tag(self._png, tr("lrplot.curves")),
                           f"<div>{self.summary.value}</div>"])
+
+
+LearningRateWidget.__doc__ = docstring("learning_rate", LearningRateWidget.__doc__ or "")
+LearningRateWidget.__signature__ = signature(  # type: ignore[attr-defined]
+    "learning_rate", inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD))

@@ -4,6 +4,8 @@ session -> the fit, the loss curve, the loss surface and the backward graph of a
 from __future__ import annotations
 
 import html
+import inspect
+import math
 from typing import Any
 
 import ipywidgets as W
@@ -12,9 +14,11 @@ import numpy as np
 from ..datasets import get as get_dataset
 from ..datasets import names as dataset_names
 from ..i18n import register, tr
+from ..training.settings import OPTIMIZERS, check, docstring, here, signature
 from ..views.regression_plots import RegressionFigure
 from ..views.svg_fit import Box, fit_svg
 from .base import LessonWidget, control_label
+from .controls import has_option, normalize_options
 from .playback import Playback
 
 __all__ = ["RegressionWidget"]
@@ -28,9 +32,6 @@ register({
     "reg.degree": ("degree", "多项式次数"),
     "reg.optimizer": ("optimizer", "优化器"),
     "reg.normalize": ("inputs", "输入处理"),
-    "reg.norm_off": ("raw", "原始"),
-    "reg.norm_std": ("standardised", "标准化"),
-    "reg.norm_01": ("× 0.1", "× 0.1"),
     "reg.zero_grad": ("zero_grad each step", "每步清零梯度"),
     "reg.shuffle": ("shuffle", "打乱数据"),
     "reg.step": ("step", "步数"),
@@ -62,29 +63,34 @@ register({
 
 CELL = "style='padding:2px 10px;text-align:right;white-space:nowrap'"  # parameter table
 GRAPH_BOX = Box(width=1090, height=480)  # px at 1280×800: where the plots and table are
-OPTIMIZERS = ("sgd", "momentum", "adam")
-SETTINGS = ("dataset", "model", "lr", "epochs", "batch_size", "degree", "optimizer",
-            "normalize", "zero_grad", "shuffle")
+FIXED = ("init", "seed", "graph")  # settings without a control: fixed when built
+SETTINGS = tuple(n for n in here("regression") if n not in FIXED)  # one control each
 
 
 class RegressionWidget(LessonWidget):
     """Train a small regression and watch it: every control retrains and redraws.
 
-    Controls (ipywidgets, as attributes): ``dataset``, ``model``, ``lr``, ``epochs``,
-    ``batch_size``, ``degree``, ``optimizer``, ``normalize``, ``zero_grad``, ``shuffle``,
-    and the scrubber ``step`` (with ``play``, a kernel-driven ▶) that replays the recorded
-    run without retraining; ``show_view`` puts the backward graph in the plots' place
-    (``full_size`` shows it at 100 %). Latest state: ``session``, ``history``, ``figure``,
-    ``graph_svg``.
+    Controls (ipywidgets, as attributes; ``w.lr = 0.05`` sets one): ``dataset``,
+    ``model``, ``lr``, ``epochs``, ``batch_size``, ``shuffle``, ``optimizer``,
+    ``normalize``, ``zero_grad``, ``degree``, and the scrubber ``step`` (updates done:
+    0 before training, k after the k-th; with ``play``, a kernel-driven ▶) that replays
+    the recorded run without retraining; ``show_view`` puts the backward graph in the
+    plots' place (``full_size`` shows it at 100 %). Views: ``image``, ``table``,
+    ``graph_view``. Latest state: ``session``, ``history``, ``figure``, ``graph_svg``.
     ``configure(**settings)`` changes several settings at once (one retrain).
+    ``batch_size`` None is the full batch (the slider at its maximum).
     """
 
-    def __init__(self, dataset: str = "linear15", model: str = "linear", lr: float = 1e-2,
-                 epochs: int = 100, batch_size: int | None = None, degree: int = 2,
-                 optimizer: str = "sgd", normalize: bool | float = False,
-                 zero_grad: bool = True, shuffle: bool = False, init: Any = None,
-                 seed: int = 0, graph: bool = True) -> None:
-        self._init, self._seed, self._with_graph = init, seed, graph
+    _place = "regression"
+
+    def __init__(self, **settings: Any) -> None:
+        """Check every setting (ValueError naming a bad one), train, draw."""
+        s, box = self._checked(settings)
+        n = len(get_dataset(s["dataset"]).y)
+        s["batch_size"] = check(here("regression")["batch_size"], s["batch_size"], hi=n)
+        self._init, self._seed, self._with_graph = s["init"], s["seed"], s["graph"]
+        first = {name: s[name] for name in SETTINGS}
+        session = self._new_session(first)  # a bad combination raises before any work
         self.session: Any = None
         self.history: Any = None
         self.graph_svg = ""
@@ -92,28 +98,29 @@ class RegressionWidget(LessonWidget):
         self.plot = RegressionFigure()
         self.figure = self.plot.figure
         style = {"description_width": "initial"}
+        spec = here("regression")
         self.dataset = W.Dropdown(options=dataset_names(), description=tr("reg.dataset"),
                                   style=style)
         self.model = W.Dropdown(
-            options=[(tr(f"reg.{m}"), m) for m in ("linear", "polynomial", "two_layer", "mlp")],
+            options=[(tr(f"reg.{m}"), m) for m in spec["model"].allowed],
             description=tr("reg.model"), style=style)
-        self.lr = W.FloatLogSlider(value=lr, base=10, min=-5, max=1, step=0.05,
+        self.lr = W.FloatLogSlider(value=s["lr"], base=10, min=math.log10(spec["lr"].lo),
+                                   max=math.log10(spec["lr"].hi), step=0.05,
                                    description=tr("reg.lr"), readout_format=".2g", style=style)
-        self.epochs = W.IntSlider(value=epochs, min=1, max=2000, description=tr("reg.epochs"),
-                                  style=style)
+        self.epochs = W.IntSlider(value=s["epochs"], min=1, max=spec["epochs"].hi,
+                                  description=tr("reg.epochs"), style=style)
         self.batch_size = W.IntSlider(value=1, min=1, max=1, description=tr("reg.batch"),
                                       style=style)
-        self.degree = W.IntSlider(value=degree, min=1, max=10, description=tr("reg.degree"),
-                                  style=style)
+        self.degree = W.IntSlider(value=s["degree"], min=1, max=spec["degree"].hi,
+                                  description=tr("reg.degree"), style=style)
         self.optimizer = W.Dropdown(options=[(tr(f"reg.opt_{o}"), o) for o in OPTIMIZERS],
                                     description=tr("reg.optimizer"), style=style)
-        self.normalize = W.Dropdown(
-            options=[(tr("reg.norm_off"), False), (tr("reg.norm_std"), True),
-                     (tr("reg.norm_01"), 0.1)], description=tr("reg.normalize"), style=style)
-        self.zero_grad = W.Checkbox(value=zero_grad, description=tr("reg.zero_grad"),
+        self.normalize = W.Dropdown(options=normalize_options(s["normalize"]),
+                                    description=tr("reg.normalize"), style=style)
+        self.zero_grad = W.Checkbox(value=s["zero_grad"], description=tr("reg.zero_grad"),
                                     indent=False, layout=W.Layout(width="auto"))
-        self.shuffle = W.Checkbox(value=shuffle, description=tr("reg.shuffle"), indent=False,
-                                  layout=W.Layout(width="auto"))
+        self.shuffle = W.Checkbox(value=s["shuffle"], description=tr("reg.shuffle"),
+                                  indent=False, layout=W.Layout(width="auto"))
         self.step = W.IntSlider(value=0, min=0, max=1, description=tr("reg.step"), style=style,
                                 continuous_update=True, layout=W.Layout(width="330px"))
         self.player = Playback(self.step, self._play_frame)
@@ -122,7 +129,7 @@ class RegressionWidget(LessonWidget):
         self.graph_view = W.HTML(layout=W.Layout(display="none"))
         self.full_size = W.Checkbox(description=tr("reg.full_size"), indent=False,
                                     layout=W.Layout(width="auto", display="none"))
-        self.full_size.observe(lambda _: self._show_graph(), "value")
+        self.full_size.observe(lambda _: self._guard(self._show_graph), "value")
         self.table = W.HTML(layout=W.Layout(max_width="100%"))
         # the backward graph shares the plots' place on screen (one screen per widget)
         self.show_view = W.ToggleButtons(
@@ -130,14 +137,12 @@ class RegressionWidget(LessonWidget):
             style={"button_width": "auto"})
         self.show_view.add_class("gdw-view")  # a view switch (the browser tests try each)
         self.show_view.observe(self._on_show_view, "value")
-        super().__init__()
+        super().__init__(**box)
         self.children = self._layout()
         for name in SETTINGS:
             getattr(self, name).observe(self._on_setting, "value")
         self.step.observe(self._on_step, "value")
-        self.configure(dataset=dataset, model=model, lr=lr, epochs=epochs,
-                       batch_size=batch_size, degree=degree, optimizer=optimizer,
-                       normalize=normalize, zero_grad=zero_grad, shuffle=shuffle)
+        self._apply(first, session)
 
     def _layout(self) -> list[W.Widget]:
         for c in (self.dataset, self.model, self.optimizer, self.normalize, self.lr,
@@ -167,16 +172,22 @@ class RegressionWidget(LessonWidget):
         return s
 
     def configure(self, **settings: Any) -> bool:
-        """Set several settings at once and retrain once. An impossible combination shows
-        a message and changes nothing. Returns whether the settings were taken."""
+        """Set several settings at once and retrain once. A bad value or an impossible
+        combination shows a message and changes nothing. Returns whether the settings
+        were taken."""
         unknown = set(settings) - set(SETTINGS)
         if unknown:
             raise TypeError(f"unknown settings: {sorted(unknown)}; allowed: {SETTINGS}")
-        merged = {**self.settings(), **settings} if self.session else settings
-        return self._guard(lambda: self._apply(merged))
 
-    def _apply(self, settings: dict[str, Any]) -> None:
-        session = self._new_session(settings)  # raises ValueError before anything changes
+        def apply() -> None:
+            checked = {k: check(here(self._place)[k], v) for k, v in settings.items()}
+            merged = {**self.settings(), **checked}
+            self._apply(merged, self._new_session(merged))
+
+        return self._guard(apply)
+
+    def _apply(self, settings: dict[str, Any], session: Any) -> None:
+        """Show ``session`` (already validated) and set the controls to ``settings``."""
         n = session.config.n
         with self._hold():
             self.batch_size.max = n
@@ -185,6 +196,8 @@ class RegressionWidget(LessonWidget):
                 value = settings.get(name)
                 if name == "batch_size":
                     value = n if value is None else value
+                if name == "normalize" and not has_option(self.normalize, value):
+                    self.normalize.options = normalize_options(value)
                 if value is not None and getattr(self, name).value != value:
                     getattr(self, name).value = value
         self._show(session)
@@ -245,13 +258,13 @@ class RegressionWidget(LessonWidget):
 
     def _play_frame(self, step: int) -> None:
         """One frame of the replay: every view first, then the slider."""
-        self._draw(step)
+        self._guard(lambda: self._draw(step))
         with self._hold():
             self.step.value = step
 
     def _on_step(self, change: dict[str, Any]) -> None:
         if not self._quiet and self.history is not None:
-            self._draw(change["new"])
+            self._guard(lambda: self._draw(change["new"]))
 
     def _draw(self, step: int, message: tuple[str, str] | None = None) -> None:
         """Redraw every view for ``step``. Everything is computed first and handed to the
@@ -315,3 +328,8 @@ class RegressionWidget(LessonWidget):
 def _nums(values: np.ndarray) -> str:
     shown = ", ".join(f"{v:.4g}" for v in values[:4])
     return shown + (", …" if len(values) > 4 else "")
+
+
+RegressionWidget.__doc__ = docstring("regression", RegressionWidget.__doc__ or "")
+RegressionWidget.__signature__ = signature(  # type: ignore[attr-defined]
+    "regression", inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD))

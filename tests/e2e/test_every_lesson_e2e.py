@@ -114,7 +114,7 @@ def drive_04(page, ws) -> None:  # type: ignore[no-untyped-def]
 
 def drive_05(page, ws) -> None:  # type: ignore[no-untyped-def]
     w = Driver(page, ws[0])
-    # at step 1 nothing has been updated yet: only the loss curve moves
+    # at step 0 nothing has been updated yet: only the loss curve moves
     w.changes(lambda: w.key("learning rate", "ArrowRight"), "lr retrains")
 
 

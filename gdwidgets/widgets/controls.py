@@ -1,0 +1,82 @@
+"""What a widget's controls accept: a value set in Python is checked against the setting
+(:mod:`gdwidgets.training.settings`) and the control's current range or options first,
+never clamped. ipywidgets sliders clamp ``.value = 1e9`` silently, so the check comes
+before the assignment."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import ipywidgets as W
+from ipywidgets.widgets.widget_int import _BoundedInt
+from ipywidgets.widgets.widget_selection import _Selection
+
+from ..i18n import register, tr
+from ..training.settings import Setting, check, fail, is_int, is_real
+
+__all__ = ["VIEWS", "accept", "has_option", "is_control", "normalize_options"]
+
+register({
+    "controls.norm_off": ("raw", "原始"),
+    "controls.norm_std": ("standardised", "标准化"),
+    "controls.norm_factor": ("× {f:g}", "× {f:g}"),
+})
+
+VIEWS = (W.HTML, W.HTMLMath, W.Image, W.Label)  # value widgets that show, not set
+
+
+def is_control(widget: Any) -> bool:
+    """Whether ``widget`` is a control a setting can be assigned to (not a view)."""
+    return isinstance(widget, W.ValueWidget) and not isinstance(widget, VIEWS)
+
+
+def normalize_options(value: bool | float = False) -> list[tuple[str, bool | float]]:
+    """The inputs' choices: raw, standardised, × 0.1 (seed 001), and ``value`` if it is
+    another factor."""
+    factors = [0.1] + ([float(value)] if not isinstance(value, bool) and value != 0.1 else [])
+    return ([(tr("controls.norm_off"), False), (tr("controls.norm_std"), True)]
+            + [(tr("controls.norm_factor", f=f), f) for f in factors])
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal and of the same kind (False is not 0, True is not 1)."""
+    return isinstance(a, bool) == isinstance(b, bool) and a == b
+
+
+def has_option(control: W.ValueWidget, value: Any) -> bool:
+    """Whether the selection ``control`` offers ``value`` (of the same kind)."""
+    return any(_same(value, v) for v in control._options_values)
+
+
+def accept(name: str, control: W.ValueWidget, value: Any, setting: Setting | None = None
+           ) -> Any:
+    """``value`` as ``control`` (named ``name``) would take it, checked against the
+    setting's kind and the control's current range or options; raises ValueError naming
+    the setting and what is allowed (in the current language)."""
+    if setting is not None and setting.kind not in ("int", "real", "batch", "log_range"):
+        value = check(setting, value)  # choices, flags, normalize: the setting's rules
+    if isinstance(control, W.FloatLogSlider):
+        lo, hi = control.base ** control.min, control.base ** control.max
+        ok = is_real(value) and math.isfinite(value) and lo * (1 - 1e-9) <= value <= hi * (
+            1 + 1e-9)
+        if not ok:
+            raise fail("settings.real_range", value, name=name, lo=lo, hi=hi)
+        return float(min(max(value, lo), hi))  # only float rounding at the ends
+    if isinstance(control, _BoundedInt):
+        if not is_int(value) or not control.min <= value <= control.max:
+            raise fail("config.int_range", value, name=name, lo=control.min, hi=control.max)
+        return int(value)
+    if isinstance(control, W.FloatRangeSlider):
+        return check(Setting(name, None, "log_range", ("", ""), lo=control.min,
+                             hi=control.max), value)
+    if isinstance(control, _Selection):
+        if name == "normalize" and not has_option(control, value):
+            control.options = normalize_options(value)  # another factor: one more choice
+        if not has_option(control, value):
+            raise fail("config.choice", value, name=name,
+                       allowed=", ".join(map(repr, control._options_values)))
+        return value
+    if isinstance(control, W.Checkbox | W.ToggleButton):
+        return check(Setting(name, None, "flag", ("", "")), value)
+    return value

@@ -1,0 +1,229 @@
+"""No silent input: every bad constructor argument, live assignment and oversized job of
+the lesson widgets, ``Session`` and ``lr_sweep`` is refused with a message that names the
+setting and what is allowed, before any work (table-driven: add rows to extend it).
+
+A row is ``(factory, kwargs, words)``: calling ``factory(**kwargs)`` must raise
+``ValueError`` (``TypeError`` for unknown names) whose message contains every word of
+``words`` (the setting's name first). Live rows are ``(factory, name, value, words)``:
+``w.<name> = value`` on a built widget must show the red banner with ``words`` and leave
+the control, its value and the picture as they were.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+from gdwidgets import (BackpropWidget, ChainRuleWidget, LearningRateWidget, RegressionWidget,
+                       Session, lr_sweep)
+from gdwidgets.i18n import set_language
+
+NAN, INF = math.nan, math.inf
+
+
+# Small runs, so a row that is (wrongly) accepted costs little. Keyword arguments of a row
+# override these.
+def regression(**kwargs: Any) -> Any:
+    return RegressionWidget(**{"graph": False, "epochs": 5, **kwargs})
+
+
+def learning_rate(**kwargs: Any) -> Any:
+    return LearningRateWidget(**{"epochs": 5, "sweep_size": 8, "curves": 2, **kwargs})
+
+
+def chain_rule(**kwargs: Any) -> Any:
+    return ChainRuleWidget(**{"epochs": 1, **kwargs})
+
+
+def backprop(**kwargs: Any) -> Any:
+    return BackpropWidget(**kwargs)
+
+
+def session(**kwargs: Any) -> Any:
+    return Session(**kwargs)
+
+
+def sweep(**kwargs: Any) -> Any:
+    return lr_sweep(**{"lrs": [0.01], "epochs": 5, **kwargs})
+
+
+Row = tuple[Callable[..., Any], dict[str, Any], tuple[str, ...]]
+
+# ----- bad values of each kind: (value, what the message must say besides the name) ------
+POSITIVE = [NAN, INF, -INF, -1, 0, True, "0.1", None, [0.1]]  # lr: a number > 0
+COUNT = [0, -1, 2.5, NAN, True, "10", None]  # a whole number >= 1
+CHOICE = ["nonsense", None, 3, True, ""]
+FLAG = [1, "no", None, 0.5]
+NORMALIZE = ["yes", NAN, INF, 0, None, [1]]
+SEED = [-1, 1.5, True, "0", None, 2**64]
+DEGREE = [0, 11, 2.5, True, None, "2"]
+
+
+def _rows(factory: Callable[..., Any], name: str, values: list[Any], *words: str
+          ) -> list[Row]:
+    return [(factory, {name: v}, (name, *words)) for v in values]
+
+
+ROWS: list[Row] = []
+for _f in (regression, learning_rate, chain_rule):
+    ROWS += _rows(_f, "dataset", ["mnist", None, 42, True, ""], "linear15")
+    ROWS += _rows(_f, "lr", [*POSITIVE, 1e9], "between")
+    ROWS += _rows(_f, "epochs", [*COUNT, 10**9], "between")
+    ROWS += _rows(_f, "normalize", NORMALIZE, "True")
+    ROWS += _rows(_f, "seed", SEED, ">= 0")
+    ROWS.append((_f, {"learning_rate": 0.1}, ("learning_rate", "lr")))  # unknown names
+    ROWS.append((_f, {"lrs": (-4.0, -1.0)}, ("lrs",)))
+for _f in (regression, learning_rate):
+    ROWS += _rows(_f, "model", CHOICE, "linear")
+for _f in (regression, chain_rule):
+    ROWS += _rows(_f, "batch_size", [0, -1, 10**9, 2.5, True, "5", NAN], "between")
+ROWS += _rows(regression, "degree", DEGREE, "between")
+ROWS += _rows(regression, "optimizer", CHOICE, "sgd")
+ROWS += _rows(regression, "zero_grad", FLAG, "True or False")
+ROWS += _rows(regression, "shuffle", FLAG, "True or False")
+ROWS += _rows(regression, "graph", FLAG, "True or False")
+ROWS += _rows(regression, "init", ["zeros", INF, {"q": 1.0}], "init")
+ROWS += _rows(chain_rule, "step", [-1, 10**9, 2.5, None, True, "1", NAN], "between")
+ROWS += _rows(chain_rule, "model", ["linear", "mlp", None], "two_layer")
+ROWS += _rows(learning_rate, "lr_range", [(-1.0, -4.0), (NAN, -1.0), (-4.0,), "(-4, -1)",
+                                          None, (-20.0, -1.0), (-4.0, 5.0), True,
+                                          (-4.0, INF)], "between")
+ROWS += _rows(learning_rate, "curves", [0, -1, 2.5, True, None, 10**5, 10**12], "between")
+ROWS += _rows(learning_rate, "sweep_size", [0, -1, 2.5, True, None, 10**9, 10**5],
+              "between")
+# a lr outside the sweep's range
+ROWS.append((learning_rate, {"lr": 1.0, "lr_range": (-4.0, -1.0)}, ("lr", "lr_range")))
+ROWS += _rows(backprop, "lr", [*POSITIVE, 1e9, 1e-4], "between")
+ROWS += _rows(backprop, "points", [*COUNT, 1, 201, 10**6], "between")
+ROWS += _rows(backprop, "mode", CHOICE, "plain")
+ROWS += _rows(backprop, "micro_batches", [*COUNT, 11, 10**6], "between")
+ROWS.append((backprop, {"step": 3}, ("step", "points")))  # unknown names
+ROWS.append((backprop, {"history": []}, ("history",)))
+# Session and lr_sweep: the limits (no unbounded work), each message says what to do
+ROWS.append((session, {"epochs": 10**6}, ("epochs", "between")))
+ROWS.append((sweep, {"lrs": np.logspace(-4, -1, 4096), "epochs": 100_000},
+             ("epochs", "fewer")))
+ROWS.append((sweep, {"lrs": np.logspace(-4, -1, 5000)}, ("lrs", "4096")))
+ROWS.append((sweep, {"lrs": [0.1, NAN]}, ("lrs",)))
+ROWS.append((sweep, {"epochs": 0}, ("epochs", "between")))
+ROWS.append((sweep, {"model": "cnn"}, ("model", "linear")))
+ROWS.append((sweep, {"learning_rate": 1}, ("learning_rate",)))
+
+# ----- live assignments: (factory, name, value, words) -----------------------------------
+LIVE: list[tuple[Callable[..., Any], str, Any, tuple[str, ...]]] = []
+for _f in (regression, learning_rate, chain_rule):
+    LIVE += [(_f, "lr", v, ("lr", "between")) for v in (1e9, -1, NAN, "fast", None, True)]
+    LIVE += [(_f, "epochs", v, ("epochs", "between")) for v in (0, 10**9, 2.5)]
+    LIVE += [(_f, "dataset", "mnist", ("dataset", "linear15"))]
+for _f in (regression, learning_rate):
+    LIVE += [(_f, "model", "cnn", ("model", "linear"))]
+for _f in (regression, chain_rule):
+    LIVE += [(_f, "batch_size", v, ("batch_size", "between")) for v in (0, 10**6)]
+LIVE += [(regression, "normalize", "yes", ("normalize", "True"))]
+LIVE += [(regression, "optimizer", "rmsprop", ("optimizer", "sgd"))]
+LIVE += [(chain_rule, "step", v, ("step", "between")) for v in (-1, 10**9)]
+LIVE += [(backprop, "lr", v, ("lr", "between")) for v in (1e9, 0, -1, NAN, "fast", None)]
+LIVE += [(backprop, "points", v, ("points", "between")) for v in (1, 201, 2.5)]
+LIVE += [(backprop, "micro_batches", v, ("micro_batches", "between")) for v in (0, 10**6)]
+LIVE += [(backprop, "mode", "nonsense", ("mode", "plain"))]
+LIVE += [(backprop, "view", "sideways", ("view", "forward"))]
+LIVE += [(learning_rate, "lr_range", v, ("lr_range", "between"))
+         for v in ((-1.0, -4.0), (-20.0, -1.0))]
+
+
+def _ids(rows: list[Any]) -> list[str]:
+    return [f"{r[0].__name__}-{r[1] if isinstance(r[1], str) else list(r[1])[0]}-{i}"
+            for i, r in enumerate(rows)]
+
+
+def refusal(factory: Callable[..., Any], kwargs: dict[str, Any]) -> str | None:
+    """The message of the ValueError/TypeError ``factory(**kwargs)`` raises; None if it
+    was accepted (or failed another way)."""
+    try:
+        factory(**kwargs)
+    except (ValueError, TypeError) as e:
+        return str(e)
+    except Exception:  # noqa: BLE001 - e.g. a TraitError: not a refusal naming the setting
+        return None
+    return None
+
+
+def says(message: str | None, words: tuple[str, ...]) -> bool:
+    """Whether ``message`` names the setting (as a word) and contains the other words."""
+    if message is None:
+        return False
+    name, *rest = words
+    return bool(re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", message)) and all(
+        w in message for w in rest)
+
+
+@pytest.mark.parametrize(("factory", "kwargs", "words"), ROWS, ids=_ids(ROWS))
+def test_bad_constructor_input_is_refused_by_name(factory, kwargs, words):
+    message = refusal(factory, kwargs)
+    assert message is not None, f"{factory.__name__}(**{kwargs!r}) was not refused"
+    assert says(message, words), message
+
+
+_built: dict[Callable[..., Any], Any] = {}
+
+
+def _widget(factory: Callable[..., Any]) -> Any:
+    if factory not in _built:
+        _built[factory] = factory()
+    return _built[factory]
+
+
+def live_refusal(factory: Callable[..., Any], name: str, value: Any
+                 ) -> tuple[str | None, bool]:
+    """(the banner's text if the assignment was refused, else None; whether the control,
+    its value and the picture stayed as they were)."""
+    set_language("en")
+    w = _widget(factory)
+    control = getattr(w, name)
+    before, picture = control.value, w.image.value
+    try:
+        setattr(w, name, value)
+    except Exception:  # noqa: BLE001 - raising is not the banner, but not silent
+        return None, False
+    kept = getattr(w, name) is control and control.value == before and w.image.value == picture
+    banner = w.banner.value
+    refused = "Cannot use this setting" in banner
+    if getattr(w, name) is not control:  # the old code replaced the control: put it back
+        object.__setattr__(w, name, control)
+    return (banner if refused else None), kept
+
+
+@pytest.mark.parametrize(("factory", "name", "value", "words"), LIVE,
+                         ids=[f"{r[0].__name__}-{r[1]}-{i}" for i, r in enumerate(LIVE)])
+def test_bad_live_assignment_shows_the_banner_and_keeps_everything(factory, name, value,
+                                                                   words):
+    banner, kept = live_refusal(factory, name, value)
+    assert banner is not None and says(banner, words), banner
+    assert kept
+
+
+def test_good_live_assignment_sets_the_slider_and_retrains():
+    w = _widget(regression)
+    slider = w.lr
+    w.lr = 0.05
+    assert w.lr is slider and w.lr.value == pytest.approx(0.05)
+    assert w.history.config.lr == pytest.approx(0.05)
+    w.lr = 0.01
+    assert w.history.config.lr == pytest.approx(0.01)
+
+
+def test_messages_follow_the_widgets_language():
+    set_language("zh")
+    try:
+        w = chain_rule()
+        message = refusal(chain_rule, {"lr": -1})
+    finally:
+        set_language("en")
+    assert message is not None and "lr" in message and "之间" in message
+    w.lr = 1e9  # built in Chinese: the banner stays Chinese
+    assert "无法使用这个设置" in w.banner.value and "lr" in w.banner.value
