@@ -1,7 +1,22 @@
 """gdwidgets: Jupyter widgets for teaching gradient descent and backpropagation.
 
-``import gdwidgets`` stays light: torch-backed names (``Session``, ``lr_sweep``, ...)
-load on first use.
+``import gdwidgets`` stays light: torch, ipywidgets and matplotlib load with the first
+name that needs them (``Session``, ``lr_sweep``, the widgets); ``dir(gdwidgets)`` and tab
+completion list every public name anyway.
+
+"Seed 000" … "seed 004", mentioned throughout the code, are the course's five source
+lessons that this package makes interactive (they are not the random ``seed=`` setting):
+
+- seed 000: a hand-written scalar autograd (``Scalar``, ``draw_graph``, ``Linear``,
+  ``mse``) on two points, then 200 normalised points ('line200') — BackpropWidget;
+- seed 001: thermometer data, gradients by hand vs autograd, normalising inputs;
+- seed 002: per-sample SGD and ``zero_()``, a quadratic model that blows up, Adam;
+- seed 003: mini-batches, the two-layer chain rule by hand vs autograd ('y2x10') —
+  ChainRuleWidget;
+- seed 004: gradient descent from first principles ('linear15'), polynomial degree —
+  RegressionWidget.
+
+The lessons in ``example_notebooks/`` follow them; the README says more.
 """
 
 from __future__ import annotations
@@ -31,6 +46,10 @@ _LAZY = {
 
 __all__ = ["Linear", "Scalar", "count_nodes", "draw_graph", "graph_svg", "mse", "set_language"]
 __all__ += list(_LAZY)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
 
 
 def __getattr__(name: str) -> Any:

@@ -19,8 +19,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from gdwidgets import (BackpropWidget, ChainRuleWidget, LearningRateWidget, RegressionWidget,
-                       Session, lr_sweep)
+from gdwidgets import (
+    BackpropWidget,
+    ChainRuleWidget,
+    LearningRateWidget,
+    RegressionWidget,
+    Session,
+    lr_sweep,
+)
 from gdwidgets.i18n import set_language
 
 NAN, INF = math.nan, math.inf
