@@ -54,7 +54,7 @@ def test_one_huge_step_is_reported_with_the_loss_after_it():
     w = RegressionWidget(lr=0.5, epochs=1)
     assert "#f08c00" in w.banner.value  # a warning, not the blue info box
     set_language("zh")
-    assert "增大了" in h.message and "训练了 1 步（1 个 epoch）" in h.message
+    assert "增大了" in h.message and "训练了 1 步（1 轮）" in h.message
 
 
 def test_a_good_run_reports_the_full_data_loss_in_plural():

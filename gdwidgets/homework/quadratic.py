@@ -63,7 +63,7 @@ register(
             "With lr = {lr} training diverges at step {step} (epoch {epoch}): the loss grows "
             "from {first} to {last} and keeps exploding (the seed's lr 0.01 reaches 2.6e11 "
             "by epoch 4).",
-            "lr = {lr} 时训练在第 {step} 步（第 {epoch} 个 epoch）发散：损失从 {first} 涨到 "
+            "lr = {lr} 时训练在第 {step} 步（第 {epoch} 轮）发散：损失从 {first} 涨到 "
             "{last}，并且继续爆炸（种子里 lr 0.01 到第 4 个 epoch 损失达到 2.6e11）。",
         ),
         "hw.quad.why": (

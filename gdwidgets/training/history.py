@@ -17,7 +17,7 @@ register(
         "history.diverged": (
             "Diverged at step {step} (epoch {epoch}): the loss grew from {first} to {last} "
             "({what} exploded). Try {advice}.",
-            "在第 {step} 步（第 {epoch} 个 epoch）发散：损失从 {first} 增长到 {last}"
+            "在第 {step} 步（第 {epoch} 轮）发散：损失从 {first} 增长到 {last}"
             "（{what} 爆炸了）。试试{advice}。",
         ),
         "history.or": (" or ", " 或 "),
@@ -53,12 +53,12 @@ register(
         "history.note.shuffle": (
             " Shuffling puts different points together in each epoch's batches: the loss "
             "per step gets noisier, the order of the data no longer matters.",
-            " 打乱数据后每个 epoch 的批次由不同的点组成：每步的损失更嘈杂，数据的顺序不再有影响。",
+            " 打乱数据后每一轮的批次由不同的点组成：每步的损失更嘈杂，数据的顺序不再有影响。",
         ),
         "history.ok": (
             "Trained {steps} {steps_word} ({epochs} {epochs_word}): the loss on all the data "
             "went from {first} to {last}.",
-            "训练了 {steps} 步（{epochs} 个 epoch）：全部数据上的损失从 {first} 变为 {last}。",
+            "训练了 {steps} 步（{epochs} 轮）：全部数据上的损失从 {first} 变为 {last}。",
         ),
         "history.grew": (
             " It grew {times}× instead of falling: lr = {lr} is too large (too few steps "
@@ -68,8 +68,8 @@ register(
         ),
         "history.step": ("step", "步"),
         "history.steps": ("steps", "步"),
-        "history.epoch": ("epoch", "个 epoch"),
-        "history.epochs": ("epochs", "个 epoch"),
+        "history.epoch": ("epoch", "轮"),
+        "history.epochs": ("epochs", "轮"),
     }
 )
 

@@ -172,7 +172,7 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
        "每次更新用的点数：None 表示全批量，否则为 1 到数据点数（ChainRuleWidget 默认 5，"
        "与种子 003 相同）", places=("session", "sweep", REG, CHAIN), lo=1, type="int | None",
        per={CHAIN: {"default": 5}}),
-    _s("shuffle", False, "flag", "shuffle the points every epoch", "每个 epoch 打乱数据顺序",
+    _s("shuffle", False, "flag", "shuffle the points every epoch", "每一轮都打乱数据顺序",
        places=("session", "sweep", REG), type="bool"),
     _s("optimizer", "sgd", "choice", "'sgd', 'momentum' or 'adam'",
        "'sgd'、'momentum' 或 'adam'", places=("session", "sweep", REG), allowed=OPTIMIZERS,

@@ -35,7 +35,7 @@ register({
     "chain.batch": ("this step's batch", "本步的批次"),
     "chain.model": ("y = a2·(a1·x + b1) + b2", "y = a2·(a1·x + b1) + b2"),
     "chain.loss_line": ("batch loss", "批次损失"),
-    "chain.now": ("step {step} (epoch {epoch})", "第 {step} 步（第 {epoch} 个 epoch）"),
+    "chain.now": ("step {step} (epoch {epoch})", "第 {step} 步（第 {epoch} 轮）"),
     "chain.diverged": ("diverged", "发散"),
     "chain.param": ("parameter", "参数"),
     "chain.rule": ("chain rule", "链式法则"),

@@ -24,7 +24,7 @@ __all__ = ["LearningRatePlot", "diverged_spans", "lr_label"]
 register({
     "lrplot.curves": ("Loss curves of several lrs", "多个学习率的损失曲线"),
     "lrplot.sweep": ("lr sweep: final loss vs lr", "学习率扫描：最终损失与 lr"),
-    "lrplot.epoch": ("epoch (full batch: one step each)", "epoch（全批量：每个一步）"),
+    "lrplot.epoch": ("epoch (full batch: one step each)", "轮数（全批量：每轮一步）"),
     "lrplot.loss": ("loss (MSE, log scale)", "损失（MSE，对数坐标）"),
     "lrplot.final": ("final loss (log scale)", "最终损失（对数坐标）"),
     "lrplot.lr": ("learning rate lr (log scale)", "学习率 lr（对数坐标）"),

@@ -27,9 +27,9 @@ __all__ = ["ChainRuleWidget", "StrictIntSlider"]
 register({
     "chainw.dataset": ("data", "数据"),
     "chainw.lr": ("learning rate lr", "学习率 lr"),
-    "chainw.epochs": ("epochs", "轮数 epochs"),
-    "chainw.batch_size": ("batch size", "批大小 batch_size"),
-    "chainw.step": ("step", "第几步 step"),
+    "chainw.epochs": ("epochs", "轮数"),
+    "chainw.batch_size": ("batch size", "批大小"),
+    "chainw.step": ("step", "第几步"),
     "chainw.graph": ("Autograd graph of this step's loss", "本步损失的自动求导计算图"),
     "chainw.show": ("show", "显示"),
     "chainw.show_chain": ("chain rule", "链式法则"),

@@ -26,7 +26,7 @@ register({
     "lrw.dataset": ("data", "数据"),
     "lrw.model": ("model", "模型"),
     "lrw.normalize": ("inputs", "输入处理"),
-    "lrw.epochs": ("epochs", "轮数 epochs"),
+    "lrw.epochs": ("epochs", "轮数"),
     "lrw.lr_range": ("sweep range (log₁₀ lr)", "扫描范围（log₁₀ lr）"),
     "lrw.lr_outside": (
         "lr must be between {lo:g} and {hi:g} (the sweep's lr_range {range}), got {value}",
@@ -38,11 +38,11 @@ register({
                        "三次：y = w1·x + w2·x² + w3·x³ + b"),
     "lrw.two_layer": ("two layers: y = a2·(a1·x + b1) + b2",
                       "两层：y = a2·(a1·x + b1) + b2"),
-    "lrw.mlp": ("MLP: Linear, PReLU, Linear", "MLP：Linear、PReLU、Linear"),
+    "lrw.mlp": ("MLP: Linear, PReLU, Linear", "多层感知机：Linear、PReLU、Linear"),
     "lrw.summary": (
         "Sweep: {n} learning rates from {lo:.2g} to {hi:.2g}, {epochs} epochs each: "
         "{bad} diverged{best}. Chosen lr = {lr:.2g}: {outcome}.",
-        "扫描：{n} 个学习率，从 {lo:.2g} 到 {hi:.2g}，各训练 {epochs} 个 epoch："
+        "扫描：{n} 个学习率，从 {lo:.2g} 到 {hi:.2g}，各训练 {epochs} 轮："
         "{bad} 个发散{best}。所选 lr = {lr:.2g}：{outcome}。",
     ),
     "lrw.final": ("final loss {loss:.3g}", "最终损失 {loss:.3g}"),
