@@ -21,9 +21,7 @@ The lessons in ``example_notebooks/`` follow them; the README says more.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from ._lazy import lazy
 from .autograd import Linear, Scalar, count_nodes, mse
 from .i18n import set_language
 from .views.graph import draw_graph, graph_svg
@@ -48,14 +46,4 @@ __all__ = ["Linear", "Scalar", "count_nodes", "draw_graph", "graph_svg", "mse", 
 __all__ += list(_LAZY)
 
 
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        module = importlib.import_module(_LAZY[name])
-        value = module if module.__name__.endswith(name) else getattr(module, name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'gdwidgets' has no attribute {name!r}")
+__getattr__, __dir__ = lazy(__name__, _LAZY)

@@ -6,24 +6,9 @@ setting, defined once) does not need torch; the rest loads on first use.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from .._lazy import lazy
 
-_LAZY = {
-    "BatchLoss": "session", "Config": "config", "History": "history", "Session": "session",
-    "SweepResult": "sweep", "lr_sweep": "sweep",
-}
-
+_LAZY = {"BatchLoss": ".session", "Config": ".config", "History": ".history",
+         "Session": ".session", "SweepResult": ".sweep", "lr_sweep": ".sweep"}
 __all__ = list(_LAZY)
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy(__name__, _LAZY)
