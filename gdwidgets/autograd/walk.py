@@ -22,28 +22,25 @@ if TYPE_CHECKING:
 __all__ = ["walk", "count_nodes", "index_graph", "IndexedGraph"]
 
 
-def _discover(root: Scalar) -> tuple[list[Scalar], dict[Scalar, int]]:
-    """Every node once, root first, numbered in the order a depth-first walk finds it."""
-    index = {root: 0}
+def walk(root: Scalar) -> list[Scalar]:
+    """Every node of the graph below ``root``, each once: the root first, then in the
+    order a depth-first walk finds them."""
+    seen = {root}
     nodes = [root]
     stack = [root]
+    pop, push, add, mark = stack.pop, stack.append, nodes.append, seen.add
     while stack:
-        for c in stack.pop().children:
-            if c not in index:
-                index[c] = len(nodes)
-                nodes.append(c)
-                stack.append(c)
-    return nodes, index
-
-
-def walk(root: Scalar) -> list[Scalar]:
-    """Every node of the graph below ``root`` (root included, first), each once."""
-    return _discover(root)[0]
+        for c in pop().children:
+            if c not in seen:
+                mark(c)
+                add(c)
+                push(c)
+    return nodes
 
 
 def count_nodes(root: Scalar) -> int:
     """Number of distinct nodes in the graph below ``root`` (root included)."""
-    return len(_discover(root)[0])
+    return len(walk(root))
 
 
 @dataclass(slots=True)
@@ -74,8 +71,10 @@ class IndexedGraph:
 
 def index_graph(root: Scalar) -> IndexedGraph:
     """The graph below ``root`` as an :class:`IndexedGraph`."""
-    nodes, index = _discover(root)
-    kids: list[Sequence[int]] = [[index[c] for c in n.children] for n in nodes]
+    nodes = walk(root)
+    number = dict(zip(nodes, range(len(nodes)))).__getitem__
+    kids: list[Sequence[int]] = [tuple(map(number, ch)) if (ch := n.children) else ()
+                                 for n in nodes]
     indegree = [0] * len(nodes)
     for ks in kids:
         for j in ks:
