@@ -92,11 +92,12 @@ def picture(plan: Plan, mode: str, step: int | None,
     what the root sent it, ``pass_grad`` × local grad, e.g. ``-0.00593`` (:func:`_edges`).
     The 197 hidden errors' edges become one edge root → summary labelled with their sum,
     ``Σ-0.00113``; the 197 hidden ``*`` nodes' edges into ``a`` become one edge summary →
-    ``a``, labelled with what ``a`` received minus what the 3 drawn samples sent it
+    ``a``, ``Σ-0.00633``: what ``a`` received minus what the 3 drawn samples sent it
     (:func:`_summary_edges`), so the hidden samples need not be visited. Boxes
-    (:func:`_box`) show each drawn node's grad and value; ``a`` and ``b`` are marked
-    because the pass sent them gradient. With ``step=3`` only the root and two errors
-    are done: the third error's box reads ``grad= 0.00`` and ``(-0.00467 arriving)``.
+    (:func:`_box`) show each drawn node's grad and value, marked where the pass sent
+    gradient. With ``step=3`` the pass has handled the root,
+    the first error and its ``+``: the second error's box reads ``grad= 0.00`` and
+    ``(-0.00714 arriving)``, the summary's edges are unlabelled.
     """
     backward = mode == "backward"
     progress = _progress(plan, step)

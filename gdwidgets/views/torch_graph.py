@@ -122,15 +122,16 @@ def torch_picture(
     ``'forward'`` (bottom to top, values only).
 
     Worked example: a linear model ``w * x + b`` on a batch of 11 points, loss
-    ``((prediction - y) ** 2).mean()``, in the backward view. :func:`_read` walks the 8
-    backward nodes ``Mean, Pow, Sub, Add, Mul, AccumulateGrad ×2, Expand`` and records
-    what flowed through each; :func:`_links` hides ``Expand`` (b's broadcast), so the
-    edge ``prediction (+) → b`` carries what ``Expand`` sent on: ``-20.17``, the sum
-    over the batch. :func:`_data_boxes` finds ``x`` among what ``Mul`` saved, and gives
-    the one input autograd did not save (``Sub``'s) the leftover name ``y``. Boxes:
-    ``loss (mean)`` with ``grad= 1.00``, op boxes with their first values
-    (``value=[-1.32, 0.86, 1.10, …]``, ``prediction (+) · shape 11``), parameters ``w``
-    and ``b`` with their ``.grad`` (after two passes: ``= -20.17 + (-20.17) (this pass)``).
+    ``((prediction - y) ** 2).mean()``, in the backward view. :func:`_read` walks the 7
+    backward nodes ``Mean, Pow, Sub, Add, Mul, AccumulateGrad ×2`` and records what
+    flowed through each; :func:`_links` turns ``next_functions`` into edges (through
+    hidden shape ops such as ``View``, labelled with what the last of them passed on), so
+    the edge ``prediction (+) → b`` carries ``-20.17``, already summed over the batch.
+    :func:`_data_boxes` finds ``x`` in what ``Mul`` saved and gives the one input
+    autograd did not save (``Sub``'s) the leftover name ``y``. Boxes: ``loss (mean)``
+    with ``grad= 1.00``, op boxes with their first values (``value=[-1.32, 0.86, 1.10,
+    …]``, ``prediction (+) · shape 11``), parameters ``w`` and ``b`` with their ``.grad``
+    (after two passes: ``= -20.17 + (-20.17) (this pass)``).
     """
     if mode not in ("forward", "backward"):
         raise ValueError(tr("graph.bad_mode", mode=mode))
