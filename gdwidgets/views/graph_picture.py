@@ -67,6 +67,7 @@ class _Progress:
 
 
 def _progress(plan: Plan, step: int | None) -> _Progress:
+    """Where the pass is after ``step`` of its nodes (positions only for plan's nodes)."""
     if step is None:
         return _Progress(None, {}, 0)
     order = backward_order(plan.nodes[0])
@@ -95,9 +96,9 @@ def picture(plan: Plan, mode: str, step: int | None,
     ``a``, ``Σ-0.00633``: what ``a`` received minus what the 3 drawn samples sent it
     (:func:`_summary_edges`), so the hidden samples need not be visited. Boxes
     (:func:`_box`) show each drawn node's grad and value, marked where the pass sent
-    gradient. With ``step=3`` the pass has handled the root,
-    the first error and its ``+``: the second error's box reads ``grad= 0.00`` and
-    ``(-0.00714 arriving)``, the summary's edges are unlabelled.
+    gradient. With ``step=3`` the pass has handled the root, the first error and its
+    ``+``: the second error's box reads ``grad= 0.00`` and ``(-0.00714 arriving)``, the
+    summary's edges are unlabelled.
     """
     backward = mode == "backward"
     progress = _progress(plan, step)
