@@ -1,6 +1,10 @@
 """Pure-Python scalar autograd: no third-party imports below this package."""
 
 from .linear import Linear, mse
-from .scalar import OPS, Scalar, backward_order, count_nodes
+from .scalar import OPS, Scalar, backward_order
+from .walk import IndexedGraph, count_nodes, index_graph, walk
 
-__all__ = ["OPS", "Linear", "Scalar", "backward_order", "count_nodes", "mse"]
+__all__ = [
+    "OPS", "IndexedGraph", "Linear", "Scalar", "backward_order", "count_nodes", "index_graph",
+    "mse", "walk",
+]

@@ -13,7 +13,9 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Scalar", "OPS", "backward_order", "count_nodes"]
+from .walk import walk
+
+__all__ = ["Scalar", "OPS", "backward_order"]
 
 
 def _sigmoid(a: float) -> float:
@@ -83,6 +85,7 @@ class Scalar:
 
     @property
     def requires_grad(self) -> bool:
+        """False for a data node: it receives and passes on no gradient."""
         return self._pass is not None
 
     @property
@@ -92,6 +95,7 @@ class Scalar:
 
     @property
     def children(self) -> tuple[Scalar, ...]:
+        """The nodes ``op`` was applied to, in order (``()`` for a leaf)."""
         a, b = self._a, self._b
         if a is None:
             return ()
@@ -155,7 +159,7 @@ class Scalar:
         ``pass_grad`` keeps what the latest pass sent, so a drawing still labels every
         edge with the gradient it carried; the next ``backward`` starts a new pass.
         """
-        for node in _walk(self):
+        for node in walk(self):
             node.grad = 0.0
 
 
@@ -237,25 +241,6 @@ def _as_data(x: Any) -> Scalar:
     node.op = ""
     node._a = node._b = node._pass = None
     return node
-
-
-def _walk(root: Scalar) -> list[Scalar]:
-    """Every node of the graph below ``root`` (root first), without recursion."""
-    seen = {root}
-    out, stack = [], [root]
-    while stack:
-        node = stack.pop()
-        out.append(node)
-        for c in node.children:
-            if c not in seen:
-                seen.add(c)
-                stack.append(c)
-    return out
-
-
-def count_nodes(root: Scalar) -> int:
-    """Number of distinct nodes in the graph below ``root`` (root included)."""
-    return len(_walk(root))
 
 
 def backward_order(root: Scalar) -> list[Scalar]:

@@ -1,10 +1,13 @@
 """The visual language of computation graphs, independent of where the graph comes from.
 
 A drawing is a :class:`Picture`: a list of :class:`Node` (an id, a kind, lines of text, a
-mark) and :class:`Edge` (source, destination, optional label). :func:`to_dot` turns it
-into DOT source; every piece of text is escaped, so labels such as ``<b>"&{}|`` or
-``温度`` show as literal text and cannot inject markup. The Scalar graph and torch
-autograd graphs are both drawn through this module, so they look the same.
+mark) and :class:`Edge` (source, destination, optional label). :func:`dot_lines` writes
+its DOT statements, which :class:`~.drawing.GraphDrawing` (a ``graphviz.Digraph``) frames
+with :func:`graph_attrs`, ``NODE_ATTRS`` and ``EDGE_ATTRS``. Every piece of text goes
+through one of two functions: :func:`_quote` for ids and attribute values, :func:`escape`
+for the text of HTML-like labels; so labels such as ``<b>"&{}|`` or ``温度`` show as
+literal text and cannot inject markup. The Scalar graph and torch autograd graphs are
+both drawn through this module, so they look the same.
 """
 
 from __future__ import annotations
@@ -12,14 +15,15 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from .palette import CHANGED
 
-__all__ = ["Node", "Edge", "Picture", "to_dot", "dot_lines", "fmt", "escape", "box_width",
-           "number_width"]
+__all__ = ["Node", "Edge", "Picture", "dot_lines", "node_line", "edge_line", "graph_attrs",
+           "NODE_ATTRS", "EDGE_ATTRS", "fmt", "escape", "box_width", "number_width",
+           "wide_width"]
 
 Kind = Literal["param", "old", "op", "data", "summary"]
 Mark = Literal["", "changed", "current"]
@@ -160,8 +164,12 @@ def box_width(lines: Sequence[str], bold: int | None = None, note: int | None = 
     return math.ceil(w / quantum) * quantum if quantum else math.ceil(w)
 
 
-def _has_wide(text: str) -> bool:
-    return not text.isascii() and any(unicodedata.east_asian_width(c) in "WF" for c in text)
+def wide_width(text: str, size: float) -> int:
+    """The width (points) a cell holding CJK ``text`` asks for, 0 for other text: a
+    renderer without CJK metrics would make its box too narrow."""
+    if text.isascii() or not any(unicodedata.east_asian_width(c) in "WF" for c in text):
+        return 0
+    return math.ceil(_text_width(text, size)) + 4
 
 
 def _cell(text: str, bold: bool, italic: bool, note: bool = False, min_width: int = 0,
@@ -175,9 +183,7 @@ def _cell(text: str, bold: bool, italic: bool, note: bool = False, min_width: in
     if note:
         size = NOTE_SIZE
         body = f'<FONT POINT-SIZE="{size:g}" COLOR="{NOTE_COLOUR}">{body}</FONT>'
-    # Renderers without CJK metrics would make the box too narrow: ask for a minimum.
-    w = math.ceil(_text_width(text, size)) + 4 if _has_wide(text) else 0
-    w = max(w, min_width)
+    w = max(wide_width(text, size), min_width)
     width = f' WIDTH="{w}"' if w else ""
     align = ' ALIGN="LEFT"' if left else ""
     return f"<TR><TD{width}{align}>{body}</TD></TR>"
@@ -210,6 +216,7 @@ def node_line(node: Node) -> str:
 
 
 def edge_line(edge: Edge) -> str:
+    """The DOT statement of one edge."""
     label = f" [label={_quote(edge.label)}]" if edge.label else ""
     if edge.label and edge.width:
         label = (
@@ -243,22 +250,3 @@ EDGE_ATTRS = {
     "arrowsize": "0.7",
 }
 
-
-def _attr_list(attrs: dict[str, str]) -> str:
-    return " ".join(f"{k}={_quote(v)}" for k, v in attrs.items())
-
-
-def to_dot(picture: Picture, name: str = "G") -> str:
-    """Complete DOT source of ``picture``."""
-    head = [
-        f"digraph {_quote(name)} {{\n",
-        f"\tgraph [{_attr_list(graph_attrs(picture))}]\n",
-        f"\tnode [{_attr_list(NODE_ATTRS)}]\n",
-        f"\tedge [{_attr_list(EDGE_ATTRS)}]\n",
-    ]
-    return "".join(_chain(head, dot_lines(picture), ["}\n"]))
-
-
-def _chain(*parts: Iterable[str]) -> Iterable[str]:
-    for p in parts:
-        yield from p

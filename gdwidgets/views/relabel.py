@@ -15,11 +15,9 @@ a text wider than its box), the structure is simply rendered every time.
 from __future__ import annotations
 
 import html
-import math
 import re
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from . import dot as vis
 from . import render as _render
@@ -40,8 +38,19 @@ class _Template:
     slots: list[tuple[int, int]]  # (node index, line) or (-1 - edge index, 0)
 
 
-_lock = threading.Lock()
-_templates: OrderedDict[str, _Template | None] = OrderedDict()
+@dataclass(slots=True)
+class _Layout:
+    """The layout of one structure: a template once its first render was cut (None: that
+    render could not be cut, so the structure is rendered every time)."""
+
+    template: _Template | None = None
+    cut: bool = False  # whether a render was tried
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _layout(key: str) -> _Layout:
+    """The layout of the structure ``key`` (see :func:`_key`), empty until rendered."""
+    return _Layout()
 
 
 def _slots(picture: vis.Picture) -> list[tuple[int, int]]:
@@ -76,9 +85,9 @@ def _key(picture: vis.Picture, source_head: str, slots: list[tuple[int, int]]) -
         else:
             n = nodes[k]
             text = n.lines[i]
-            if vis._has_wide(text):  # such a cell asks for its own width
-                size = vis.NOTE_SIZE if i == n.note else vis.FONT_SIZE
-                widths.append(math.ceil(vis._text_width(text, size)) + 4)
+            w = vis.wide_width(text, vis.NOTE_SIZE if i == n.note else vis.FONT_SIZE)
+            if w:  # such a cell asks for its own width
+                widths.append(w)
             nodes[k] = replace(n, lines=n.lines[:i] + ("",) + n.lines[i + 1:])
     blank = vis.Picture(nodes, edges, picture.direction, picture.graph_attr)
     attrs = repr(vis.graph_attrs(picture))
@@ -176,27 +185,19 @@ def picture_svg(picture: vis.Picture, source: str) -> str:
     if not slots:
         return _render.render_svg(source)
     head = source[: source.find("\n")] + _render.find_renderer().path
-    key = _key(picture, head, slots)
-    with _lock:
-        known = key in _templates
-        t = _templates.get(key)
-        if known:
-            _templates.move_to_end(key)
+    layout = _layout(_key(picture, head, slots))
+    t = layout.template
     if t is not None:
         stats["relabels"] += 1
         return _fill(t, picture)
     svg = _render.render_svg(source)
     stats["layouts"] += 1
-    if not known:
-        t = _template(svg, picture, slots)
-        with _lock:
-            _templates[key] = t
-            while len(_templates) > _CACHE_SIZE:
-                _templates.popitem(last=False)
+    if not layout.cut:
+        layout.cut = True
+        layout.template = _template(svg, picture, slots)
     return svg
 
 
 def clear_cache() -> None:
     """Forget every cached layout."""
-    with _lock:
-        _templates.clear()
+    _layout.cache_clear()

@@ -13,8 +13,8 @@ import subprocess
 import sys
 import sysconfig
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from ..i18n import register, tr
@@ -78,8 +78,7 @@ class Renderer:
     path: str
 
 
-_lock = threading.Lock()
-_cache: OrderedDict[tuple[str, str, str], bytes] = OrderedDict()
+_lock = threading.Lock()  # guards the discovery memo
 _found: list[Renderer | None] = []  # memo of find_renderer(): [] until first asked
 _forced: Renderer | None = None
 
@@ -152,8 +151,7 @@ def set_renderer(renderer: Renderer | str | None) -> Renderer | None:
 
 def clear_cache() -> None:
     """Forget every rendered picture (benchmarks call this to time the layout)."""
-    with _lock:
-        _cache.clear()
+    _run.cache_clear()
 
 
 def render(
@@ -165,13 +163,11 @@ def render(
     timeout: float = TIMEOUT,
 ) -> bytes:
     """Lay out DOT ``source`` and return the output bytes in format ``fmt``."""
-    r = renderer or find_renderer()
-    key = (r.path + " " + " ".join(args), fmt, source)
-    with _lock:
-        hit = _cache.get(key)
-        if hit is not None:
-            _cache.move_to_end(key)
-            return hit
+    return _run(renderer or find_renderer(), tuple(args), fmt, source, timeout)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)  # failures raise, so they are not cached
+def _run(r: Renderer, args: tuple[str, ...], fmt: str, source: str, timeout: float) -> bytes:
     cmd = [r.path, f"-T{fmt}", *args]
     try:
         proc = subprocess.run(cmd, input=source.encode("utf-8"), capture_output=True,
@@ -184,10 +180,6 @@ def render(
     if proc.returncode != 0 or not proc.stdout:
         err = proc.stderr.decode("utf-8", "replace").strip()[-2000:]
         raise RenderError(tr("render.failed", program=r.name, code=proc.returncode, stderr=err))
-    with _lock:
-        _cache[key] = proc.stdout
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
     return proc.stdout
 
 
