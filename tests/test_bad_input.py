@@ -23,9 +23,13 @@ from gdwidgets import (
     BackpropWidget,
     ChainRuleWidget,
     LearningRateWidget,
+    Linear,
     RegressionWidget,
+    Scalar,
     Session,
+    draw_graph,
     lr_sweep,
+    mse,
 )
 from gdwidgets.i18n import set_language
 
@@ -48,6 +52,20 @@ def chain_rule(**kwargs: Any) -> Any:
 
 def backprop(**kwargs: Any) -> Any:
     return BackpropWidget(**kwargs)
+
+
+def _big_loss(n: int = 20_000) -> Any:
+    m = Linear()
+    return mse([m.error(Scalar(i / n, requires_grad=False), Scalar(1.0, requires_grad=False))
+                for i in range(n)])
+
+
+BIG = _big_loss()
+
+
+def draw(**kwargs: Any) -> Any:
+    """``draw_graph`` of a 100,003-node loss (collapsed by default)."""
+    return draw_graph(BIG, **kwargs)
 
 
 def session(**kwargs: Any) -> Any:
@@ -119,6 +137,13 @@ ROWS.append((sweep, {"lrs": [0.1, NAN]}, ("lrs",)))
 ROWS.append((sweep, {"epochs": 0}, ("epochs", "between")))
 ROWS.append((sweep, {"model": "cnn"}, ("model", "linear")))
 ROWS.append((sweep, {"learning_rate": 1}, ("learning_rate",)))
+# draw_graph: the layout limit (full=True on 100,003 nodes froze the kernel) and its inputs
+ROWS.append((draw, {"full": True}, ("full", "max_nodes", "3000")))
+ROWS += _rows(draw, "max_nodes", [0, -1, 2.5, None, True], "1")
+ROWS += _rows(draw, "full", ["yes", 1, None])
+ROWS += _rows(draw, "keep", [0, 1.5, None])
+ROWS += _rows(draw, "mode", ["sideways", None], "forward")
+ROWS.append((draw, {"mode": "backward", "step": -1}, ("step", "between")))
 
 # ----- live assignments: (factory, name, value, words) -----------------------------------
 LIVE: list[tuple[Callable[..., Any], str, Any, tuple[str, ...]]] = []

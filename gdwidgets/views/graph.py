@@ -31,7 +31,7 @@ from .render import clear_cache as clear_render_cache
 
 __all__ = [
     "draw_graph", "graph_svg", "backward_steps", "node_grad", "clear_cache", "GraphDrawing",
-    "MAX_NODES", "KEEP",
+    "MAX_NODES", "KEEP", "MAX_DRAWN",
 ]
 
 register(
@@ -42,6 +42,18 @@ register(
         ),
         "graph.bad_keep": ("keep must be a whole number from 1 on, got {keep!r}",
                            "keep 必须是不小于 1 的整数，收到的是 {keep!r}"),
+        "graph.bad_max_nodes": ("max_nodes must be a whole number from 1 on, got {got!r}",
+                                "max_nodes 必须是不小于 1 的整数，收到的是 {got!r}"),
+        "graph.bad_full": ("full must be True or False, got {got!r}",
+                           "full 只能是 True 或 False，收到的是 {got!r}"),
+        "graph.too_big": (
+            "this drawing would have {n} boxes ({total} nodes in the graph), more than the "
+            "{limit} a layout can take in reasonable time: leave full=False (repeated "
+            "samples are collapsed above max_nodes={max_nodes}) or draw a smaller graph",
+            "这张图会有 {n} 个方框（计算图共 {total} 个节点），超过了能在合理时间内排版的 "
+            "{limit} 个：请保持 full=False（超过 max_nodes={max_nodes} 时会折叠重复的样本），"
+            "或者画一个更小的计算图",
+        ),
         "graph.bad_step": (
             "step must be between 0 and {n} (the number of nodes in the backward pass), "
             "got {step!r}; step needs mode='backward'",
@@ -52,6 +64,8 @@ register(
 )
 
 Mode = Literal["forward", "backward"]
+MAX_DRAWN = 3000
+"""Most boxes one drawing may have: dot lays out 2000 in about 2 s, 5000 in 15 s."""
 
 
 def clear_cache() -> None:
@@ -85,7 +99,8 @@ def draw_graph(
     ``max_nodes`` nodes have repeated per-sample subgraphs collapsed (``keep`` samples of
     each stay drawn); ``full=True`` draws every node. ``params``: the model's current
     parameters, drawn bold (default: every leaf that needs a gradient); other labelled
-    nodes that need one are drawn as earlier copies (graph bloat).
+    nodes that need one are drawn as earlier copies (graph bloat). A drawing of more than
+    ``MAX_DRAWN`` boxes is refused (ValueError saying what to do instead).
     """
     if mode not in ("forward", "backward"):
         raise ValueError(tr("graph.bad_mode", mode=mode))
@@ -96,7 +111,15 @@ def draw_graph(
             raise ValueError(tr("graph.bad_step", n=n, step=step))
     if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
         raise ValueError(tr("graph.bad_keep", keep=keep))
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(tr("graph.bad_max_nodes", got=max_nodes))
+    if not isinstance(full, bool):
+        raise ValueError(tr("graph.bad_full", got=full))
     plan = graph_plan.plan_for(root, max_nodes, full, keep)
+    boxes = len(plan.visible) + len(plan.groups)
+    if boxes > MAX_DRAWN:
+        raise ValueError(tr("graph.too_big", n=boxes, total=len(plan.nodes), limit=MAX_DRAWN,
+                            max_nodes=min(max_nodes, MAX_NODES)))
     ids = None if params is None else frozenset(map(id, params))
     return GraphDrawing.from_picture(picture(plan, mode, step, ids), mode)
 

@@ -13,8 +13,7 @@ from typing import Any
 
 import ipywidgets as W
 
-from ..autograd import Linear, Scalar
-from ..autograd.scalar import backward_order
+from ..autograd import Linear, Scalar, backward_order
 from ..i18n import tr
 from ..strings import backprop as _strings  # noqa: F401  (registers the widget's strings)
 from ..training.settings import docstring, signature
