@@ -139,7 +139,7 @@ ROWS.append((sweep, {"model": "cnn"}, ("model", "linear")))
 ROWS.append((sweep, {"learning_rate": 1}, ("learning_rate",)))
 # draw_graph: the layout limit (full=True on 100,003 nodes froze the kernel) and its inputs
 ROWS.append((draw, {"full": True}, ("full", "max_nodes", "3000")))
-ROWS += _rows(draw, "max_nodes", [0, -1, 2.5, None, True], "1")
+ROWS += _rows(draw, "max_nodes", [-1, 2.5, None, True], "0")
 ROWS += _rows(draw, "full", ["yes", 1, None])
 ROWS += _rows(draw, "keep", [0, 1.5, None])
 ROWS += _rows(draw, "mode", ["sideways", None], "forward")

@@ -42,8 +42,8 @@ register(
         ),
         "graph.bad_keep": ("keep must be a whole number from 1 on, got {keep!r}",
                            "keep 必须是不小于 1 的整数，收到的是 {keep!r}"),
-        "graph.bad_max_nodes": ("max_nodes must be a whole number from 1 on, got {got!r}",
-                                "max_nodes 必须是不小于 1 的整数，收到的是 {got!r}"),
+        "graph.bad_max_nodes": ("max_nodes must be a whole number from 0 on, got {got!r}",
+                                "max_nodes 必须是不小于 0 的整数，收到的是 {got!r}"),
         "graph.bad_full": ("full must be True or False, got {got!r}",
                            "full 只能是 True 或 False，收到的是 {got!r}"),
         "graph.too_big": (
@@ -111,7 +111,7 @@ def draw_graph(
             raise ValueError(tr("graph.bad_step", n=n, step=step))
     if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
         raise ValueError(tr("graph.bad_keep", keep=keep))
-    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 0:
         raise ValueError(tr("graph.bad_max_nodes", got=max_nodes))
     if not isinstance(full, bool):
         raise ValueError(tr("graph.bad_full", got=full))
