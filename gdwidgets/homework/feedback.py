@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..i18n import register, tr
+from ..views.palette import FAILED, PASSED
 
 __all__ = ["BY_HAND", "Call", "CheckFailed", "Feedback", "call_student", "checker",
            "describe_error"]
@@ -107,7 +108,7 @@ class Feedback:
         return str(self)
 
     def _repr_html_(self) -> str:
-        color, mark = ("#1a7f37", "✓") if self.passed else ("#cf222e", "✗")
+        color, mark = (PASSED, "✓") if self.passed else (FAILED, "✗")
         items = "".join(f"<li>{html.escape(m)}</li>" for m in self.messages[1:])
         head = html.escape(self.messages[0] if self.messages else self.name)
         rest = f"<ul style='margin:4px 0 0 0'>{items}</ul>" if items else ""

@@ -19,7 +19,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .palette import CHANGED
+from .palette import (
+    BLACK,
+    BLUE,
+    BURNT,
+    CHANGED,
+    CRIMSON,
+    CURRENT,
+    DATA_FILL,
+    MUTED,
+    NOTE,
+    OP_FILL,
+    PALE,
+    PARAM_FILL,
+    RED,
+    SILVER,
+    SLATE,
+    WHITE,
+)
 
 __all__ = ["Node", "Edge", "Picture", "dot_lines", "node_line", "edge_line", "graph_attrs",
            "NODE_ATTRS", "EDGE_ATTRS", "fmt", "escape", "box_width", "number_width",
@@ -34,21 +51,21 @@ FONT = "Helvetica"
 FONT_SIZE = 11.0
 EDGE_FONT_SIZE = 10.0
 NOTE_SIZE = 10.0
-NOTE_COLOUR = "#5c5f66"
+NOTE_COLOUR = SLATE
 
 # kind -> (fill, border colour, border width, font colour)
 STYLE: dict[str, tuple[str, str, str, str]] = {
-    "param": ("#ffe8cc", "#d9480f", "2", "#000000"),
-    "op": ("#e7f5ff", "#1c7ed6", "1", "#000000"),
-    "data": ("#f1f3f5", "#adb5bd", "1", "#495057"),
-    "summary": ("#ffffff", "#868e96", "1", "#495057"),
-    "old": ("#f8f9fa", "#adb5bd", "1", "#495057"),  # an earlier copy of a parameter
+    "param": (PARAM_FILL, BURNT, "2", BLACK),
+    "op": (OP_FILL, BLUE, "1", BLACK),
+    "data": (DATA_FILL, SILVER, "1", NOTE),
+    "summary": (WHITE, MUTED, "1", NOTE),
+    "old": (PALE, SILVER, "1", NOTE),  # an earlier copy of a parameter
 }
 # mark -> fill replacing the kind's fill
-MARK_FILL = {"changed": CHANGED, "current": "#ffc9c9"}
-MARK_BORDER = {"current": "#e03131"}
-EDGE_COLOUR = "#495057"
-EDGE_LABEL_COLOUR = "#c92a2a"
+MARK_FILL = {"changed": CHANGED, "current": CURRENT}
+MARK_BORDER = {"current": RED}
+EDGE_COLOUR = NOTE
+EDGE_LABEL_COLOUR = CRIMSON
 
 
 @dataclass(slots=True)
@@ -210,7 +227,7 @@ def node_line(node: Node) -> str:
         f'<TABLE BORDER="{penwidth}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="{pad}"'
         f' BGCOLOR="{fill}" COLOR="{border}"{style}>{rows}</TABLE>'
     )
-    font = f' fontcolor="{fontcolor}"' if fontcolor != "#000000" else ""
+    font = f' fontcolor="{fontcolor}"' if fontcolor != BLACK else ""
     more = "".join(f" {k}={_quote(v)}" for k, v in node.attrs.items())
     return f"\t{_quote(node.id)} [label=<{table}>{font}{more}]\n"
 

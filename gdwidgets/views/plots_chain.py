@@ -20,6 +20,7 @@ from ..i18n import register, tr
 from .canvas import FastFigure
 from .fonts import plot_rc, plotting
 from .loss_axis import FitAxis, LossAxis, StickyRange
+from .palette import BLUE, BORDER, DATA_FILL, NOTE, ORANGE, RED, SILVER
 
 __all__ = ["ChainRulePlot", "chain_table_html", "samples_table_html"]
 
@@ -65,11 +66,11 @@ register({
 TABLE_STYLE = ("border-collapse:collapse;font-size:13px;margin:4px 0;max-width:100%;"
                "font-variant-numeric:tabular-nums")
 # numbers never wrap; headers and formulas may, so the table fits a narrow notebook too
-CELL = "border:1px solid #dee2e6;padding:2px 6px;text-align:right;white-space:nowrap"
-HEAD = ("border:1px solid #dee2e6;padding:2px 6px;background:#f1f3f5;text-align:center;"
+CELL = f"border:1px solid {BORDER};padding:2px 6px;text-align:right;white-space:nowrap"
+HEAD = (f"border:1px solid {BORDER};padding:2px 6px;background:{DATA_FILL};text-align:center;"
         "white-space:normal")
-WRAP = "border:1px solid #dee2e6;padding:2px 6px;text-align:left;white-space:normal"
-CAPTION = "caption-side:top;text-align:left;font-size:13px;color:#495057;padding:2px 0"
+WRAP = f"border:1px solid {BORDER};padding:2px 6px;text-align:left;white-space:normal"
+CAPTION = f"caption-side:top;text-align:left;font-size:13px;color:{NOTE};padding:2px 0"
 
 
 def fmt(v: float) -> str:
@@ -168,27 +169,27 @@ class ChainRulePlot:
             ax.set_title(tr("chain.fit_title"))
             ax.set_xlabel(tr("chain.x"))
             ax.set_ylabel(tr("chain.y"))
-            (self.data,) = ax.plot([], [], "o", ms=3.5, color="#adb5bd",
+            (self.data,) = ax.plot([], [], "o", ms=3.5, color=SILVER,
                                    label=tr("chain.data"))
-            (self.fit,) = ax.plot([], [], "-", lw=2, color="#1c7ed6", label=tr("chain.model"))
-            (self.batch,) = ax.plot([], [], "o", ms=7, mfc="none", mew=1.8, color="#f08c00",
+            (self.fit,) = ax.plot([], [], "-", lw=2, color=BLUE, label=tr("chain.model"))
+            (self.batch,) = ax.plot([], [], "o", ms=7, mfc="none", mew=1.8, color=ORANGE,
                                     label=tr("chain.batch"))
             ax.legend(loc="upper left", framealpha=0.85)
             # on the x label's row, clear of the data and of the fitted line
             self.now = ax.text(1.0, -0.1, "", transform=ax.transAxes, ha="right",
-                               va="top", fontsize=10, color="#495057")
+                               va="top", fontsize=10, color=NOTE)
             bx.set_title(tr("chain.loss_title"))
             bx.set_xlabel(tr("chain.step"))
             bx.set_ylabel(tr("chain.loss"))
             self.loss_axis = LossAxis(bx)
             bx.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
-            (self.loss,) = bx.plot([], [], "-", lw=1.2, color="#1c7ed6",
+            (self.loss,) = bx.plot([], [], "-", lw=1.2, color=BLUE,
                                    label=tr("chain.loss_line"))
-            (self.marker,) = bx.plot([], [], "o", ms=7, color="#f08c00", zorder=5)
-            self.cursor = bx.axvline(1, color="#f08c00", lw=1, alpha=0.6)
-            (self.boom,) = bx.plot([], [], "x", ms=11, mew=2.5, color="#e03131",
+            (self.marker,) = bx.plot([], [], "o", ms=7, color=ORANGE, zorder=5)
+            self.cursor = bx.axvline(1, color=ORANGE, lw=1, alpha=0.6)
+            (self.boom,) = bx.plot([], [], "x", ms=11, mew=2.5, color=RED,
                                    clip_on=False, zorder=6)
-            self.boom_text = bx.text(0, 0, tr("chain.diverged"), color="#e03131",
+            self.boom_text = bx.text(0, 0, tr("chain.diverged"), color=RED,
                                      fontsize=10, ha="right", va="top", visible=False,
                                      transform=offset_copy(bx.transData, fast.figure,
                                                            x=-9, y=-5, units="points"))

@@ -18,6 +18,7 @@ from ..i18n import register, tr
 from .canvas import FastFigure
 from .fonts import plot_rc, plotting
 from .loss_axis import LossAxis, StickyRange
+from .palette import BLUE, CURVES, GOLD, INK, NOTE, RED
 
 __all__ = ["LearningRatePlot", "diverged_spans", "lr_label"]
 
@@ -33,9 +34,9 @@ register({
     "lrplot.best": ("best", "最佳"),
 })
 
-COLORS = ("#4c6ef5", "#15aabf", "#40c057", "#fab005", "#e8590c", "#ae3ec9", "#868e96")
-CHOSEN = "#212529"
-BAD = "#e03131"
+COLORS = CURVES
+CHOSEN = INK
+BAD = RED
 MAX_SPANS = 6
 
 
@@ -103,12 +104,12 @@ class LearningRatePlot:
             bx.set_xlabel(tr("lrplot.lr"))
             bx.set_ylabel(tr("lrplot.final"))
             self.sweep_axis = LossAxis(bx, steps=False)
-            (self.sweep_line,) = bx.plot([], [], ".-", lw=1.2, ms=3, color="#1c7ed6")
+            (self.sweep_line,) = bx.plot([], [], ".-", lw=1.2, ms=3, color=BLUE)
             self.spans = [bx.add_patch(Rectangle((1, 1), 0, 0, fc=BAD, alpha=0.13, lw=0,
                                                  visible=False)) for _ in range(MAX_SPANS)]
             self.span_text = bx.text(0, 0, tr("lrplot.diverged"), color=BAD, fontsize=9.5,
                                      ha="center", va="top", visible=False)
-            (self.best,) = bx.plot([], [], "*", ms=13, color="#f59f00", mec="#495057",
+            (self.best,) = bx.plot([], [], "*", ms=13, color=GOLD, mec=NOTE,
                                    zorder=5, label=tr("lrplot.best"))
             self.cursor = bx.axvline(1, color=CHOSEN, lw=1.2, ls="--")
             (self.cursor_dot,) = bx.plot([], [], "o", ms=7, color=CHOSEN, zorder=6,

@@ -15,6 +15,7 @@ from ..i18n import register, tr
 from .canvas import FastFigure
 from .fonts import plotting
 from .loss_axis import FitAxis, LossAxis
+from .palette import BLUE, BURNT, CRIMSON, FLAME, NOTE
 
 if TYPE_CHECKING:
     from ..training import History
@@ -34,7 +35,7 @@ register({
     "plot.actual": ("actual", "真实值"),
 })
 
-CURVE, MARK, PATH, DATA = "#d9480f", "#c92a2a", "#e8590c", "#1c7ed6"
+CURVE, MARK, PATH, DATA = BURNT, CRIMSON, FLAME, BLUE
 WIDTH_PX, HEIGHT_PX, DPI = 1080, 320, 90  # the widget's width at 1280×800: shown 1:1
 MAX_LINES = 11  # parameter lines drawn (degree 10: w1..w10 and b)
 Surface = Callable[[np.ndarray], np.ndarray]  # (R, 2) parameter pairs -> (R,) losses
@@ -61,7 +62,7 @@ class RegressionFigure:
             self.data = fit_ax.scatter([], [], s=10, color=DATA, alpha=0.7, zorder=2)
             (self.curve,) = fit_ax.plot([], [], color=CURVE, lw=2)
             self.step_text = fit_ax.text(0.02, 0.96, "", transform=fit_ax.transAxes,
-                                         va="top", fontsize=10, color="#495057")
+                                         va="top", fontsize=10, color=NOTE)
             self.fit_axis = FitAxis(fit_ax, pad=0.15)
             self.off_note = self.fit_axis.note
             (self.path_out,) = third.plot([], [], "x", color=MARK, ms=9, mew=2,

@@ -13,11 +13,11 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .palette import CHANGED, MUTED
+from .palette import CHANGED, MUTED, RULE
 
 __all__ = ["Row", "value_table"]
 
-CELL = "padding:1px 6px;border-bottom:1px solid #e9ecef;line-height:1.35"
+CELL = f"padding:1px 6px;border-bottom:1px solid {RULE};line-height:1.35"
 NUMBER = "text-align:right;font-family:monospace;white-space:nowrap"
 
 

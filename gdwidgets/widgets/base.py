@@ -29,6 +29,7 @@ from IPython.display import HTML, display
 from ..i18n import STRINGS, get_language, register, set_language, tr
 from ..training.settings import check_all, defaults, here
 from ..views.fonts import cjk_font
+from ..views.palette import BLUE, ERROR_FILL, NOTE, OP_FILL, ORANGE, RED, WARNING_FILL
 from .controls import accept, is_control
 
 __all__ = ["LessonWidget", "banner_html", "control_label"]
@@ -64,9 +65,9 @@ def _catch_up(*_: Any) -> None:
 
 
 BANNER_STYLE = {
-    "error": ("#fff5f5", "#e03131"),
-    "warning": ("#fff9db", "#f08c00"),
-    "info": ("#e7f5ff", "#1c7ed6"),
+    "error": (ERROR_FILL, RED),
+    "warning": (WARNING_FILL, ORANGE),
+    "info": (OP_FILL, BLUE),
 }
 
 
@@ -187,7 +188,7 @@ class LessonWidget(W.VBox):
         return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}"/>'
 
     def _static_output(self) -> HTML:
-        note = (f'<div class="gdw-saved-note" style="font-size:13px;color:#495057;'
+        note = (f'<div class="gdw-saved-note" style="font-size:13px;color:{NOTE};'
                 f'margin:2px 0 6px 0">{html.escape(self._saved_note)}</div>')
         style = _HIDE_DEAD_WIDGET.format(id=self.model_id)
         return HTML(f'<div class="gdw-static-{self.model_id}"><style>{style}</style>{note}'

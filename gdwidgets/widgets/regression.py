@@ -15,6 +15,7 @@ from ..datasets import get as get_dataset
 from ..datasets import names as dataset_names
 from ..i18n import register, tr
 from ..training.settings import OPTIMIZERS, check, docstring, here, signature
+from ..views.palette import NOTE
 from ..views.regression_plots import RegressionFigure
 from ..views.svg_fit import Box, fit_svg
 from .base import LessonWidget, control_label
@@ -297,7 +298,7 @@ class RegressionWidget(LessonWidget):
             return
         title = html.escape(tr("reg.graph_at", step=self._graph_step))
         box = Box(GRAPH_BOX.width, 10**5) if self.full_size.value else GRAPH_BOX
-        self.graph_view.value = (f"<div style='font-size:13px;color:#495057'>{title}</div>"
+        self.graph_view.value = (f"<div style='font-size:13px;color:{NOTE}'>{title}</div>"
                                  + fit_svg(self.graph_svg, box))
 
     def _table(self, step: int) -> str:
