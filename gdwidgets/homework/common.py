@@ -6,6 +6,7 @@ from typing import Any
 
 import torch
 
+from ..formats import listed
 from ..i18n import register, tr
 
 register(
@@ -71,7 +72,7 @@ def as_tensor(value: Any) -> torch.Tensor | None:
 def fmt(t: Any) -> str:
     """Short numbers for messages: '[1.776, 0.1064]'."""
     t = torch.as_tensor(t).detach().double().reshape(-1)
-    items = ", ".join(f"{v:.4g}" for v in t.tolist())
+    items = listed(t.tolist(), 4)
     return items if t.numel() == 1 else f"[{items}]"
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..formats import sig
 from ..i18n import register, tr
 
 if TYPE_CHECKING:
@@ -75,9 +76,7 @@ register(
 
 
 def _num(v: float) -> str:
-    if not np.isfinite(v):
-        return str(v)
-    return f"{v:.3g}" if abs(v) < 1e5 else f"{v:.2g}"
+    return sig(v, 3 if abs(v) < 1e5 else 2)
 
 
 def _unscaled(x: np.ndarray) -> bool:

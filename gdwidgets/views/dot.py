@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ..formats import seed
 from .palette import (
     BLACK,
     BLUE,
@@ -111,15 +112,8 @@ class Picture:
 
 
 def fmt(v: float | None) -> str:
-    """A number as in seed 000 (``' 1.50'``, ``'-9.50'``); below 0.1 or from 10^4 on,
-    three significant digits (``'-0.00482'``, ``'1.2e+06'``) so small gradients stay legible."""
-    if v is None:
-        return "None"
-    v = v + 0.0  # -0.0 -> 0.0
-    a = abs(v)
-    if a == 0.0 or (0.1 <= a < 1e4) or math.isnan(v):
-        return f"{v:5.2f}"
-    return f"{v:.3g}"
+    """A number in a graph box: seed 000's ``' 1.50'`` (see :func:`gdwidgets.formats.seed`)."""
+    return seed(v, pad=True)
 
 
 def escape(text: str) -> str:

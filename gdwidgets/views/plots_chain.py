@@ -16,6 +16,7 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import offset_copy
 
+from ..formats import sig
 from ..i18n import register, tr
 from .canvas import FastFigure
 from .fonts import plot_rc, plotting
@@ -75,11 +76,7 @@ CAPTION = f"caption-side:top;text-align:left;font-size:13px;color:{NOTE};padding
 
 def fmt(v: float) -> str:
     """4 significant digits; the tiny and the huge in exponent form."""
-    if v == 0:
-        return "0"
-    if not np.isfinite(v):
-        return str(v)
-    return f"{v:.4g}"
+    return sig(v, 4)
 
 
 SHOWN_TERMS = 8

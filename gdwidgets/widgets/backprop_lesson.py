@@ -21,7 +21,7 @@ from .. import datasets
 from ..autograd import Linear, Scalar, count_nodes, mse
 from ..i18n import tr
 from ..strings import backprop as _strings  # noqa: F401  (registers the messages)
-from ..views.dot import fmt
+from ..views.backprop_table import num
 
 __all__ = ["Lesson", "SEED_POINTS", "source", "data_nodes", "checked_points", "after_backward",
            "after_update"]
@@ -42,11 +42,6 @@ def source(points: int) -> tuple[str, list[float], list[float]]:
 def _line200() -> tuple[list[float], list[float]]:
     d = datasets.get("line200")
     return d.x.tolist(), d.y.tolist()
-
-
-def num(v: float) -> str:
-    """A number as the graph writes it (``-9.50``, ``0.0944``)."""
-    return fmt(v).strip()
 
 
 def checked_points(x: Sequence[Any], y: Sequence[Any], most: int

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..datasets import get as get_dataset
 from ..datasets import names as dataset_names
+from ..formats import listed
 from ..i18n import register, tr
 from ..training.settings import OPTIMIZERS, check, docstring, here, signature
 from ..views.palette import NOTE
@@ -327,8 +328,7 @@ class RegressionWidget(LessonWidget):
 
 
 def _nums(values: np.ndarray) -> str:
-    shown = ", ".join(f"{v:.4g}" for v in values[:4])
-    return shown + (", …" if len(values) > 4 else "")
+    return listed(values, 4, most=4)
 
 
 RegressionWidget.__doc__ = docstring("regression", RegressionWidget.__doc__ or "")
