@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .gradients import two_layer_chain
 from .session import BatchLoss
 
 __all__ = ["Factor", "ParamChain", "chain_rule_factors", "chain_rule_samples"]
@@ -79,11 +80,9 @@ def chain_rule_samples(batch_loss: BatchLoss) -> dict[str, np.ndarray]:
     p = {k: v.detach() for k, v in batch_loss.params.items()}
     x = batch_loss.x.detach()[:, 0]
     y = batch_loss.y.detach()
-    m = len(y)
-    hidden = p["a1"] * x + p["b1"]
+    hidden, _, d_pred, d_hidden = two_layer_chain(x, -y, p["a1"], p["b1"], p["a2"], p["b2"],
+                                                  1 / len(y))
     pred = p["a2"] * hidden + p["b2"]
-    d_pred = 2 * (pred - y) / m
-    d_hidden = d_pred * p["a2"]
     return {
         "x": x.numpy(), "y": y.numpy(), "h": hidden.numpy(), "pred": pred.numpy(),
         "d_pred": d_pred.numpy(), "d_hidden": d_hidden.numpy(),

@@ -8,6 +8,7 @@ weights ``wt = 1/m`` (0 on the padding of a short last batch). Every function ta
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import torch
 
@@ -27,14 +28,23 @@ def design_manual(theta: torch.Tensor, batch: Batch) -> tuple[torch.Tensor, torc
     return torch.mm(batch.weights, r * r), torch.mm(batch.grad_matrix, r)
 
 
+def two_layer_chain(x: torch.Tensor, neg_y: torch.Tensor, a1: torch.Tensor,
+                    b1: torch.Tensor, a2: torch.Tensor, b2: torch.Tensor, w: Any
+                    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Seed 003's chain per point, forward and back, for L = Σ w·(ŷ - y)²: h = a1·x + b1,
+    r = ŷ - y with ŷ = a2·h + b2, ∂L/∂ŷ = 2w·r and ∂L/∂h = ∂L/∂ŷ · a2 (the one place
+    the two-layer chain rule is written; ``neg_y`` is -y, as the training batches hold
+    it)."""
+    hidden = x * a1 + b1  # liner1
+    r = hidden * a2 + b2 + neg_y  # y_pred - y
+    d_pred = 2 * w * r  # dL/dy_pred
+    return hidden, r, d_pred, d_pred * a2  # dL/dliner1 = a2 * dL/dy_pred
+
+
 def two_layer_manual(theta: torch.Tensor, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
     """y = a2 * (a1*x + b1) + b2 by the chain rule of seed 003."""
-    a1, b1, a2, b2 = theta
     x, wcol = batch.x, batch.weights_col
-    hidden = x * a1 + b1  # liner1
-    r = hidden * a2 + b2 + batch.neg_y  # y_pred - y
-    d_pred = 2 * wcol * r  # dL/dy_pred
-    d_hidden = d_pred * a2  # dL/dliner1 = a2 * dL/dy_pred
+    hidden, r, d_pred, d_hidden = two_layer_chain(x, batch.neg_y, *theta, wcol)
     grad = torch.stack(
         [(d_hidden * x).sum(0), d_hidden.sum(0), (d_pred * hidden).sum(0), d_pred.sum(0)]
     )
