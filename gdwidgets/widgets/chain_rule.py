@@ -12,7 +12,8 @@ import numpy as np
 from traitlets import TraitError, validate
 
 from .. import datasets
-from ..i18n import register, tr
+from ..i18n import tr
+from ..strings import chain_rule as _strings  # noqa: F401  (registers the strings)
 from ..training.settings import check, docstring, here, signature
 from ..views.plots_chain import ChainRulePlot, chain_table_html, samples_table_html
 from ..views.svg_fit import Box, fit_svg
@@ -23,20 +24,6 @@ if TYPE_CHECKING:
     from ..training import History, Session
 
 __all__ = ["ChainRuleWidget", "StrictIntSlider"]
-
-register({
-    "chainw.dataset": ("data", "数据"),
-    "chainw.lr": ("learning rate lr", "学习率 lr"),
-    "chainw.epochs": ("epochs", "轮数"),
-    "chainw.batch_size": ("batch size", "批大小"),
-    "chainw.step": ("step", "第几步"),
-    "chainw.graph": ("Autograd graph of this step's loss", "本步损失的自动求导计算图"),
-    "chainw.show": ("show", "显示"),
-    "chainw.show_chain": ("chain rule", "链式法则"),
-    "chainw.show_batch": ("the batch, point by point", "逐点查看批次"),
-    "chainw.show_graph": ("autograd graph", "自动求导计算图"),
-    "chainw.full_size": ("full size", "原始大小"),
-})
 
 GRAPH_BOX = Box(width=1090, height=470)  # px at 1280×800: the place of plots and table
 STYLE = {"description_width": "initial"}
