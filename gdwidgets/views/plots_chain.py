@@ -7,7 +7,6 @@ Pure matplotlib and HTML (no ipywidgets): usable in a plain notebook cell as wel
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 from typing import Any, Protocol
 
@@ -21,7 +20,8 @@ from ..i18n import register, tr
 from .canvas import FastFigure
 from .fonts import plot_rc, plotting
 from .loss_axis import FitAxis, LossAxis, StickyRange
-from .palette import BLUE, BORDER, DATA_FILL, NOTE, ORANGE, RED, SILVER
+from .palette import BLUE, NOTE, ORANGE, RED, SILVER
+from .tables import grid_table
 
 __all__ = ["ChainRulePlot", "chain_table_html", "samples_table_html"]
 
@@ -64,16 +64,6 @@ register({
     "chain.x_seen": ("x (model input)", "x（模型输入）"),
 })
 
-TABLE_STYLE = ("border-collapse:collapse;font-size:13px;margin:4px 0;max-width:100%;"
-               "font-variant-numeric:tabular-nums")
-# numbers never wrap; headers and formulas may, so the table fits a narrow notebook too
-CELL = f"border:1px solid {BORDER};padding:2px 6px;text-align:right;white-space:nowrap"
-HEAD = (f"border:1px solid {BORDER};padding:2px 6px;background:{DATA_FILL};text-align:center;"
-        "white-space:normal")
-WRAP = f"border:1px solid {BORDER};padding:2px 6px;text-align:left;white-space:normal"
-CAPTION = f"caption-side:top;text-align:left;font-size:13px;color:{NOTE};padding:2px 0"
-
-
 def fmt(v: float) -> str:
     """4 significant digits; the tiny and the huge in exponent form."""
     return sig(v, 4)
@@ -91,19 +81,6 @@ def _terms(terms: np.ndarray) -> str:
         shown.append(tr("chain.more_terms", n=len(rest),
                         sum=fmt(float(rest.sum(dtype=np.float64)))))
     return " + ".join(shown).replace("+ -", "− ") + f" = {fmt(float(terms.sum(dtype=np.float64)))}"
-
-
-def _table(headers: list[str], rows: list[list[str]], caption: str,
-           wrap: tuple[int, ...] = ()) -> str:
-    """An HTML table; the columns in ``wrap`` hold text that may break across lines."""
-    head = "".join(f'<th style="{HEAD}">{html.escape(h)}</th>' for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f'<td style="{WRAP if i in wrap else CELL}">{html.escape(c)}</td>'
-                         for i, c in enumerate(row)) + "</tr>"
-        for row in rows
-    )
-    return (f'<table style="{TABLE_STYLE}"><caption style="{CAPTION}">{html.escape(caption)}'
-            f"</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
 
 class _Chain(Protocol):
@@ -129,7 +106,7 @@ def chain_table_html(chains: Mapping[str, _Chain], params: Mapping[str, float], 
                      f"{c.difference:.1e}" if c.difference else "0"])
     headers = [tr("chain.param"), tr("chain.rule"), tr("chain.values"), tr("chain.manual"),
                tr("chain.autograd"), tr("chain.diff")]
-    return _table(headers, rows, tr("chain.table_caption", step=step, m=m), wrap=(1, 2))
+    return grid_table(headers, rows, tr("chain.table_caption", step=step, m=m), wrap=(1, 2))
 
 
 def samples_table_html(samples: Mapping[str, np.ndarray], rows: np.ndarray, step: int,
@@ -143,7 +120,7 @@ def samples_table_html(samples: Mapping[str, np.ndarray], rows: np.ndarray, step
             for i in range(min(n, max_rows))]
     if n > max_rows:
         body.append([tr("chain.samples_more", more=n - max_rows)] + [""] * len(keys))
-    return _table(headers, body, tr("chain.samples_caption", step=step))
+    return grid_table(headers, body, tr("chain.samples_caption", step=step))
 
 
 class ChainRulePlot:

@@ -1,10 +1,14 @@
-"""Small HTML tables of named values, as the widgets show them beside their pictures.
+"""The widgets' HTML tables, in one place: every text escaped, numbers never wrapped.
 
 >>> value_table([Row("a", " 0.95", before=" 0.00"), Row("a.grad", "None")])
 '<table ...'
+>>> grid_table(["", "w", "b"], [["value", "5.37", "-17.3"]], row_heads=True)
+'<table ...'
 
-Every text is escaped; a row with ``before`` reads ``before → now`` on a yellow ground, so
-the eye finds what the last action changed.
+``value_table``: named values in pairs of columns; a row with ``before`` reads
+``before → now`` on a yellow ground, so the eye finds what the last action changed.
+``grid_table``: a grid with a header row (and optionally a header column and a caption);
+columns listed in ``wrap`` hold text that may break across lines.
 """
 
 from __future__ import annotations
@@ -13,9 +17,9 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .palette import CHANGED, MUTED, RULE
+from .palette import BORDER, CHANGED, DATA_FILL, MUTED, NOTE, RULE
 
-__all__ = ["Row", "value_table"]
+__all__ = ["Row", "value_table", "grid_table"]
 
 CELL = f"padding:1px 6px;border-bottom:1px solid {RULE};line-height:1.35"
 NUMBER = "text-align:right;font-family:monospace;white-space:nowrap"
@@ -55,3 +59,29 @@ def value_table(rows: Sequence[Row], columns: int = 2) -> str:
                    for r in range(height))
     return ('<table style="border-collapse:collapse;font-size:13px;margin:0 0 4px 0;'
             f'width:100%">{body}</table>')
+
+
+GRID = ("border-collapse:collapse;font-size:13px;margin:4px 0;max-width:100%;"
+        "font-variant-numeric:tabular-nums")
+GRID_CELL = f"border:1px solid {BORDER};padding:2px 6px;text-align:right;white-space:nowrap"
+GRID_HEAD = (f"border:1px solid {BORDER};padding:2px 6px;background:{DATA_FILL};"
+             "text-align:center;white-space:normal")
+GRID_WRAP = f"border:1px solid {BORDER};padding:2px 6px;text-align:left;white-space:normal"
+CAPTION = f"caption-side:top;text-align:left;font-size:13px;color:{NOTE};padding:2px 0"
+
+
+def grid_table(headers: Sequence[str], rows: Sequence[Sequence[str]], caption: str = "",
+               wrap: Sequence[int] = (), row_heads: bool = False) -> str:
+    """A grid: ``headers`` on top, ``rows`` of texts below (``row_heads``: each row's first
+    cell is a header too), an optional ``caption`` above."""
+    def cell(i: int, text: str) -> str:
+        if row_heads and i == 0:
+            return f'<th style="{GRID_HEAD}">{html.escape(text)}</th>'
+        return f'<td style="{GRID_WRAP if i in wrap else GRID_CELL}">{html.escape(text)}</td>'
+
+    head = "".join(f'<th style="{GRID_HEAD}">{html.escape(h)}</th>' for h in headers)
+    body = "".join("<tr>" + "".join(cell(i, c) for i, c in enumerate(row)) + "</tr>"
+                   for row in rows)
+    top = f'<caption style="{CAPTION}">{html.escape(caption)}</caption>' if caption else ""
+    return (f'<table style="{GRID}">{top}<thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table>")

@@ -20,13 +20,13 @@ from ..training.settings import OPTIMIZERS, check, docstring, here, signature
 from ..views.palette import NOTE
 from ..views.regression_plots import RegressionFigure
 from ..views.svg_fit import Box, fit_svg
+from ..views.tables import grid_table
 from .base import LessonWidget, control_label
 from .controls import has_option, normalize_options
 from .playback import Playback
 
 __all__ = ["RegressionWidget"]
 
-CELL = "style='padding:2px 10px;text-align:right;white-space:nowrap'"  # parameter table
 GRAPH_BOX = Box(width=1090, height=480)  # px at 1280×800: where the plots and table are
 FIXED = ("init", "seed", "graph")  # settings without a control: fixed when built
 SETTINGS = tuple(n for n in here("regression") if n not in FIXED)  # one control each
@@ -269,19 +269,14 @@ class RegressionWidget(LessonWidget):
         """Parameters as columns (a degree-10 polynomial still fits): value, gradient."""
         h = self.history
         k = int(np.clip(step, 0, len(h)))
-        head, values, grads = [], [], []
-        for name in h.params:
+        names, values, grads = list(h.params), [tr("reg.value")], [tr("reg.grad")]
+        for name in names:
             value = np.asarray(h.params[name][k]).reshape(-1)
             grad = (np.asarray(h.grads[name][min(k, len(h) - 1)]).reshape(-1)
                     if len(h) else np.zeros_like(value))
-            head.append(f"<th {CELL}>{html.escape(name)}</th>")
-            values.append(f"<td {CELL}>{_nums(value)}</td>")
-            grads.append(f"<td {CELL}>{_nums(grad)}</td>")
-        rows = [(tr("reg.param"), head), (tr("reg.value"), values), (tr("reg.grad"), grads)]
-        body = "".join(f"<tr><th {CELL}>{html.escape(label)}</th>{''.join(cells)}</tr>"
-                       for label, cells in rows)
-        return ("<table style='font-family:monospace;font-size:13px;border-collapse:collapse;"
-                f"margin:2px 0'>{body}</table>")
+            values.append(_nums(value))
+            grads.append(_nums(grad))
+        return grid_table([tr("reg.param"), *names], [values, grads], row_heads=True)
 
     def static_html(self) -> str:
         if self.history is None:
