@@ -8,6 +8,7 @@ says in the banner what each press did.
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -16,7 +17,7 @@ import ipywidgets as W
 from ..autograd import Linear, Scalar, backward_order
 from ..i18n import tr
 from ..strings import backprop as _strings  # noqa: F401  (registers the widget's strings)
-from ..training.settings import docstring, signature
+from ..training.settings import docstring, here, signature
 from ..views.backprop_graph import GRAPH_BOX, FittedGraph
 from ..views.backprop_plots import BackpropFigure
 from ..views.backprop_table import backprop_table
@@ -37,11 +38,11 @@ from .base import LessonWidget, control_label
 
 __all__ = ["BackpropWidget", "SEED_POINTS", "MODES"]
 
-MODES = ("plain", "accumulate", "bloat")
-MAX_POINTS = 200
-MAX_MICRO = 10
+SPEC = here("backprop")  # points, lr, mode, micro_batches: defaults and ranges
+MODES: tuple[str, ...] = SPEC["mode"].allowed
+MAX_POINTS = int(SPEC["points"].hi)
+MAX_MICRO = int(SPEC["micro_batches"].hi)
 SIDE_WIDTH = "390px"  # the column of the table and the figure
-
 
 
 class BackpropWidget(LessonWidget):
@@ -83,17 +84,18 @@ class BackpropWidget(LessonWidget):
         self.zero_grad_button = _button("zero_grad", "eraser")
         self.update_button = _button("update", "forward", "success")
         self.reset_button = _button("reset", "undo")
-        self.lr = W.FloatLogSlider(value=lr, base=10, min=-3, max=1, step=0.05,
+        self.lr = W.FloatLogSlider(value=lr, base=10, min=math.log10(SPEC["lr"].lo),
+                                   max=math.log10(SPEC["lr"].hi), step=0.05,
                                    readout_format=".3g", description=tr("backprop.lr"),
                                    style=wide)
-        self.points = W.IntSlider(value=points, min=2, max=MAX_POINTS,
+        self.points = W.IntSlider(value=points, min=int(SPEC["points"].lo), max=MAX_POINTS,
                                   description=tr("backprop.points"), style=wide)
         self.mode = W.ToggleButtons(
             options=[(tr(f"backprop.mode.{m}"), m) for m in MODES], value=mode,
             tooltips=[tr(f"backprop.mode.{m}_tip") for m in MODES],
             style={"button_width": "auto"})
-        self.micro_batches = W.IntSlider(value=micro_batches, min=1, max=MAX_MICRO,
-                                         description=tr("backprop.micro_batches"), style=wide)
+        self.micro_batches = W.IntSlider(value=micro_batches, min=1, max=MAX_MICRO, style=wide,
+                                         description=tr("backprop.micro_batches"))
         self.view = W.ToggleButtons(
             options=[(tr("backprop.view.forward"), "forward"),
                      (tr("backprop.view.backward"), "backward")],
@@ -108,11 +110,11 @@ class BackpropWidget(LessonWidget):
         self.figure = self.plot.figure
         self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
 
-        self.forward_button.on_click(lambda _: self.forward())
-        self.backward_button.on_click(lambda _: self.backward())
-        self.zero_grad_button.on_click(lambda _: self.zero_grad())
-        self.update_button.on_click(lambda _: self.update())
-        self.reset_button.on_click(lambda _: self.reset())
+        for button, act in ((self.forward_button, self.forward),
+                            (self.backward_button, self.backward),
+                            (self.zero_grad_button, self.zero_grad),
+                            (self.update_button, self.update), (self.reset_button, self.reset)):
+            button.on_click(lambda _, act=act: act())
         for control in (self.points, self.mode, self.micro_batches):
             control.observe(self._on_setup, "value")
         self.lr.observe(self._on_lr, "value")
@@ -157,7 +159,7 @@ class BackpropWidget(LessonWidget):
         self._act("update", self._update)
 
     def reset(self) -> None:
-        """Start over: a = b = 0, grads 0, empty history, the forward graph."""
+        """Start over: a = b = 0, grads 0, no actions, the forward graph."""
         self._guard(self._start)
 
     def set_data(self, x: Sequence[float], y: Sequence[float]) -> None:
@@ -167,10 +169,8 @@ class BackpropWidget(LessonWidget):
         """
         def apply() -> None:
             self._custom = ("custom", *checked_points(x, y, MAX_POINTS))
-            xs = self._custom[1]
             with self._hold():
-                self.points.max = len(xs)
-                self.points.value = len(xs)
+                self.points.max = self.points.value = len(self._custom[1])
             self._start()
 
         self._guard(apply)
