@@ -83,7 +83,7 @@ POSITIVE = [NAN, INF, -INF, -1, 0, True, "0.1", None, [0.1]]  # lr: a number > 0
 COUNT = [0, -1, 2.5, NAN, True, "10", None]  # a whole number >= 1
 CHOICE = ["nonsense", None, 3, True, ""]
 FLAG = [1, "no", None, 0.5]
-NORMALIZE = ["yes", NAN, INF, 0, None, [1]]
+NORMALIZE = ["yes", NAN, INF, 0, 1.0, 1, None, [1]]
 SEED = [-1, 1.5, True, "0", None, 2**64]
 DEGREE = [0, 11, 2.5, True, None, "2"]
 
@@ -258,3 +258,12 @@ def test_messages_follow_the_widgets_language():
     assert message is not None and "lr" in message and "之间" in message
     w.lr = 1e9  # built in Chinese: the banner stays Chinese
     assert "无法使用这个设置" in w.banner.value and "lr" in w.banner.value
+
+
+def test_live_batch_size_none_means_the_full_batch_as_in_the_constructor():
+    w = _widget(regression)
+    w.batch_size = 5
+    assert w.history.config.batch_size == 5
+    w.batch_size = None
+    assert w.batch_size.value == w.batch_size.max == w.history.config.n
+    assert "Cannot use" not in w.banner.value

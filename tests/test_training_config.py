@@ -65,7 +65,9 @@ CASES = [
         "model 'polynomial' takes one input, but 'plane2d' has 2 input columns",
     ),
     (dict(normalize="yes"), "normalize must be False, True (standardise inputs) or a finite "
-     "non-zero number to multiply inputs by, got 'yes'"),
+     "number other than 0 and 1 to multiply inputs by (1 would leave them raw: use False), "
+     "got 'yes'"),
+    (dict(normalize=1.0), "1 would leave them raw: use False"),
     (dict(normalize=0), "normalize must be False, True"),
     (dict(shuffle=1), "shuffle must be True or False, got 1"),
     (dict(zero_grad="no"), "zero_grad must be True or False, got 'no'"),

@@ -100,7 +100,7 @@ def test_step_scrubber_redraws_table_and_picture(widget):
     assert w._png != png and w.table.value != table
     assert w.chains["a1"].manual != chains["a1"].manual
     # step counts updates done: after 2, the views show the 3rd update's batch
-    assert "batch of step 3" in w.samples_table.value
+    assert "batch of update 3" in w.samples_table.value
 
 
 def test_step_counts_updates_from_zero(widget):
@@ -108,9 +108,9 @@ def test_step_counts_updates_from_zero(widget):
     assert w.step.min == 0 and w.step.max == len(w.history)
     w.step.value = 0  # before training: the model of theta0, the first update's gradient
     np.testing.assert_allclose(w.plot.fit.get_ydata(), w.history.fit(w._grid, 0), rtol=1e-6)
-    assert "batch of step 1" in w.samples_table.value
+    assert "batch of update 1" in w.samples_table.value
     w.step.value = w.step.max  # the end: the last update's batch
-    assert f"batch of step {len(w.history)}" in w.samples_table.value
+    assert f"batch of update {len(w.history)}" in w.samples_table.value
 
 
 def test_settings_rerun(widget):
@@ -131,7 +131,7 @@ def test_step_follows_a_shorter_run(widget):
     w.step.value = 150
     w.epochs.value = 3  # 30 steps: the step is pulled into the run, picture drawn
     assert w.step.value == 30 and w.step.max == 30
-    assert "batch of step 30" in w.samples_table.value
+    assert "batch of update 30" in w.samples_table.value
     w.epochs.value = 20
 
 
@@ -190,8 +190,8 @@ def test_chinese():
     set_language("zh")
     w = ChainRuleWidget(epochs=2)
     assert w.lr.description == "学习率 lr" and w.step.description == "第几步"
-    assert w.plot.ax_fit.get_title() == "数据与本步更新前的模型"
-    assert w.plot.ax_loss.get_xlabel() == "步数"
+    assert w.plot.ax_fit.get_title() == "数据与本次更新前的模型"
+    assert w.plot.ax_loss.get_xlabel() == "更新次数"
     assert "手算" in w.table.value and "自动求导" in w.table.value
     texts = [t.get_text() for t in w.plot.ax_fit.get_legend().get_texts()]
     assert "数据" in texts

@@ -11,7 +11,7 @@ register({
     "chainw.epochs": ("epochs", "轮数"),
     "chainw.batch_size": ("batch size", "批大小"),
     "chainw.step": ("step", "第几步"),
-    "chainw.graph": ("Autograd graph of this step's loss", "本步损失的自动求导计算图"),
+    "chainw.graph": ("Autograd graph of this update's loss", "本次更新的损失的自动求导计算图"),
     "chainw.show": ("show", "显示"),
     "chainw.show_chain": ("chain rule", "链式法则"),
     "chainw.show_batch": ("the batch, point by point", "逐点查看批次"),

@@ -63,10 +63,11 @@ register({
         "{name} 必须是 True 或 False，得到的是 {value}",
     ),
     "config.normalize": (
-        "normalize must be False, True (standardise inputs) or a finite non-zero "
-        "number to multiply inputs by, got {value}",
-        "normalize 必须是 False、True（标准化输入）或一个非零有限数（输入乘以它），"
-        "得到的是 {value}",
+        "normalize must be False, True (standardise inputs) or a finite number other "
+        "than 0 and 1 to multiply inputs by (1 would leave them raw: use False), got "
+        "{value}",
+        "normalize 必须是 False、True（标准化输入）或一个不等于 0 和 1 的有限数（输入乘以它；"
+        "乘以 1 就是原始输入：请用 False），得到的是 {value}",
     ),
     "config.seed": (
         "seed must be an integer >= 0, got {value}",
@@ -355,8 +356,8 @@ def check(s: Setting, value: Any, *, hi: float | None = None) -> Any:
     if kind == "normalize":
         if isinstance(value, bool | np.bool_):
             return bool(value)
-        if not is_real(value) or not math.isfinite(value) or value == 0:
-            raise fail("config.normalize", value)
+        if not is_real(value) or not math.isfinite(value) or value in (0, 1):
+            raise fail("config.normalize", value)  # 1.0 == True: ambiguous, and raw
         return float(value)
     if kind == "log_range":
         ok = (isinstance(value, tuple | list) and len(value) == 2

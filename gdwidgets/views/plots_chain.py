@@ -26,18 +26,18 @@ from .tables import grid_table
 __all__ = ["ChainRulePlot", "chain_table_html", "samples_table_html"]
 
 register({
-    "chain.fit_title": ("Data and the model before the step's update",
-                        "数据与本步更新前的模型"),
-    "chain.loss_title": ("Loss of each step's batch", "每一步批次的损失"),
+    "chain.fit_title": ("Data and the model before this update",
+                        "数据与本次更新前的模型"),
+    "chain.loss_title": ("Loss of each update's batch", "每次更新所用批次的损失"),
     "chain.x": ("x", "x"),
     "chain.y": ("y", "y"),
-    "chain.step": ("step", "步数"),
+    "chain.step": ("update", "更新次数"),
     "chain.loss": ("loss (MSE, log scale)", "损失（MSE，对数坐标）"),
     "chain.data": ("data", "数据"),
-    "chain.batch": ("this step's batch", "本步的批次"),
+    "chain.batch": ("this update's batch", "本次更新的批次"),
     "chain.model": ("y = a2·(a1·x + b1) + b2", "y = a2·(a1·x + b1) + b2"),
     "chain.loss_line": ("batch loss", "批次损失"),
-    "chain.now": ("step {step} (epoch {epoch})", "第 {step} 步（第 {epoch} 轮）"),
+    "chain.now": ("update {step} (epoch {epoch})", "第 {step} 次更新（第 {epoch} 轮）"),
     "chain.diverged": ("diverged", "发散"),
     "chain.param": ("parameter", "参数"),
     "chain.rule": ("chain rule", "链式法则"),
@@ -48,16 +48,16 @@ register({
     "chain.autograd": ("autograd", "自动求导"),
     "chain.diff": ("difference", "差值"),
     "chain.table_caption": (
-        "∂L/∂param for the batch of step {step}, L = mean((ŷ - y)²) over its {m} points. "
+        "∂L/∂param for the batch of update {step}, L = mean((ŷ - y)²) over its {m} points. "
         "Each term multiplies one point's factors (see “the batch, point by point”); the "
         "terms add up to the gradient by hand; differences are float32 rounding.",
-        "第 {step} 步批次的 ∂L/∂参数，L = 对 {m} 个点求 mean((ŷ - y)²)。"
+        "第 {step} 次更新所用批次的 ∂L/∂参数，L = 对 {m} 个点求 mean((ŷ - y)²)。"
         "每一项是一个点上各因子的乘积（见“逐点查看批次”），各项相加就是手算的梯度；"
         "差值来自 float32 舍入。",
     ),
     "chain.samples_caption": (
-        "The batch of step {step}, point by point (as seed 003 prints it).",
-        "第 {step} 步的批次，逐点列出（与种子 003 的打印相同）。",
+        "The batch of update {step}, point by point (as seed 003 prints it).",
+        "第 {step} 次更新的批次，逐点列出（与种子 003 的打印相同）。",
     ),
     "chain.samples_more": ("… {more} more points", "……还有 {more} 个点"),
     "chain.row": ("row", "行号"),

@@ -64,6 +64,8 @@ def accept(name: str, control: W.ValueWidget, value: Any, setting: Setting | Non
             raise fail("settings.real_range", value, name=name, lo=lo, hi=hi)
         return float(min(max(value, lo), hi))  # only float rounding at the ends
     if isinstance(control, _BoundedInt):
+        if value is None and setting is not None and setting.kind == "batch":
+            return control.max  # None: the full batch, the slider's end (every point)
         if not is_int(value) or not control.min <= value <= control.max:
             raise fail("config.int_range", value, name=name, lo=control.min, hi=control.max)
         return int(value)

@@ -60,7 +60,7 @@ SETTLED = """([root, last]) => new Promise(resolve => {
   const tick = () => {
     if (performance.now() - changed > 80) {
       const caption = [...root.querySelectorAll('div')].map(d => d.textContent)
-        .find(t => t.startsWith('Backward graph of the batch of step')) || '';
+        .find(t => t.startsWith('Backward graph of the batch of update')) || '';
       const title = caption.split(String.fromCharCode(10))[0].trim();
       const cells = [...root.querySelectorAll('table tr')][1].querySelectorAll('td');
       const frame = {step: readout(), caption: title, w: cells[0].textContent.trim()};
@@ -95,4 +95,4 @@ def test_play_replays_a_long_run_with_every_view_on_the_same_step(lesson_page):
     for f in frames:
         k = int(f["step"])
         assert f["w"] == ws[k], f  # the table shows the slider's step
-        assert f["caption"].endswith(f"step {min(k + 1, n)}"), f  # so does the graph
+        assert f["caption"].endswith(f"update {min(k + 1, n)}"), f  # so does the graph
