@@ -10,17 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..formats import seed
+from ..formats import seed as num
 from ..i18n import tr
 from ..strings import backprop as _strings  # noqa: F401  (registers the strings)
 from .tables import Row, value_table
 
-__all__ = ["backprop_table", "num"]
-
-
-def num(v: float | None) -> str:
-    """A number as the graph writes it (``-9.50``, ``0.0944``), ``None`` for no value."""
-    return seed(v)
+__all__ = ["backprop_table"]
 
 
 def _text(v: Any) -> str:

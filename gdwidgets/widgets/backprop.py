@@ -21,7 +21,6 @@ from ..training.settings import docstring, here, signature
 from ..views.backprop_graph import GRAPH_BOX, FittedGraph
 from ..views.backprop_plots import BackpropFigure
 from ..views.backprop_table import backprop_table
-from ..views.backprop_table import num as _num
 from ..views.graph import backward_steps, node_grad
 from ..views.render import RendererNotFound, RenderError
 from ..views.svg_fit import fit_svg
@@ -29,6 +28,7 @@ from .backprop_lesson import (
     SEED_POINTS,
     Lesson,
     after_backward,
+    after_forward,
     after_update,
     checked_points,
     data_nodes,
@@ -204,8 +204,7 @@ class BackpropWidget(LessonWidget):
         self._prev: dict[str, Any] | None = None
         self._record("reset")
         self._show("forward")
-        self.say(tr("backprop.msg.forward", a=_num(self.model.a.value),
-                    b=_num(self.model.b.value)))
+        self.say(*after_forward(self.lesson))
         self._redraw(figure=True)
 
     def _snapshot(self) -> dict[str, Any]:
@@ -233,8 +232,7 @@ class BackpropWidget(LessonWidget):
     def _forward(self) -> None:
         self.lesson.forward()
         self._show("forward")
-        self.say(tr("backprop.msg.forward", a=_num(self.model.a.value),
-                    b=_num(self.model.b.value)))
+        self.say(*after_forward(self.lesson))
 
     def _backward(self) -> None:
         lesson = self.lesson
@@ -301,9 +299,10 @@ class BackpropWidget(LessonWidget):
 
         def go() -> None:
             self._enable_step()
-            m = self.model
-            self.say(tr("backprop.msg.forward", a=_num(m.a.value), b=_num(m.b.value))
-                     if change["new"] == "forward" else tr("backprop.msg.backward"))
+            if change["new"] == "forward":
+                self.say(*after_forward(self.lesson))
+            else:
+                self.say(tr("backprop.msg.backward"))
             self._redraw()
 
         self._guard(go)
@@ -352,9 +351,8 @@ class BackpropWidget(LessonWidget):
         lesson = self.lesson
         now = self._snapshot()
         full = lesson.full_grads() if lesson.parts > 1 else None
-        weight = self.root.children[1].value if lesson.parts > 1 else 1.0
         return backprop_table(now, self._prev or now, self.lr.value, lesson.parts, full,
-                              weight)
+                              lesson.weight)
 
     def _draw_figure(self) -> None:
         """Points and line (left), loss or graph size per update step (right)."""

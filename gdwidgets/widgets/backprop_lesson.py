@@ -19,12 +19,12 @@ from typing import Any
 
 from .. import datasets
 from ..autograd import Linear, Scalar, count_nodes, mse
+from ..formats import seed as num
 from ..i18n import tr
 from ..strings import backprop as _strings  # noqa: F401  (registers the messages)
-from ..views.backprop_table import num
 
-__all__ = ["Lesson", "SEED_POINTS", "source", "data_nodes", "checked_points", "after_backward",
-           "after_update"]
+__all__ = ["Lesson", "SEED_POINTS", "source", "data_nodes", "checked_points", "after_forward",
+           "after_backward", "after_update"]
 
 SEED_POINTS: tuple[tuple[float, float], ...] = ((1.5, 1.0), (2.0, 4.0))
 """Seed 000's two points (x, y)."""
@@ -117,6 +117,12 @@ class Lesson:
     @property
     def parts(self) -> int:
         return len(self.slices)
+
+    @property
+    def weight(self) -> float:
+        """The micro-batch loss's scale: its share of the points (1 for the full batch)."""
+        start, stop = self.slices[self.micro]
+        return (stop - start) / len(self.points)
 
     def build(self) -> None:
         """The graph of the loss of micro-batch ``micro`` (all points: one part)."""
@@ -213,6 +219,12 @@ class Lesson:
 
 
 # ----- what the banner says after a press ---------------------------------------------
+def after_forward(lesson: Lesson) -> tuple[str, str]:
+    """(message, kind) for the forward graph (after forward, a reset, the forward view)."""
+    m = lesson.model
+    return tr("backprop.msg.forward", a=num(m.a.value), b=num(m.b.value)), "info"
+
+
 def after_backward(lesson: Lesson) -> tuple[str, str]:
     """(message, kind) after a backward press: one pass, a pass again without zero grad
     (every grad doubled), or where the micro-batches stand."""
@@ -227,8 +239,8 @@ def after_backward(lesson: Lesson) -> tuple[str, str]:
         (fa, fb), m = lesson.full_grads(), lesson.model
         return tr("backprop.msg.micro_done", k=k, ga=num(m.a.grad), gb=num(m.b.grad),
                   fa=num(fa), fb=num(fb)), "info"
-    w = lesson.root.children[1].value
-    return tr("backprop.msg.micro", j=lesson.micro + 1, k=k, w=num(w), done=done), "info"
+    return tr("backprop.msg.micro", j=lesson.micro + 1, k=k, w=num(lesson.weight),
+              done=done), "info"
 
 
 def after_update(lesson: Lesson, before: float, lr: float) -> tuple[str, str]:
