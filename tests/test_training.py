@@ -221,16 +221,23 @@ def test_momentum_matches_torch_optim_sgd():
 # --- lr_sweep -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(
-    "settings",
-    [dict(dataset="line200", model="linear"),
-     dict(dataset="cubic", model="polynomial", degree=3, batch_size=16, shuffle=True),
-     dict(dataset="y2x", model="mlp", hidden=2)],
+    "settings, lrs",
+    [(dict(dataset="line200", model="linear"), [1e-4, 1e-3, 1e-2, 0.3, 1.5]),
+     (dict(dataset="cubic", model="polynomial", degree=3, batch_size=16, shuffle=True),
+      [1e-4, 1e-3, 5e-3, 0.3, 1.5]),
+     (dict(dataset="y2x", model="mlp", hidden=2), [1e-4, 1e-3, 0.3, 1.5])],
     ids=["linear", "polynomial", "mlp"],
 )
-def test_lr_sweep_agrees_with_individual_sessions(settings):
-    lrs = [1e-4, 1e-3, 1e-2, 0.3, 1.5]
+def test_lr_sweep_agrees_with_individual_sessions(settings, lrs):
+    """The sweep (R runs side by side) and a Session (its own fast path) sum in other
+    orders, and each CPU's vector kernels round differently. The learning rates are chosen
+    where a run is well conditioned, so those differences stay near float32's resolution
+    (measured: at most 6e-6 relative under the default, AVX2 and AVX-512 kernels, against
+    the 1e-4 allowed). Left out on purpose: the cubic at lr 1e-2, which grows 4000x
+    without diverging (differences reach 9e-5), and the MLP on the exact y2x at lr >= 3e-3,
+    whose loss falls to float32's floor (1e-7) where the relative difference is noise."""
     sweep = lr_sweep(lrs=lrs, epochs=40, **settings)
-    assert sweep.final_loss.shape == sweep.diverged.shape == (5,)
+    assert sweep.final_loss.shape == sweep.diverged.shape == (len(lrs),)
     for i, lr in enumerate(lrs):
         h = Session(lr=lr, epochs=40, **settings).run()
         assert sweep.diverged[i] == h.diverged
