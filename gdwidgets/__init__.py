@@ -34,6 +34,7 @@ _LAZY = {
     "History": "gdwidgets.training",
     "lr_sweep": "gdwidgets.training",
     "datasets": "gdwidgets.datasets",
+    "Dataset": "gdwidgets.data",
     "draw_torch_graph": "gdwidgets.views.torch_graph",
     "session_graph": "gdwidgets.views.torch_graph",
     "BackpropWidget": "gdwidgets.widgets.backprop",

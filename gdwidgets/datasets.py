@@ -11,11 +11,10 @@ generator produced for the seed recipe, so this module never needs torch.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from .i18n import register, tr
+from .data import Dataset
+from .i18n import STRINGS, register, tr
 
 __all__ = ["Dataset", "DATASETS", "get", "names"]
 
@@ -50,33 +49,9 @@ register(
 )
 
 
-@dataclass(frozen=True, eq=False)
-class Dataset:
-    """A named data set: inputs ``x`` ((n,) or (n, d)), targets ``y`` (n,), float32."""
-
-    name: str
-    x: np.ndarray
-    y: np.ndarray
-    source: str
-
-    @property
-    def description(self) -> str:
-        """One line in the current language."""
-        return tr(f"dataset.{self.name}")
-
-    def __len__(self) -> int:
-        return len(self.y)
-
-    def __repr__(self) -> str:
-        return f"Dataset({self.name!r}, n={len(self)}, source={self.source!r})"
-
-
-def _make(name: str, x: object, y: object, source: str) -> Dataset:
-    xa = np.asarray(x, dtype=np.float32)
-    ya = np.asarray(y, dtype=np.float32)
-    xa.setflags(write=False)
-    ya.setflags(write=False)
-    return Dataset(name, xa, ya, source)
+def _make(name: str, x: object, y: object, source: str, **names: str) -> Dataset:
+    return Dataset(name, np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.float32),
+                   description=STRINGS[f"dataset.{name}"], source=source, **names)
 
 
 # seed 001
@@ -197,7 +172,8 @@ _PLANE2D_Y = (
 )
 
 DATASETS: dict[str, Dataset] = {
-    "thermometer": _make("thermometer", _T_U, _T_C, "seed 001"),
+    "thermometer": _make("thermometer", _T_U, _T_C, "seed 001", x_name="t_u",
+                         x_unit="unknown units", y_name="t_c", y_unit="°C"),
     "linear15": _make("linear15", _X15, _Y15, "seed 004"),
     "cubic": _make("cubic", *_cubic(), "seed 004"),
     "y2x": _make("y2x", [1.0, 2.0, 3.0, 4.0, 5.0], [2.0, 4.0, 6.0, 8.0, 10.0], "seed 002"),
@@ -206,7 +182,7 @@ DATASETS: dict[str, Dataset] = {
     ),
     "line200": _make("line200", _LINE200_X, _LINE200_Y, "seed 000"),
     "plane2d": _make(
-        "plane2d", np.reshape(_PLANE2D_X, (100, 2)), _PLANE2D_Y, "seed 003"
+        "plane2d", np.reshape(_PLANE2D_X, (100, 2)), _PLANE2D_Y, "seed 003", x_name="x1, x2"
     ),
 }
 
@@ -218,19 +194,6 @@ def names() -> list[str]:
 
 def get(name: str) -> Dataset:
     """The embedded data set ``name`` (see :func:`names`)."""
-    try:
-        return DATASETS[name]
-    except KeyError:
-        raise ValueError(
-            tr("dataset.unknown", name=name, allowed=", ".join(map(repr, DATASETS)))
-        ) from None
-
-
-register(
-    {
-        "dataset.unknown": (
-            "dataset must be one of {allowed} or (x, y) arrays, got {name!r}",
-            "dataset 必须是 {allowed} 之一，或 (x, y) 数组，得到的是 {name!r}",
-        )
-    }
-)
+    if not isinstance(name, str) or name not in DATASETS:
+        raise ValueError(tr("data.name", value=repr(name), names=", ".join(map(repr, DATASETS))))
+    return DATASETS[name]

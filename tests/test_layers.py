@@ -21,14 +21,15 @@ RULES: dict[str, tuple[set[str], set[str]]] = {
     "formats": (set(), set()),
     "strings": ({"i18n"}, set()),
     "autograd": (set(), set()),  # pure Python
-    "datasets": ({"i18n"}, {"numpy"}),
-    "training": ({"autograd", "datasets", *BASE}, {"torch", "numpy"}),
-    "views": ({"autograd", "training", "datasets", *BASE},
+    "datasets": ({"i18n", "data"}, {"numpy"}),  # the data layer: datasets.py and data.py
+    "data": ({"i18n", "datasets"}, {"numpy"}),
+    "training": ({"autograd", "datasets", "data", *BASE}, {"torch", "numpy"}),
+    "views": ({"autograd", "training", "datasets", "data", *BASE},
               {"numpy", "matplotlib", "PIL", "graphviz", "graphviz_pure"}),
-    "widgets": ({"views", "training", "autograd", "datasets", *BASE},
+    "widgets": ({"views", "training", "autograd", "datasets", "data", *BASE},
                 {"ipywidgets", "IPython", "traitlets", "numpy", "matplotlib"}),
     # the grader sits on top: its sandbox preloads the whole package
-    "homework": ({"training", "autograd", "datasets", "views", "__init__", *BASE},
+    "homework": ({"training", "autograd", "datasets", "data", "views", "__init__", *BASE},
                  {"torch", "numpy", "nbformat", "nbclient", "nbgrader", "IPython",
                   "traitlets"}),
     "__init__": ({"autograd", "views", *BASE}, set()),

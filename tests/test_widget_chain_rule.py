@@ -162,10 +162,11 @@ def test_batch_size_too_big_keeps_the_picture(widget):
     png, history = w._png, w.history
     w.batch_size.value = 51  # y2x10 has 50 points
     assert "batch_size" in w.banner.value and "50" in w.banner.value
-    assert "last good picture" in w.banner.value
-    assert w._png == png and w.history is history
-    w.batch_size.value = 5
+    assert "batch_size is back at 5" in w.banner.value  # the control is put back
+    assert w.batch_size.value == 5 and w._png == png and w.history is history
+    w.batch_size.value = 10
     assert w.banner.value == "" and w.history is not history
+    w.batch_size.value = 5  # as the module's widget started
 
 
 def test_slider_range_follows_the_data(widget):
@@ -180,8 +181,10 @@ def test_slider_range_follows_the_data(widget):
     png = w._png
     w.dataset.value = "y2x"  # batch size 20 > 5 points: a message, the old picture
     assert "batch_size" in w.banner.value and w._png == png
-    assert w.batch_size.max == 5
+    assert "dataset is back at y2x10" in w.banner.value  # control and picture agree
+    assert w.dataset.value == "y2x10" and w.batch_size.max == 50
     w.batch_size.value = 5
+    w.dataset.value = "y2x"
     assert w.banner.value == "" and w.history.config.n == 5
     w.dataset.value = "y2x10"
 

@@ -115,9 +115,11 @@ def test_bad_combination_keeps_the_picture(widget):
     w.model.value = "two_layer"
     png, history, sweep = w._png, w.history, w.sweep
     w.dataset.value = "plane2d"  # two inputs: two_layer takes one
-    assert "takes one input" in w.banner.value and "last good picture" in w.banner.value
+    assert "takes one input" in w.banner.value and "dataset is back at linear15" in w.banner.value
+    assert w.dataset.value == "linear15"  # the control is put back: it shows the picture's run
     assert w._png == png and w.history is history and w.sweep is sweep
-    w.model.value = "linear"  # now fine: linear takes two inputs
+    w.model.value = "linear"
+    w.dataset.value = "plane2d"  # now fine: linear takes two inputs
     assert w.banner.value == "" and w.history.config.x.shape[1] == 2
     w.dataset.value = "linear15"
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import datasets
+from ..data import Dataset, as_dataset
 from ..i18n import register, tr
 from .models import Layout, build_model
 from .settings import (
@@ -28,7 +28,6 @@ from .settings import (
     here,
     is_int,
     is_real,
-    show,
 )
 
 MAX_VALUES = 50_000_000  # numbers a run (or a sweep) records: ~200 MB at float32
@@ -72,12 +71,14 @@ register(
             "init[{param}] must be finite and of shape {shape}, got {value}",
             "init[{param}] 必须是有限值且形状为 {shape}，得到的是 {value}",
         ),
-        "config.data": (
-            "dataset arrays must be x of shape (n,) or (n, d) and y of shape (n,), finite, "
-            "with n >= 2 points, got {value}",
-            "dataset 数组必须是形状为 (n,) 或 (n, d) 的 x 和形状为 (n,) 的 y，值有限，"
-            "且 n >= 2，得到的是 {value}",
+        "config.constant": (
+            "x{column} is constant in {data} (every value is {value}): it cannot be "
+            "standardised (normalize=True divides by its spread, 0); use normalize=False or "
+            "a factor",
+            "{data} 中的 x{column} 是常数（每个值都是 {value}）：无法标准化"
+            "（normalize=True 要除以它的离散程度，而它是 0）；请用 normalize=False 或一个系数",
         ),
+        "config.column": (" (column {j})", "（第 {j} 列）"),
         "config.one_input": (
             "model {value} takes one input, but {data} has {d} input columns; "
             "use model='linear' or 'mlp'",
@@ -90,7 +91,6 @@ register(
             "epochs 在这里最多为 {hi}（每个 epoch {steps} 次更新，总共最多 {limit} 次），"
             "得到的是 {value}",
         ),
-        "config.your_data": ("your data", "你的数据"),
         "config.work": (
             "{what} would record {values:,} numbers ({runs} run(s) × {steps:,} updates × "
             "{per} numbers each), at most {limit:,}: use fewer epochs (at most {hi} "
@@ -118,35 +118,17 @@ def _to_numpy(a: Any) -> np.ndarray:
     return np.asarray(a, dtype=np.float32)
 
 
-def _data(dataset: Any) -> tuple[str, np.ndarray, np.ndarray]:
-    """(label for messages, x (n, d), y (n,)) of a named data set or user arrays."""
-    if isinstance(dataset, str):
-        d = datasets.get(dataset)  # raises ValueError listing the names
-        x, y, label = d.x, d.y, repr(dataset)
-    elif isinstance(dataset, datasets.Dataset):
-        x, y, label = dataset.x, dataset.y, repr(dataset.name)
-    else:
-        try:
-            x, y = dataset
-            x, y = _to_numpy(x), _to_numpy(y)
-            if y.ndim == 2 and y.shape[1:] == (1,):  # seed 004 keeps y as a column
-                y = y[:, 0]
-        except (TypeError, ValueError):
-            raise ValueError(
-                tr("dataset.unknown", name=show(dataset),
-                   allowed=", ".join(map(repr, datasets.names())))
-            ) from None
-        label = tr("config.your_data")
-        ok = (
-            x.ndim in (1, 2) and y.ndim == 1 and len(x) == len(y) >= 2
-            and np.isfinite(x).all() and np.isfinite(y).all()
-        )
-        if not ok:
-            raise ValueError(tr("config.data", value=f"x {x.shape}, y {y.shape}"))
-    x = np.asarray(x, dtype=np.float32)
-    if x.ndim == 1:
-        x = x[:, None]
-    return label, x, np.asarray(y, dtype=np.float32)
+def _data(dataset: Any, normalize: Any) -> tuple[Dataset, np.ndarray]:
+    """(the checked data set, x as (n, d)); constant inputs cannot be standardised."""
+    data = as_dataset(dataset)  # one check for names, arrays and Datasets
+    x = data.x if data.x.ndim == 2 else data.x[:, None]
+    if normalize is True:
+        constant = np.flatnonzero(x.max(0) == x.min(0))
+        if len(constant):
+            column = "" if x.shape[1] == 1 else tr("config.column", j=int(constant[0]))
+            raise ValueError(tr("config.constant", column=column, value=f"{x[0, constant[0]]:g}",
+                                data=repr(data.name)))
+    return data, x
 
 
 class _Derived:
@@ -178,14 +160,16 @@ Config = make_dataclass(
     "Config",
     [(n, s.type) for n, s in here("session").items()]
     + [("label", str, field(repr=False)), ("x", np.ndarray, field(repr=False)),
-       ("y", np.ndarray, field(repr=False)), ("layout", Layout, field(repr=False))],
+       ("y", np.ndarray, field(repr=False)), ("layout", Layout, field(repr=False)),
+       ("data", Dataset, field(repr=False))],
     bases=(_Derived,), frozen=True, eq=False,
 )
 Config.__module__ = __name__
 Config.__doc__ = """The validated settings of one session (one field per setting of
 :data:`~gdwidgets.training.settings.SETTINGS` used by Session, in its order), plus what
 follows from them: ``label`` (the data's name in messages), raw inputs ``x`` (n, d),
-targets ``y``, the parameters' ``layout``."""
+targets ``y``, the parameters' ``layout``, the checked ``data`` (a Dataset: names,
+units)."""
 
 
 def check_work(what: str, runs: int, steps: int, params: int, epochs: int,
@@ -206,7 +190,8 @@ def validate(**settings: Any) -> Config:
     known = here("session")
     check_all("session", {k: None for k in settings if k not in known}, "Session")
     v = {**defaults("session"), **settings}
-    label, x, y = _data(v["dataset"])
+    data, x = _data(v["dataset"], v["normalize"])
+    label, y = repr(data.name), data.y
     n, d = x.shape
     model = check(known["model"], v["model"])
     if model == "polynomial":
@@ -233,7 +218,7 @@ def validate(**settings: Any) -> Config:
     check_work("Session", 1, epochs * steps, layout.size, epochs, steps)
     out["init"] = _init(v["init"], layout, model)
     out["dataset"] = v["dataset"]
-    return Config(**out, label=label, x=x, y=y, layout=layout)
+    return Config(**out, label=label, x=x, y=y, layout=layout, data=data)
 
 
 def _init(init: Any, layout: Layout, model: str) -> float | dict[str, np.ndarray] | None:

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import datasets
+from ..data import as_dataset
 from ..i18n import get_language, register, tr
 
 __all__ = ["SETTINGS", "Setting", "check", "defaults", "docstring", "here", "markdown_table",
@@ -35,7 +35,6 @@ MANUAL = ("linear", "polynomial", "two_layer")  # models with analytic gradient 
 OPTIMIZERS = ("sgd", "momentum", "adam")
 GRADIENTS = ("autograd", "manual")
 MODES = ("plain", "accumulate", "bloat")
-ONE_INPUT = ("y2x10", "thermometer", "linear15", "y2x", "cubic", "line200")
 MAX_DEGREE = 10
 MAX_HIDDEN = 64
 MAX_EPOCHS = 100_000
@@ -131,14 +130,17 @@ def _s(name: str, default: Any, kind: str, en: str, zh: str, **more: Any) -> Set
 REG, LRW, CHAIN, BACK = WIDGETS
 SETTINGS: dict[str, Setting] = {s.name: s for s in (
     _s("dataset", "line200", "dataset",
-       "a data set name (see ``gdwidgets.datasets.names()``); Session and lr_sweep also "
-       "take a Dataset or (x, y) arrays. Widgets: 'linear15'; ChainRuleWidget: 'y2x10' "
-       "(seed 003), one-input data only",
-       "数据集名称（见 ``gdwidgets.datasets.names()``）；Session 和 lr_sweep 也接受 Dataset "
-       "或 (x, y) 数组。控件默认 'linear15'；ChainRuleWidget 默认 'y2x10'（种子 003），"
-       "只接受单输入数据", places=("session", "sweep", REG, LRW, CHAIN), type="str",
+       "the data: an embedded set's name (``gdwidgets.datasets.names()``), (x, y) arrays "
+       "(lists, numpy, torch, pandas Series), or a ``gdwidgets.Dataset`` (names, units; "
+       "a DataFrame through ``Dataset.from_frame``). Widgets: 'linear15'; ChainRuleWidget: "
+       "'y2x10' (seed 003), one-input data only",
+       "数据：内置数据集的名称（``gdwidgets.datasets.names()``）、(x, y) 数组（列表、numpy、"
+       "torch、pandas Series）或 ``gdwidgets.Dataset``（带名称和单位；DataFrame 用 "
+       "``Dataset.from_frame``）。控件默认 'linear15'；ChainRuleWidget 默认 'y2x10'"
+       "（种子 003），只接受单输入数据", places=("session", "sweep", REG, LRW, CHAIN),
+       type="str | tuple | Dataset",
        per={REG: {"default": "linear15"}, LRW: {"default": "linear15"},
-            CHAIN: {"default": "y2x10", "allowed": ONE_INPUT}}),
+            CHAIN: {"default": "y2x10"}}),
     _s("model", "linear", "choice",
        "'linear' (y = w·x + b), 'polynomial' (``degree``), 'two_layer' "
        "(y = a2·(a1·x + b1) + b2, the only model of ChainRuleWidget), 'mlp' (Linear, PReLU, "
@@ -336,10 +338,13 @@ def check(s: Setting, value: Any, *, hi: float | None = None) -> Any:
                 raise fail("config.lr", value, name=name)
             raise fail("settings.real_range", value, name=name, lo=s.lo, hi=top)
         return float(value)
-    if kind in ("choice", "gradients", "dataset"):
+    if kind == "dataset":
+        data = as_dataset(value)  # one check for every kind of data
+        return value if isinstance(value, str) else data
+    if kind in ("choice", "gradients"):
         if kind == "gradients" and value is None:
             return None
-        allowed = s.allowed or (tuple(datasets.names()) if kind == "dataset" else ())
+        allowed = s.allowed
         if not isinstance(value, str) or value not in allowed:
             raise fail("config.choice", value, name=name, allowed=_choices(allowed))
         return value

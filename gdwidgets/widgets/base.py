@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import html
 import weakref
 from collections.abc import Callable, Iterator
@@ -26,6 +27,8 @@ import ipywidgets as W
 from IPython import get_ipython
 from IPython.display import HTML, display
 
+from .. import datasets
+from ..data import Dataset, as_dataset
 from ..i18n import STRINGS, get_language, register, set_language, tr
 from ..training.settings import check_all, defaults, here
 from ..views.fonts import cjk_font
@@ -40,6 +43,18 @@ register({
     "widget.saved": ("The picture as it was saved. Run this cell to make the widget live "
                      "again.",
                      "这是保存时的图。运行这个单元格，控件就会重新变得可用。"),
+    "widget.back": ("{name} is back at {value}.", "{name} 已恢复为 {value}。"),
+    "widget.one_input": (
+        "{cls} draws one input against y, but {data} has {d} input columns: use "
+        "RegressionWidget or LearningRateWidget for it",
+        "{cls} 只画一个输入对 y 的图，但 {data} 有 {d} 列输入：请用 RegressionWidget 或 "
+        "LearningRateWidget",
+    ),
+    "widget.no_attribute": (
+        "{cls} has no setting or attribute {value}; did you mean {near}? Its settings are "
+        "{allowed}",
+        "{cls} 没有设置或属性 {value}；你是想用 {near} 吗？它的设置是 {allowed}",
+    ),
     "widget.fixed": (
         "{name} is fixed when the widget is built: make a new one with {name}=...",
         "{name} 在创建控件时就固定了：请用 {name}=... 新建一个控件",
@@ -88,6 +103,21 @@ class LessonWidget(W.VBox):
 
     _quiet = False  # True while _hold() is on: observers leave the redrawing to the holder
     _place = ""  # the widget's place in gdwidgets.training.settings.SETTINGS
+    _one_input = False  # True: the widget draws x against y, so data has one input column
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """After a widget's own ``__init__``, a new public name is a typo: ``w.learning_rate
+        = 0.5`` raises AttributeError naming the closest setting (see ``__setattr__``)."""
+        super().__init_subclass__(**kwargs)
+        init = cls.__init__
+
+        @functools.wraps(init)
+        def built(self: LessonWidget, *args: Any, **kw: Any) -> None:
+            init(self, *args, **kw)
+            if type(self) is cls:
+                self._built = True
+
+        cls.__init__ = built  # type: ignore[method-assign]
 
     @contextmanager
     def _hold(self) -> Iterator[None]:
@@ -118,18 +148,76 @@ class LessonWidget(W.VBox):
         if (not isinstance(value, W.Widget) and name in here(self._place)
                 and "_lang" in self.__dict__):
             raise AttributeError(tr("widget.fixed", name=name))
+        if self.__dict__.get("_built") and not name.startswith("_") and not hasattr(self, name):
+            import difflib
+
+            known = list(here(self._place))
+            near = difflib.get_close_matches(name, known, 1, 0.3) or known[:1]
+            raise AttributeError(tr("widget.no_attribute", cls=type(self).__name__,
+                                    value=repr(name), near=repr(near[0]),
+                                    allowed=", ".join(known)))
         super().__setattr__(name, value)
 
     def _set_control(self, name: str, control: W.ValueWidget, value: Any) -> None:
         """Check ``value`` against the setting and the control's range, then set it (the
         observers redraw before this returns); ValueError if it cannot be taken."""
+        if name == "dataset":
+            value = self._take_data(value)
         control.value = accept(name, control, value, here(self._place).get(name))
 
     def _control_values(self) -> dict[str, Any]:
-        """``{setting: value}`` of this widget's controls that are Session settings."""
+        """``{setting: value}`` of this widget's controls that are Session settings (the
+        data set as a name, or the user's Dataset)."""
         session = here("session")
         controls = {n: self.__dict__.get(n) for n in here(self._place) if n in session}
-        return {n: c.value for n, c in controls.items() if is_control(c)}
+        values = {n: c.value for n, c in controls.items() if is_control(c)}
+        if "dataset" in values:
+            values["dataset"] = self._data_of(values["dataset"])
+        return values
+
+    # ----- data ----------------------------------------------------------------------
+    def _data_names(self) -> list[str]:
+        """The data dropdown's choices: the embedded sets the widget can draw, then the
+        user's."""
+        own = self.__dict__.setdefault("_own", {})
+        embedded = [n for n, d in datasets.DATASETS.items()
+                    if not (self._one_input and d.n_inputs > 1) and n not in own]
+        return embedded + list(own)
+
+    def _take_data(self, value: Any) -> str:
+        """``value`` (a name, ``(x, y)`` or a Dataset), checked, as a name of the data
+        dropdown (the user's data is added to it); ValueError with the broken rule."""
+        data = as_dataset(value)
+        if self._one_input and data.n_inputs > 1:
+            raise ValueError(tr("widget.one_input", cls=type(self).__name__,
+                                data=repr(data.name), d=data.n_inputs))
+        own: dict[str, Dataset] = self.__dict__.setdefault("_own", {})
+        if datasets.DATASETS.get(data.name) is not data:
+            own[data.name] = data
+            control = self.__dict__.get("dataset")
+            if is_control(control) and data.name not in control.options:
+                with self._hold():
+                    control.options = self._data_names()
+        return data.name
+
+    def _data_of(self, name: str) -> str | Dataset:
+        """What Session takes for the dropdown's ``name``."""
+        return self.__dict__.get("_own", {}).get(name, name)
+
+    def _try(self, change: dict[str, Any], update: Callable[[], None]) -> bool:
+        """Run ``update`` for a control's ``change``; if it is refused, the control goes
+        back to its old value (the picture never moved) and the banner says so."""
+        if self._guard(update):
+            return True
+        with self._hold():
+            change["owner"].value = change["old"]
+        name = next((n for n, c in self.__dict__.items() if c is change["owner"]), "")
+        old = change["old"]
+        with self._speaking():
+            back = tr("widget.back", name=name, value=old if isinstance(old, str) else repr(old))
+            self.say(f"{tr('widget.error', message=self._refused)} {tr('widget.kept')} "
+                     f"{back}", "error")
+        return False
 
     def __init__(self, **kwargs: Any) -> None:
         self._lang = get_language()  # every string of this widget stays in this language
@@ -165,17 +253,24 @@ class LessonWidget(W.VBox):
         """Run ``update`` in the widget's language; a ValueError becomes a message in the
         widget and the views keep their last good picture. Returns whether the update
         went through."""
+        with self._speaking():
+            try:
+                update()
+            except ValueError as e:
+                self._refused = str(e)
+                self.say(f"{tr('widget.error', message=e)} {tr('widget.kept')}", "error")
+                return False
+        return True
+
+    @contextmanager
+    def _speaking(self) -> Iterator[None]:
+        """Every string made inside is in the widget's language."""
         current = get_language()
-        lang = self.__dict__.get("_lang", current)
-        set_language(lang)
+        set_language(self.__dict__.get("_lang", current))
         try:
-            update()
-        except ValueError as e:
-            self.say(f"{tr('widget.error', message=e)} {tr('widget.kept')}", "error")
-            return False
+            yield
         finally:
             set_language(current)
-        return True
 
     # ----- saved notebooks -----------------------------------------------------------
     def static_html(self) -> str:

@@ -11,7 +11,7 @@ import ipywidgets as W
 import numpy as np
 from traitlets import TraitError, validate
 
-from .. import datasets
+from ..data import as_dataset
 from ..i18n import tr
 from ..strings import chain_rule as _strings  # noqa: F401  (registers the strings)
 from ..training.settings import check, docstring, here, signature
@@ -60,18 +60,20 @@ class ChainRuleWidget(LessonWidget):
     """
 
     _place = "chain_rule"
+    _one_input = True
 
     def __init__(self, **settings: Any) -> None:
         """Check every setting (ValueError naming a bad one), train, draw."""
         s, box = self._checked(settings)
         spec = here(self._place)
-        n = len(datasets.get(s["dataset"]))
+        name = self._take_data(s["dataset"])  # one input only (see _one_input)
+        n = len(as_dataset(self._data_of(name)))
         batch = check(spec["batch_size"], s["batch_size"], hi=n) or n
         steps = s["epochs"] * -(-n // batch)
         step = check(spec["step"], s["step"], hi=steps)
         super().__init__(**box)
         self._normalize, self._seed = s["normalize"], s["seed"]
-        self.dataset = W.Dropdown(options=list(spec["dataset"].allowed), value=s["dataset"],
+        self.dataset = W.Dropdown(options=self._data_names(), value=name,
                                   description=tr("chainw.dataset"), style=STYLE)
         self.lr = W.FloatLogSlider(value=s["lr"], base=10, min=math.log10(spec["lr"].lo),
                                    max=math.log10(spec["lr"].hi), step=0.05,
@@ -138,16 +140,16 @@ class ChainRuleWidget(LessonWidget):
 
     # ----- updates -------------------------------------------------------------------
     def _data(self) -> tuple[np.ndarray, np.ndarray]:
-        d = datasets.get(self.dataset.value)
+        d = as_dataset(self._data_of(self.dataset.value))
         return d.x.reshape(-1), d.y
 
     def _on_setting(self, change: dict[str, Any]) -> None:
         if self._quiet:
             return
         if change["owner"] is self.dataset:
-            self._guard(self._new_dataset)
+            self._try(change, self._new_dataset)
         else:
-            self._guard(self._rerun)
+            self._try(change, self._rerun)
 
     def _play_frame(self, step: int) -> None:
         """One frame of the replay: every view first, then the slider."""
@@ -161,9 +163,9 @@ class ChainRuleWidget(LessonWidget):
 
     def _new_dataset(self) -> None:
         x, y = self._data()
+        run = self._run()  # may fail (batch size too big): then the old picture stays
         with self._hold():
             self.batch_size.max = len(y)  # the slider follows the data (no silent clamp)
-        run = self._run()  # may fail (batch size too big): then the old picture stays
         self.plot.set_data(x, y)
         self._grid = np.linspace(float(x.min()), float(x.max()), 80)
         self._apply(*run)

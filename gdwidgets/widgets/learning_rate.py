@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as W
 import numpy as np
 
-from .. import datasets
 from ..i18n import tr
 from ..strings import learning_rate as _strings  # noqa: F401  (registers the strings)
 from ..training.settings import docstring, fail, here, signature
@@ -60,7 +59,8 @@ class LearningRateWidget(LessonWidget):
         super().__init__(**box)
         self._seed, self._curves, self._sweep_size = s["seed"], s["curves"], s["sweep_size"]
         spec = here(self._place)
-        self.dataset = W.Dropdown(options=datasets.names(), value=s["dataset"],
+        name = self._take_data(s["dataset"])
+        self.dataset = W.Dropdown(options=self._data_names(), value=name,
                                   description=tr("lrw.dataset"), style=STYLE,
                                   layout=W.Layout(width="210px"))
         self.model = W.Dropdown(options=[(tr(f"lrw.{m}"), m) for m in spec["model"].allowed],
@@ -112,11 +112,11 @@ class LearningRateWidget(LessonWidget):
 
     def _on_setting(self, change: dict[str, Any]) -> None:
         if not self._quiet:
-            self._guard(lambda: self._rerun(fresh_axes=True))
+            self._try(change, lambda: self._rerun(fresh_axes=True))
 
     def _on_lr(self, change: dict[str, Any]) -> None:
         if not self._quiet:
-            self._guard(self._rechoose)
+            self._try(change, self._rechoose)
 
     def _rerun(self, fresh_axes: bool = False) -> None:
         """New sweep (and curves) for the current settings, then the chosen lr's run;

@@ -11,8 +11,7 @@ from typing import Any
 import ipywidgets as W
 import numpy as np
 
-from ..datasets import get as get_dataset
-from ..datasets import names as dataset_names
+from ..data import Dataset, as_dataset
 from ..formats import listed
 from ..i18n import tr
 from ..strings import regression as _strings  # noqa: F401  (registers the strings)
@@ -51,7 +50,8 @@ class RegressionWidget(LessonWidget):
     def __init__(self, **settings: Any) -> None:
         """Check every setting (ValueError naming a bad one), train, draw."""
         s, box = self._checked(settings)
-        n = len(get_dataset(s["dataset"]).y)
+        s["dataset"] = self._data_of(self._take_data(s["dataset"]))
+        n = len(as_dataset(s["dataset"]))
         s["batch_size"] = check(here("regression")["batch_size"], s["batch_size"], hi=n)
         self._init, self._seed, self._with_graph = s["init"], s["seed"], s["graph"]
         first = {name: s[name] for name in SETTINGS}
@@ -64,7 +64,7 @@ class RegressionWidget(LessonWidget):
         self.figure = self.plot.figure
         style = {"description_width": "initial"}
         spec = here("regression")
-        self.dataset = W.Dropdown(options=dataset_names(), description=tr("reg.dataset"),
+        self.dataset = W.Dropdown(options=self._data_names(), description=tr("reg.dataset"),
                                   style=style)
         self.model = W.Dropdown(
             options=[(tr(f"reg.{m}"), m) for m in spec["model"].allowed],
@@ -132,7 +132,8 @@ class RegressionWidget(LessonWidget):
     def settings(self) -> dict[str, Any]:
         """The Session settings the controls describe."""
         s = {name: getattr(self, name).value for name in SETTINGS}
-        n = len(get_dataset(s["dataset"]).y)
+        s["dataset"] = self._data_of(s["dataset"])
+        n = len(as_dataset(s["dataset"]))
         s["batch_size"] = None if s["batch_size"] >= n else s["batch_size"]
         return s
 
@@ -146,6 +147,8 @@ class RegressionWidget(LessonWidget):
 
         def apply() -> None:
             checked = {k: check(here(self._place)[k], v) for k, v in settings.items()}
+            if "dataset" in checked:
+                checked["dataset"] = self._data_of(self._take_data(checked["dataset"]))
             merged = {**self.settings(), **checked}
             self._apply(merged, self._new_session(merged))
 
@@ -161,6 +164,8 @@ class RegressionWidget(LessonWidget):
                 value = settings.get(name)
                 if name == "batch_size":
                     value = n if value is None else value
+                if isinstance(value, Dataset):
+                    value = value.name
                 if name == "normalize" and not has_option(self.normalize, value):
                     self.normalize.options = normalize_options(value)
                 if value is not None and getattr(self, name).value != value:
@@ -179,13 +184,13 @@ class RegressionWidget(LessonWidget):
         notes = []
         if change["owner"] is self.dataset:
             notes = self._fit_ranges(settings)
-        if self._guard(lambda: self._show(self._new_session(settings))) and notes:
+        if self._try(change, lambda: self._show(self._new_session(settings))) and notes:
             self.say(" ".join(notes), "warning")
 
     def _fit_ranges(self, settings: dict[str, Any]) -> list[str]:
         """Slider ranges follow the data set; a value that no longer fits is clamped,
         and said so."""
-        n = len(get_dataset(settings["dataset"]).y)
+        n = len(as_dataset(settings["dataset"]))
         notes = []
         asked_batch = self.batch_size.value
         was_full = asked_batch >= self.batch_size.max
@@ -195,7 +200,7 @@ class RegressionWidget(LessonWidget):
                 self.batch_size.value = n
             elif asked_batch > n:
                 notes.append(tr("reg.batch_clamped", asked=asked_batch, n=n,
-                                dataset=settings["dataset"]))
+                                dataset=self.dataset.value))
             asked_degree = self.degree.value
             self.degree.max = max(1, min(10, n - 1))
             if asked_degree > self.degree.max and settings["model"] == "polynomial":
