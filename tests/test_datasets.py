@@ -91,7 +91,8 @@ def test_seed_004_random_start():
 def test_arrays_are_read_only_and_unknown_names_are_refused():
     with pytest.raises(ValueError):
         datasets.get("thermometer").x[0] = 1
-    with pytest.raises(ValueError, match=r"dataset 'mnist' is not an embedded data set: the names are 'thermometer'"):
+    with pytest.raises(ValueError, match=r"dataset 'mnist' is not an embedded data set: "
+                                         r"the names are 'thermometer'"):
         datasets.get("mnist")
 
 

@@ -75,12 +75,30 @@ def test_seed_002_homework_gradients_and_losses():
     assert h.loss[4] == pytest.approx(1242.79296875, rel=1e-6)  # "Progress: 1/100 Loss: 1242.79"
 
 
+def test_per_sample_sgd_from_a_point_on_the_initial_line_is_not_a_divergence():
+    # the first point (0, 0) sits on the line y = 0 * x + 0: its loss is 0, and the former
+    # rule (1e6 x the first batch's loss) called w's move from 0 to 0.04 a divergence
+    x = np.arange(6.0)
+    h = Session(dataset=(x, 2 * x), batch_size=1, init=0.0, lr=0.01, epochs=10).run()
+    assert not h.diverged and len(h) == 60
+    assert h.final_loss < 1e-2 * h.initial_loss  # it converges towards w = 2
+    assert h.message.startswith("Trained 60 steps (10 epochs)")
+    # and a run that really explodes from the same start is still flagged, with advice
+    # that was checked on the loss on all the data
+    bad = Session(dataset=(x, 2 * x), batch_size=1, init=0.0, lr=0.5, epochs=10).run()
+    assert bad.diverged and bad.diverged_step <= 12
+    assert "checked: it converges" in bad.message
+
+
 def test_seed_002_homework_diverges_with_advice_at_lr_001_not_0001():
     h = Session(dataset="y2x", model="polynomial", degree=2, lr=0.01, batch_size=1, init=0,
                 epochs=100).run()
     assert h.diverged and h.diverged_step == 13 and len(h) == 13
-    assert h.loss[12] > 1e6 * h.loss[0] and np.all(h.loss[:12] <= 1e6 * h.loss[0])
-    assert h.message.startswith("Diverged at step 13 (epoch 3): the loss grew from 4 to 4.9e+06")
+    # the rule: a batch's loss over 1e5 x the loss on all the data at the start (44)
+    assert h.initial_loss == pytest.approx(44.0)
+    assert h.loss[12] > 1e5 * 44 and np.all(h.loss[:12] <= 1e5 * 44)
+    assert h.message.startswith("Diverged at step 13 (epoch 3): the loss reached 4.9e+06, "
+                                "over 100,000 times the 44 it started from on all the data")
     assert "(w1, w2, b exploded)" in h.message
     assert "Try learning rate 0.0033 (checked: it converges) or inputs → standardised" in h.message
     set_language("zh")

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 
 import torch
 
-from .batches import Batcher
-from .gradients import design_manual, step_function
+from .batches import Batch, Batcher
+from .gradients import StepFn, design_manual, step_function
 from .models import Model
 from .optimizers import make_update
 
-DIVERGENCE_FACTOR = 1e6
+DIVERGENCE_FACTOR = 1e5  # over the loss on all the data at the start (see divergence_limit)
 CHECK_EVERY = 16
 
 
@@ -34,9 +34,21 @@ class Raw:
     diverged_step: torch.Tensor  # (R,) 1-based step of the first diverged loss, 0 if none
 
 
-def first_diverged(loss: torch.Tensor) -> torch.Tensor:
-    """(S, R) losses -> (R,) first step (1-based) that is non-finite or > 1e6 x first."""
-    limit = DIVERGENCE_FACTOR * loss[:1].clamp_min(1e-12)
+def divergence_limit(model: Model, x: torch.Tensor, y: torch.Tensor,
+                     theta0: torch.Tensor) -> torch.Tensor:
+    """The loss above which a run has diverged: 1e5 times the loss on all the data at
+    the start (floored at 1e-12). Every run of a sweep starts there, and no batch comes
+    first: a batch that happens to sit on the initial line does not lower the bar. (The
+    former rule, 1e6 times the first batch's loss, flagged seed 002's per-sample SGD at
+    step 13; this one does too, and never flags a converging run whose first batch
+    happened to fit.)"""
+    error = model.predict(theta0.reshape(-1, 1), x)[:, 0] - y
+    return DIVERGENCE_FACTOR * (error * error).mean().clamp_min(1e-12)
+
+
+def first_diverged(loss: torch.Tensor, limit: torch.Tensor) -> torch.Tensor:
+    """(S, R) step losses -> (R,) first step (1-based) that is non-finite or above
+    ``limit``; 0 where there is none."""
     bad = ~(loss <= limit)  # catches nan and inf too
     first = bad.to(torch.int8).argmax(0) + 1
     return torch.where(bad.any(0), first, 0)
@@ -58,76 +70,65 @@ def train(model: Model, x: torch.Tensor, y: torch.Tensor, theta0: torch.Tensor,
           lr: torch.Tensor, *, epochs: int, batch_size: int, shuffle: bool,
           optimizer: str, gradients: str, zero_grad: bool, accumulate: int,
           gen: torch.Generator) -> Raw:
-    """Train R = len(lr) copies of ``model`` from ``theta0`` (P,), one per learning rate."""
+    """Train R = len(lr) copies of ``model`` from ``theta0`` (P,), one per learning rate.
+
+    One loop for every case. Each step records what its loss comes from: the loss
+    itself, or, for one run by the formulas without micro-batches (the hot path, three
+    tensor ops per step), the residuals, turned into losses after the loop, all steps at
+    once. Every ``CHECK_EVERY`` steps the run stops early once every run has diverged.
+    """
     runs = len(lr)
     with torch.no_grad(), _one_thread():
         batcher = Batcher(model, x, y, batch_size, shuffle, gen)
         step = step_function(model, gradients)
         update = make_update(optimizer, lr.reshape(1, runs).to(torch.float32))
+        limit = divergence_limit(model, x, y, theta0)
         theta = theta0.reshape(-1, 1).repeat(1, runs)
-        losses: list[torch.Tensor] = []
-        thetas = [theta]
-        grads: list[torch.Tensor] = []
-        indices: list[torch.Tensor] = []
-        piled: torch.Tensor | None = None
-        limit: torch.Tensor | None = None
-        count = batcher.count
-        stop = False
-        # one run, manual formulas, no micro-batches: losses are computed after the loop
-        # from the residuals, all steps at once
         deferred = step is design_manual and accumulate == 1 and runs == 1
-        residuals: list[torch.Tensor] = []
-        weights: list[torch.Tensor] = []
+        records: list[torch.Tensor] = []  # per step: its loss (1, R) or residuals (m, 1)
+        weights: list[torch.Tensor] = []  # per deferred step: the batch's weights (1, m)
+        thetas, grads, indices = [theta], [], []
+        piled: torch.Tensor | None = None
         for _ in range(epochs):
             idx, batches = batcher.epoch()
             indices.append(idx)
-            if deferred:  # the hot path: 3 tensor ops per step
-                for batch in batches:
-                    r = torch.addmm(batch.neg_y, batch.features, theta)  # pred - y
-                    grad = torch.mm(batch.grad_matrix, r)
-                    if not zero_grad:
-                        piled = grad = grad if piled is None else piled + grad
-                    theta = update(theta, grad)
-                    residuals.append(r)
+            for start in range(0, batcher.count, accumulate):
+                if deferred:
+                    batch = batches[start]
+                    record = torch.addmm(batch.neg_y, batch.features, theta)  # pred - y
+                    grad = torch.mm(batch.grad_matrix, record)
                     weights.append(batch.weights)
-                    grads.append(grad)
-                    thetas.append(theta)
-                    if limit is None:
-                        limit = DIVERGENCE_FACTOR * torch.mm(batch.weights, r * r).clamp_min(1e-12)
-                    elif len(grads) % CHECK_EVERY == 0:
-                        if not bool((torch.mm(batch.weights, r * r) <= limit).all()):
-                            stop = True
-                            break
-                if stop:
-                    break
-                continue
-            for start in range(0, count, accumulate):
-                if accumulate == 1:
-                    loss, grad = step(theta, batches[start])
                 else:
-                    group = batches[start:start + accumulate]
-                    loss, grad = step(theta, group[0])
-                    for b in group[1:]:
-                        more_loss, more_grad = step(theta, b)
-                        loss, grad = loss + more_loss, grad + more_grad
-                    loss, grad = loss / len(group), grad / len(group)
+                    record, grad = _group_step(step, theta, batches[start:start + accumulate])
                 if not zero_grad:  # the forgotten zero_grad: .grad keeps every step's sum
                     piled = grad = grad if piled is None else piled + grad
                 theta = update(theta, grad)
-                losses.append(loss)
+                records.append(record)
                 grads.append(grad)
                 thetas.append(theta)
-                if limit is None:
-                    limit = DIVERGENCE_FACTOR * loss.clamp_min(1e-12)
-                elif len(losses) % CHECK_EVERY == 0 and not bool((loss <= limit).any()):
-                    stop = True
-                    break
-            if stop:
-                break
+                if len(grads) % CHECK_EVERY == 0:
+                    loss = torch.mm(weights[-1], record * record) if deferred else record
+                    if not bool((loss <= limit).any()):
+                        break
+            else:
+                continue
+            break
         if deferred:
-            r = torch.cat(residuals, 1)  # (m, S): one column per step (runs == 1)
+            r = torch.cat(records, 1)  # (m, S): one column per step (runs == 1)
             loss_t = (torch.cat(weights).T * r * r).sum(0)[:, None]
         else:
-            loss_t = torch.cat(losses)
+            loss_t = torch.cat(records)
         return Raw(loss_t, torch.stack(thetas), torch.stack(grads), torch.cat(indices),
-                   first_diverged(loss_t))
+                   first_diverged(loss_t, limit))
+
+
+def _group_step(step: StepFn, theta: torch.Tensor, group: list[Batch]
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+    """The loss and gradient of one update: the mean over its micro-batches."""
+    loss, grad = step(theta, group[0])
+    if len(group) == 1:
+        return loss, grad
+    for batch in group[1:]:
+        more_loss, more_grad = step(theta, batch)
+        loss, grad = loss + more_loss, grad + more_grad
+    return loss / len(group), grad / len(group)

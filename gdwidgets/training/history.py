@@ -16,10 +16,11 @@ if TYPE_CHECKING:
 register(
     {
         "history.diverged": (
-            "Diverged at step {step} (epoch {epoch}): the loss grew from {first} to {last} "
-            "({what} exploded). Try {advice}.",
-            "在第 {step} 步（第 {epoch} 轮）发散：损失从 {first} 增长到 {last}"
-            "（{what} 爆炸了）。试试{advice}。",
+            "Diverged at step {step} (epoch {epoch}): the loss reached {last}, over "
+            "100,000 times the {first} it started from on all the data ({what} exploded). "
+            "Try {advice}.",
+            "在第 {step} 步（第 {epoch} 轮）发散：损失达到 {last}，超过开始时全部数据上损失 "
+            "{first} 的 10 万倍（{what} 爆炸了）。试试{advice}。",
         ),
         "history.or": (" or ", " 或 "),
         "history.smaller_lr": ("learning rate {lr} (checked: it converges)",
@@ -184,7 +185,6 @@ class History:
     def message(self) -> str:
         """What happened, and what to try if the run diverged (current language)."""
         cfg = self.config
-        first = _num(float(self.loss[0]))
         if not self.diverged:
             steps, epochs = len(self), len(self.epoch_loss)
             last = (tr("history.tiny") if self.final_loss < self.TINY
@@ -199,7 +199,8 @@ class History:
                            lr=f"{cfg.lr:.3g}")
             return text + self._notes()
         step = self.diverged_step
-        return tr("history.diverged", step=step, epoch=self.epoch_of(step), first=first,
+        return tr("history.diverged", step=step, epoch=self.epoch_of(step),
+                  first=_num(self.initial_loss),
                   last=_num(float(self.loss[step - 1])), what=self._exploded(step),
                   advice=tr("history.or").join(self._advice())) + self._notes()
 

@@ -77,6 +77,15 @@ class Problem:
         return train(self.model, self.x, self.y, self.theta0, lr, **settings)
 
 
+def _fell(problem: Problem, raw: Any) -> np.ndarray:
+    """(R,) whether each run ends with a lower loss on all the data than it started."""
+    ends = torch.stack([raw.theta[0], raw.theta[-1]])  # (2, P, R)
+    with torch.no_grad():
+        err = torch.stack([problem.model.predict(t, problem.x) for t in ends]) - problem.y[:, None]
+    loss = (err * err).mean(1)  # (2, R)
+    return (loss[1] < loss[0]).numpy()
+
+
 class Session:
     """One training experiment, configured by keyword; every setting is checked at
     construction (ValueError naming it), before any work.
@@ -126,13 +135,12 @@ class Session:
         cfg, p = self.config, self._problem
         lrs = cfg.lr / np.array([3, 10, 30, 100, 300, 1000], dtype=np.float64)
         raw = p.run(torch.tensor(lrs, dtype=torch.float32))
-        ok = (raw.diverged_step.numpy() == 0) & (raw.loss[-1].numpy() < raw.loss[0].numpy())
+        ok = (raw.diverged_step.numpy() == 0) & _fell(p, raw)
         advice: dict[str, object] = {"lr": float(lrs[np.argmax(ok)]) if ok.any() else None}
         if cfg.normalize is False and p.model.kind != "mlp":
-            scaled = Problem(validate(**{**cfg.settings(), "normalize": True})).run(
-                torch.tensor([cfg.lr], dtype=torch.float32))
-            advice["normalize"] = bool(scaled.diverged_step[0] == 0
-                                       and scaled.loss[-1, 0] < scaled.loss[0, 0])
+            scaled = Problem(validate(**{**cfg.settings(), "normalize": True}))
+            again = scaled.run(torch.tensor([cfg.lr], dtype=torch.float32))
+            advice["normalize"] = bool(again.diverged_step[0] == 0 and _fell(scaled, again)[0])
         return advice
 
     def losses(self, thetas: np.ndarray) -> np.ndarray:
