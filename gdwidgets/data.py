@@ -27,6 +27,7 @@ from .i18n import get_language, register, tr
 __all__ = ["Dataset", "as_dataset"]
 
 F32_MAX = float(np.finfo(np.float32).max)
+Text = str | tuple[str, str]  # a text, or (English, Chinese)
 
 register({
     "data.kind": (
@@ -110,16 +111,16 @@ def _numbers(name: str, values: Any) -> np.ndarray:
         values = values.to_numpy()
     if isinstance(values, str | bytes):
         raise ValueError(tr("data.text", a=name, value=repr(values)[:30], where=_where((0,))))
-    try:
-        raw = np.asarray(values)
-    except ValueError as e:  # ragged nested lists
-        key = "data.x_shape" if name == "x" else "data.y_shape"
-        raise ValueError(tr(key, shape="(ragged)")) from e
+    # a list keeps each value's own type (numpy would turn [1, 'a'] into text)
+    raw = values if isinstance(values, np.ndarray) else np.array(values, dtype=object)
     if raw.dtype.kind == "b":
         raise ValueError(tr("data.bool", a=name))
     if raw.dtype.kind not in "fiu":  # text, complex or mixed objects: find the first offender
         for i, v in enumerate(raw.reshape(-1)):
             where = _where(np.unravel_index(i, raw.shape) if raw.ndim else (0,))
+            if isinstance(v, list | tuple | np.ndarray):  # rows of different lengths
+                key = "data.x_shape" if name == "x" else "data.y_shape"
+                raise ValueError(tr(key, shape="(rows of different lengths)"))
             if v is None:
                 raise ValueError(tr("data.none", a=name, where=where))
             if isinstance(v, bool | np.bool_):
@@ -139,9 +140,10 @@ def _numbers(name: str, values: Any) -> np.ndarray:
     return out
 
 
-def check_arrays(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
-    """``x`` ((n,) or (n, d)) and ``y`` ((n,) or (n, 1)) checked, as float32 ``x`` and
-    ``y`` of shape (n,). Raises ValueError naming the first broken rule."""
+def check_arrays(x: Any, y: Any, dtype: type = np.float32) -> tuple[np.ndarray, np.ndarray]:
+    """``x`` ((n,) or (n, d)) and ``y`` ((n,) or (n, 1)) checked, as read-only ``x`` and
+    ``y`` of shape (n,) (float32 for training; the scalar engine asks for float64).
+    Raises ValueError naming the first broken rule."""
     xs, ys = _numbers("x", x), _numbers("y", y)
     if xs.ndim not in (1, 2) or 0 in xs.shape[1:]:
         raise ValueError(tr("data.x_shape", shape=xs.shape))
@@ -153,7 +155,7 @@ def check_arrays(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(tr("data.lengths", nx=len(xs), ny=len(ys)))
     if len(ys) < 2:
         raise ValueError(tr("data.few", n=len(ys)))
-    xa, ya = xs.astype(np.float32), ys.astype(np.float32)
+    xa, ya = xs.astype(dtype), ys.astype(dtype)
     xa.setflags(write=False)
     ya.setflags(write=False)
     return xa, ya
@@ -170,9 +172,10 @@ class Dataset:
         Numbers (lists, numpy arrays, torch tensors, pandas Series); ``y`` may be a
         column (n, 1). Checked when built (see :func:`as_dataset`); kept as read-only
         float32 arrays.
-    x_name, y_name : str
-        What the axes call the input and the target (default 'x' and 'y').
-    x_unit, y_unit : str
+    x_name, y_name : str or (str, str)
+        What the axes call the input and the target (default 'x' and 'y'); a pair is
+        (English, Chinese), as for every text here.
+    x_unit, y_unit : str or (str, str)
         Their units, shown on the axes ('' for none).
     description : str or (str, str)
         One line about the data; a pair is (English, Chinese).
@@ -180,29 +183,39 @@ class Dataset:
         Where the data comes from (the embedded sets name their seed lesson).
     """
 
-    def __init__(self, name: str, x: Any, y: Any, *, x_name: str = "x", y_name: str = "y",
-                 x_unit: str = "", y_unit: str = "",
-                 description: str | tuple[str, str] = "", source: str = "") -> None:
-        texts = {"name": name, "x_name": x_name, "y_name": y_name, "x_unit": x_unit,
-                 "y_unit": y_unit, "source": source}
+    def __init__(self, name: str, x: Any, y: Any, *, x_name: Text = "x", y_name: Text = "y",
+                 x_unit: Text = "", y_unit: Text = "", description: Text = "",
+                 source: str = "") -> None:
+        if not isinstance(name, str) or not name:
+            raise ValueError(tr("data.text_arg", key="name", value=_short(name)))
+        texts = {"x_name": x_name, "y_name": y_name, "x_unit": x_unit, "y_unit": y_unit,
+                 "description": description, "source": source}
         for key, text in texts.items():
-            if not isinstance(text, str) or (key == "name" and not text):
+            pair = isinstance(text, tuple) and len(text) == 2
+            if not (isinstance(text, str) or pair and all(isinstance(t, str) for t in text)):
                 raise ValueError(tr("data.text_arg", key=key, value=_short(text)))
-        if not (isinstance(description, str) or (
-                isinstance(description, tuple) and len(description) == 2
-                and all(isinstance(t, str) for t in description))):
-            raise ValueError(tr("data.text_arg", key="description", value=_short(description)))
         self.x, self.y = check_arrays(x, y)
         self.name, self.source = name, source
-        self.x_name, self.y_name, self.x_unit, self.y_unit = x_name, y_name, x_unit, y_unit
-        self._description = description
+        self._texts = texts
+
+    def _text(self, key: str) -> str:
+        text = self._texts[key]
+        return text[get_language() == "zh"] if isinstance(text, tuple) else text
 
     @property
     def description(self) -> str:
         """One line about the data, in the current language."""
-        if isinstance(self._description, tuple):
-            return self._description[get_language() == "zh"]
-        return self._description
+        return self._text("description")
+
+    @property
+    def x_name(self) -> str:
+        """The input's name (current language)."""
+        return self._text("x_name")
+
+    @property
+    def y_name(self) -> str:
+        """The target's name (current language)."""
+        return self._text("y_name")
 
     @classmethod
     def from_frame(cls, frame: Any, x: str | Sequence[str], y: str, name: str = "",
@@ -227,13 +240,13 @@ class Dataset:
 
     @property
     def x_label(self) -> str:
-        """The input's axis label, with its unit."""
-        return _label(self.x_name, self.x_unit)
+        """The input's axis label, with its unit (current language)."""
+        return _label(self.x_name, self._text("x_unit"))
 
     @property
     def y_label(self) -> str:
-        """The target's axis label, with its unit."""
-        return _label(self.y_name, self.y_unit)
+        """The target's axis label, with its unit (current language)."""
+        return _label(self.y_name, self._text("y_unit"))
 
     def __len__(self) -> int:
         return len(self.y)

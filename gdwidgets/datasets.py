@@ -173,7 +173,7 @@ _PLANE2D_Y = (
 
 DATASETS: dict[str, Dataset] = {
     "thermometer": _make("thermometer", _T_U, _T_C, "seed 001", x_name="t_u",
-                         x_unit="unknown units", y_name="t_c", y_unit="°C"),
+                         x_unit=("unknown units", "未知单位"), y_name="t_c", y_unit="°C"),
     "linear15": _make("linear15", _X15, _Y15, "seed 004"),
     "cubic": _make("cubic", *_cubic(), "seed 004"),
     "y2x": _make("y2x", [1.0, 2.0, 3.0, 4.0, 5.0], [2.0, 4.0, 6.0, 8.0, 10.0], "seed 002"),

@@ -5,6 +5,7 @@ import re
 
 import numpy as np
 import pytest
+import torch
 
 from gdwidgets import Session, lr_sweep
 from gdwidgets.i18n import set_language
@@ -148,3 +149,15 @@ def test_user_arrays_and_tensors_are_accepted():
         assert not h.diverged
         assert h.final["w"] == pytest.approx(3, abs=0.05)
         assert h.final["b"] == pytest.approx(1, abs=0.05)
+
+
+def test_optimizer_and_model_dispatch_refuse_unknown_names():
+    # below the settings' check, nothing falls through to the last branch (Adam, the MLP)
+    from gdwidgets.training.models import build_model
+    from gdwidgets.training.optimizers import make_update
+
+    with pytest.raises(ValueError, match="optimizer must be one of 'sgd', 'momentum', "
+                                         "'adam', got 'rmsprop'"):
+        make_update("rmsprop", torch.ones(1, 1))
+    with pytest.raises(ValueError, match="model must be one of .*got 'cnn'"):
+        build_model("cnn", 1, 2, 1)

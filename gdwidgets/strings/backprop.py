@@ -126,9 +126,11 @@ register({
         "没有可以逐步查看的反向传播：请先按“反向传播”",
     ),
     "backprop.err.data_len": (
-        "x and y need the same number of values (2 to {n}), got {nx} and {ny}",
-        "x 和 y 的数值个数必须相同（2 到 {n} 个），收到的是 {nx} 个和 {ny} 个",
+        "BackpropWidget draws every point's nodes: at most {n} points, got {nx}",
+        "BackpropWidget 要画出每个点的节点：最多 {n} 个点，收到的是 {nx} 个",
     ),
-    "backprop.err.data_value": ("every x and y must be a finite number, got {got!r}",
-                                "每个 x 和 y 都必须是有限的数，收到的是 {got!r}"),
+    "backprop.err.one_input": (
+        "BackpropWidget fits y = a·x + b to one input, but x has {d} columns",
+        "BackpropWidget 拟合单输入的 y = a·x + b，但 x 有 {d} 列",
+    ),
 })

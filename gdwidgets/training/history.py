@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.polynomial import Polynomial
 
 from ..formats import sig
 from ..i18n import register, tr
@@ -94,6 +95,9 @@ class History:
     - ``grads[name][k]``: the gradient used by update k+1 (the piled-up one when
       ``zero_grad=False``).
     - ``epoch_loss``: mean step loss of each epoch; ``theta``: all parameters, flat.
+    - ``in_data_units(step)``: the parameters for the data's raw inputs (``params`` and
+      ``final`` are in the units the model trained in: per standard deviation of x with
+      ``normalize=True``).
     - ``diverged``, ``diverged_step`` (1-based; ``loss[diverged_step - 1]`` is the first
       bad loss), ``message`` (in the current language).
     - ``initial_loss`` / ``final_loss``: the loss on all the data before the first and
@@ -149,6 +153,52 @@ class History:
     def final(self) -> dict[str, np.ndarray]:
         """The parameters after the last update."""
         return {name: values[-1] for name, values in self.params.items()}
+
+    def input_scale(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(a, c)`` per input column: the model sees ``a * x + c`` of the raw ``x``.
+        ``normalize=True``: a = 1/std, c = -mean/std, with the unbiased std (ddof=1, as
+        ``torch.std`` and seed 000; numpy's default ddof=0 gives other numbers); a factor
+        f: a = f, c = 0; False: a = 1, c = 0."""
+        cfg = self.config
+        x = np.asarray(cfg.x, dtype=np.float64)
+        d = x.shape[1]
+        if cfg.normalize is True:
+            std = x.std(0, ddof=1)
+            return 1 / std, -x.mean(0) / std
+        factor = 1.0 if cfg.normalize is False else float(cfg.normalize)
+        return np.full(d, factor), np.zeros(d)
+
+    def in_data_units(self, step: int = -1) -> dict[str, np.ndarray]:
+        """The parameters after ``step`` updates, for the data's raw inputs (float64):
+        the same predictions with ``x`` in its own units, whatever ``normalize`` was.
+        ``final`` and ``params`` stay in the units the model trained in.
+
+        >>> h = Session(dataset='thermometer', normalize=True, lr=0.1, epochs=500).run()
+        >>> round(float(h.in_data_units()['w']), 3)  # °C per unit of t_u, as np.polyfit
+        0.537
+        """
+        p = {n: np.array(v[step], dtype=np.float64) for n, v in self.params.items()}
+        a, c = self.input_scale()
+        kind = self.config.model
+        if kind == "linear":
+            w = p["w"]
+            p["b"] = p["b"] + np.sum(w * c)
+            p["w"] = w * (a if w.ndim else a[0])
+        elif kind == "polynomial":
+            degree = len(p) - 1
+            coef = [p["b"], *(p[f"w{i}"] for i in range(1, degree + 1))]
+            raw = Polynomial(coef)(Polynomial([c[0], a[0]])).coef  # p(a x + c) in powers of x
+            raw = np.pad(raw, (0, degree + 1 - len(raw)))
+            p["b"] = np.array(raw[0])
+            for i in range(1, degree + 1):
+                p[f"w{i}"] = np.array(raw[i])
+        elif kind == "two_layer":
+            p["b1"] = p["a1"] * c[0] + p["b1"]
+            p["a1"] = p["a1"] * a[0]
+        else:  # the MLP: its first layer takes the inputs
+            p["b1"] = p["b1"] + p["w1"] @ c
+            p["w1"] = p["w1"] * a
+        return p
 
     def fit(self, x: object, step: int = -1) -> np.ndarray:
         """Predictions for raw inputs ``x`` ((n,) or (n, d)) with the parameters after

@@ -195,4 +195,7 @@ def build_model(kind: str, features: int, degree: int, hidden: int) -> Model:
         return PolynomialModel(degree)
     if kind == "two_layer":
         return TwoLayerModel()
-    return MLPModel(features, hidden)
+    if kind == "mlp":
+        return MLPModel(features, hidden)
+    raise ValueError(f"model must be one of 'linear', 'polynomial', 'two_layer', 'mlp', "
+                     f"got {kind!r}")

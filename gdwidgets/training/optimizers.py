@@ -40,6 +40,8 @@ def make_update(name: str, lr: torch.Tensor) -> Update:
 
         return momentum
 
+    if name != "adam":
+        raise ValueError(f"optimizer must be one of 'sgd', 'momentum', 'adam', got {name!r}")
     adam_state: dict[str, torch.Tensor] = {}
     counter = [0]
 

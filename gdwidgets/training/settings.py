@@ -133,14 +133,16 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
        "the data: an embedded set's name (``gdwidgets.datasets.names()``), (x, y) arrays "
        "(lists, numpy, torch, pandas Series), or a ``gdwidgets.Dataset`` (names, units; "
        "a DataFrame through ``Dataset.from_frame``). Widgets: 'linear15'; ChainRuleWidget: "
-       "'y2x10' (seed 003), one-input data only",
+       "'y2x10' (seed 003), one-input data only; BackpropWidget: None (seed 000's points, "
+       "see ``points``), else one input and at most 200 points",
        "数据：内置数据集的名称（``gdwidgets.datasets.names()``）、(x, y) 数组（列表、numpy、"
        "torch、pandas Series）或 ``gdwidgets.Dataset``（带名称和单位；DataFrame 用 "
        "``Dataset.from_frame``）。控件默认 'linear15'；ChainRuleWidget 默认 'y2x10'"
-       "（种子 003），只接受单输入数据", places=("session", "sweep", REG, LRW, CHAIN),
+       "（种子 003），只接受单输入数据；BackpropWidget 默认 None（种子 000 的点，见 ``points``），"
+       "否则只接受单输入、最多 200 个点", places=("session", "sweep", REG, LRW, CHAIN, BACK),
        type="str | tuple | Dataset",
        per={REG: {"default": "linear15"}, LRW: {"default": "linear15"},
-            CHAIN: {"default": "y2x10"}}),
+            CHAIN: {"default": "y2x10"}, BACK: {"default": None}}),
     _s("model", "linear", "choice",
        "'linear' (y = w·x + b), 'polynomial' (``degree``), 'two_layer' "
        "(y = a2·(a1·x + b1) + b2, the only model of ChainRuleWidget), 'mlp' (Linear, PReLU, "
@@ -339,8 +341,10 @@ def check(s: Setting, value: Any, *, hi: float | None = None) -> Any:
             raise fail("settings.real_range", value, name=name, lo=s.lo, hi=top)
         return float(value)
     if kind == "dataset":
-        data = as_dataset(value)  # one check for every kind of data
-        return value if isinstance(value, str) else data
+        if value is None and s.default is None:
+            return None
+        as_dataset(value)  # one check for every kind of data
+        return value
     if kind in ("choice", "gradients"):
         if kind == "gradients" and value is None:
             return None

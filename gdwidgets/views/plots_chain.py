@@ -134,7 +134,8 @@ class ChainRulePlot:
     """
 
     def __init__(self, x: np.ndarray, y: np.ndarray, *, width: float = 12.0,
-                 height: float = 3.3, dpi: float = 90) -> None:
+                 height: float = 3.3, dpi: float = 90,
+                 labels: tuple[str, str] | None = None) -> None:
         self.rc = plot_rc()
         with plotting():
             self.fast = fast = FastFigure(2, width=width, height=height, dpi=dpi)
@@ -175,10 +176,16 @@ class ChainRulePlot:
                      self.boom, self.boom_text, self.off_note)
         self.x_range = StickyRange(ax, "x", pad=0.03)
         self._loss = np.zeros(0)
-        self.set_data(x, y)
+        self.set_data(x, y, labels)
 
-    def set_data(self, x: np.ndarray, y: np.ndarray) -> None:
-        """The data set (raw x, y) of the left panel."""
+    def set_data(self, x: np.ndarray, y: np.ndarray, labels: tuple[str, str] | None = None
+                 ) -> None:
+        """The data set (raw x, y) of the left panel; ``labels``: the axes' names with
+        units (default x, y)."""
+        x_label, y_label = labels or (tr("chain.x"), tr("chain.y"))
+        with plotting():
+            self.ax_fit.set_xlabel(x_label)
+            self.ax_fit.set_ylabel(y_label)
         x, y = np.asarray(x, dtype=float).reshape(-1), np.asarray(y, dtype=float)
         self.data.set_data(x, y)
         self.x_range.reset()

@@ -33,6 +33,8 @@ register({
     "plot.diverged": ("diverged", "发散"),
     "plot.predicted": ("predicted", "预测值"),
     "plot.actual": ("actual", "真实值"),
+    "plot.units_std": ("(for standardised x)", "（对标准化的 x）"),
+    "plot.units_factor": ("(for {f:g}·x)", "（对 {f:g}·x）"),
 })
 
 CURVE, MARK, PATH, DATA = BURNT, CRIMSON, FLAME, BLUE
@@ -107,7 +109,8 @@ class RegressionFigure:
 
     def _show_data(self, h: History) -> None:
         cfg = h.config
-        key = (cfg.label, cfg.x.shape, float(cfg.x.sum()), float(cfg.y.sum()))
+        key = (cfg.label, cfg.x.shape, float(cfg.x.sum()), float(cfg.y.sum()),
+               cfg.data.x_label, cfg.data.y_label)
         one_d = cfg.x.shape[1] == 1
         ax = self.axes[0]
         if key != self._data_key:
@@ -117,11 +120,11 @@ class RegressionFigure:
                 self.data.set_offsets(np.column_stack([x, cfg.y]))
                 ax.set_xlim(*_padded(float(x.min()), float(x.max()), 0.04))
                 self._xgrid = np.linspace(*ax.get_xlim(), 200)
-                ax.set_xlabel("x")
-                ax.set_ylabel("y")
+                ax.set_xlabel(cfg.data.x_label)
+                ax.set_ylabel(cfg.data.y_label)
             else:
-                ax.set_xlabel(tr("plot.actual"))
-                ax.set_ylabel(tr("plot.predicted"))
+                ax.set_xlabel(f"{tr('plot.actual')} {cfg.data.y_label}")
+                ax.set_ylabel(f"{tr('plot.predicted')} {cfg.data.y_label}")
                 ax.set_xlim(*_padded(float(cfg.y.min()), float(cfg.y.max())))
             self.fit_axis.set_data(float(cfg.y.min()), float(cfg.y.max()))
             self.loss_axis.reset()  # a new data set: the loss axis is set afresh
@@ -203,9 +206,9 @@ class RegressionFigure:
                                     alpha=0.8)
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
-        names = h.config.layout.names
-        ax.set_xlabel(names[0])
-        ax.set_ylabel(names[1])
+        names, units = h.config.layout.names, trained_units(h.config.normalize)
+        ax.set_xlabel(f"{names[0]} {units}".strip())
+        ax.set_ylabel(f"{names[1]} {units}".strip())
         ax.set_title(tr("plot.surface"))
         self.fast.invalidate(ax)
 
@@ -284,3 +287,13 @@ class RegressionFigure:
 
     def png(self) -> bytes:
         return self.fast.png()
+
+
+def trained_units(normalize: bool | float) -> str:
+    """In which units the trained parameters are, after their names: '' for raw inputs,
+    "(for standardised x)", "(for 0.1·x)"."""
+    if normalize is False:
+        return ""
+    if normalize is True:
+        return tr("plot.units_std")
+    return tr("plot.units_factor", f=normalize)

@@ -30,8 +30,8 @@ from .backprop_lesson import (
     after_backward,
     after_forward,
     after_update,
-    checked_points,
     data_nodes,
+    own_points,
     source,
 )
 from .base import LessonWidget, control_label
@@ -73,8 +73,11 @@ class BackpropWidget(LessonWidget):
         s, box = self._checked(settings)
         points, lr, mode, micro_batches = (s[k] for k in ("points", "lr", "mode",
                                                           "micro_batches"))
-        super().__init__(**box)
         self._custom: tuple[str, list[float], list[float]] | None = None
+        if s["dataset"] is not None:  # the user's points instead of seed 000's
+            self._custom = own_points(s["dataset"], MAX_POINTS)
+            points = len(self._custom[1])
+        super().__init__(**box)
         self.actions: list[dict[str, Any]] = []
         self.graph_svg = ""
 
@@ -168,7 +171,7 @@ class BackpropWidget(LessonWidget):
         Bad data shows a message in the widget and keeps the current picture.
         """
         def apply() -> None:
-            self._custom = ("custom", *checked_points(x, y, MAX_POINTS))
+            self._custom = own_points((x, y), MAX_POINTS)
             with self._hold():
                 self.points.max = self.points.value = len(self._custom[1])
             self._start()

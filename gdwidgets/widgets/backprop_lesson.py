@@ -17,14 +17,17 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
+import numpy as np
+
 from .. import datasets
 from ..autograd import Linear, Scalar, count_nodes, mse
+from ..data import as_dataset, check_arrays
 from ..formats import seed as num
 from ..i18n import tr
 from ..strings import backprop as _strings  # noqa: F401  (registers the messages)
 
-__all__ = ["Lesson", "SEED_POINTS", "source", "data_nodes", "checked_points", "after_forward",
-           "after_backward", "after_update"]
+__all__ = ["Lesson", "SEED_POINTS", "source", "data_nodes", "checked_points", "own_points",
+           "after_forward", "after_backward", "after_update"]
 
 SEED_POINTS: tuple[tuple[float, float], ...] = ((1.5, 1.0), (2.0, 4.0))
 """Seed 000's two points (x, y)."""
@@ -46,22 +49,23 @@ def _line200() -> tuple[list[float], list[float]]:
 
 def checked_points(x: Sequence[Any], y: Sequence[Any], most: int
                    ) -> tuple[list[float], list[float]]:
-    """x and y as floats; ValueError (in words for the banner) unless they are 2 to
-    ``most`` pairs of finite numbers."""
-    xs, ys = list(x), list(y)
-    if not (2 <= len(xs) <= most and len(xs) == len(ys)):
-        raise ValueError(tr("backprop.err.data_len", n=most, nx=len(xs), ny=len(ys)))
-    for v in (*xs, *ys):
-        if isinstance(v, (str, bytes, bool)) or not _finite(v):
-            raise ValueError(tr("backprop.err.data_value", got=v))
+    """x and y as floats after the one check of all data (gdwidgets.data); ValueError
+    (in words for the banner) unless they are 2 to ``most`` points with one input."""
+    xs, ys = check_arrays(x, y, np.float64)
+    if xs.ndim != 1:
+        raise ValueError(tr("backprop.err.one_input", d=xs.shape[1]))
+    if len(xs) > most:
+        raise ValueError(tr("backprop.err.data_len", n=most, nx=len(xs)))
     return [float(v) for v in xs], [float(v) for v in ys]
 
 
-def _finite(v: Any) -> bool:
-    try:
-        return math.isfinite(float(v))
-    except (TypeError, ValueError, OverflowError):
-        return False
+def own_points(data: Any, most: int) -> tuple[str, list[float], list[float]]:
+    """(name, x, y) of the user's data (``(x, y)`` or a Dataset), checked as
+    :func:`checked_points` does."""
+    if isinstance(data, tuple | list) and len(data) == 2:
+        return (tr("data.your_data"), *checked_points(*data, most))
+    d = as_dataset(data)
+    return (d.name, *checked_points(d.x, d.y, most))
 
 
 def data_nodes(xs: Sequence[float], ys: Sequence[float], n: int

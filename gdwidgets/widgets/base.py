@@ -152,7 +152,9 @@ class LessonWidget(W.VBox):
             import difflib
 
             known = list(here(self._place))
-            near = difflib.get_close_matches(name, known, 1, 0.3) or known[:1]
+            initials = "".join(word[:1] for word in name.split("_"))  # learning_rate: lr
+            near = ([initials] if initials in known else
+                    difflib.get_close_matches(name, known, 1, 0.3) or known[:1])
             raise AttributeError(tr("widget.no_attribute", cls=type(self).__name__,
                                     value=repr(name), near=repr(near[0]),
                                     allowed=", ".join(known)))
@@ -196,8 +198,10 @@ class LessonWidget(W.VBox):
             own[data.name] = data
             control = self.__dict__.get("dataset")
             if is_control(control) and data.name not in control.options:
-                with self._hold():
+                with self._hold():  # new options reset the value: keep the one shown
+                    shown = control.value
                     control.options = self._data_names()
+                    control.value = shown
         return data.name
 
     def _data_of(self, name: str) -> str | Dataset:

@@ -113,7 +113,7 @@ class ChainRuleWidget(LessonWidget):
         self._png = b""
 
         x, y = self._data()
-        self.plot = ChainRulePlot(x, y)
+        self.plot = ChainRulePlot(x, y, labels=self._labels())
         self.figure = self.plot.figure
         self._grid = np.linspace(float(x.min()), float(x.max()), 80)
         self._rerun()
@@ -143,6 +143,10 @@ class ChainRuleWidget(LessonWidget):
         d = as_dataset(self._data_of(self.dataset.value))
         return d.x.reshape(-1), d.y
 
+    def _labels(self) -> tuple[str, str]:
+        d = as_dataset(self._data_of(self.dataset.value))
+        return d.x_label, d.y_label
+
     def _on_setting(self, change: dict[str, Any]) -> None:
         if self._quiet:
             return
@@ -166,7 +170,7 @@ class ChainRuleWidget(LessonWidget):
         run = self._run()  # may fail (batch size too big): then the old picture stays
         with self._hold():
             self.batch_size.max = len(y)  # the slider follows the data (no silent clamp)
-        self.plot.set_data(x, y)
+        self.plot.set_data(x, y, self._labels())
         self._grid = np.linspace(float(x.min()), float(x.max()), 80)
         self._apply(*run)
 

@@ -17,7 +17,7 @@ from ..i18n import tr
 from ..strings import regression as _strings  # noqa: F401  (registers the strings)
 from ..training.settings import OPTIMIZERS, check, docstring, here, signature
 from ..views.palette import NOTE
-from ..views.regression_plots import RegressionFigure
+from ..views.regression_plots import RegressionFigure, trained_units
 from ..views.svg_fit import Box, fit_svg
 from ..views.tables import grid_table
 from .base import LessonWidget, control_label
@@ -274,14 +274,20 @@ class RegressionWidget(LessonWidget):
         """Parameters as columns (a degree-10 polynomial still fits): value, gradient."""
         h = self.history
         k = int(np.clip(step, 0, len(h)))
-        names, values, grads = list(h.params), [tr("reg.value")], [tr("reg.grad")]
+        units = trained_units(h.config.normalize)
+        names, grads = list(h.params), [tr("reg.grad")]
+        values = [f"{tr('reg.value')} {units}".strip()]
+        raw = [tr("reg.raw_value", x=h.config.data.x_name)]
+        in_data = h.in_data_units(k)
         for name in names:
             value = np.asarray(h.params[name][k]).reshape(-1)
             grad = (np.asarray(h.grads[name][min(k, len(h) - 1)]).reshape(-1)
                     if len(h) else np.zeros_like(value))
             values.append(_nums(value))
             grads.append(_nums(grad))
-        return grid_table([tr("reg.param"), *names], [values, grads], row_heads=True)
+            raw.append(_nums(np.asarray(in_data[name]).reshape(-1)))
+        rows = [values, grads] if not units else [values, raw, grads]
+        return grid_table([tr("reg.param"), *names], rows, row_heads=True)
 
     def static_html(self) -> str:
         if self.history is None:
