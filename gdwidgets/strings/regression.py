@@ -23,7 +23,7 @@ register({
     "reg.mlp": ("Linear–PReLU–Linear", "Linear–PReLU–Linear"),
     "reg.param": ("parameter", "参数"),
     "reg.value": ("value", "值"),
-    "reg.raw_value": ("for {x} as given", "对原始的 {x}"),
+    "reg.raw_value": ("for {x} as given", "对原始的{x}"),
     "reg.grad": ("gradient", "梯度"),
     "reg.batch_clamped": (
         "batch size {asked} is more than the {n} points of '{dataset}': using {n} (full batch).",

@@ -33,8 +33,8 @@ register({
     "plot.diverged": ("diverged", "发散"),
     "plot.predicted": ("predicted", "预测值"),
     "plot.actual": ("actual", "真实值"),
-    "plot.units_std": ("(for standardised x)", "（对标准化的 x）"),
-    "plot.units_factor": ("(for {f:g}·x)", "（对 {f:g}·x）"),
+    "plot.units_std": (" (for standardised x)", "（对标准化的 x）"),
+    "plot.units_factor": (" (for {f:g}·x)", "（对 {f:g}·x）"),
 })
 
 CURVE, MARK, PATH, DATA = BURNT, CRIMSON, FLAME, BLUE
@@ -207,8 +207,8 @@ class RegressionFigure:
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
         names, units = h.config.layout.names, trained_units(h.config.normalize)
-        ax.set_xlabel(f"{names[0]} {units}".strip())
-        ax.set_ylabel(f"{names[1]} {units}".strip())
+        ax.set_xlabel(names[0] + units)
+        ax.set_ylabel(names[1] + units)
         ax.set_title(tr("plot.surface"))
         self.fast.invalidate(ax)
 
@@ -290,8 +290,8 @@ class RegressionFigure:
 
 
 def trained_units(normalize: bool | float) -> str:
-    """In which units the trained parameters are, after their names: '' for raw inputs,
-    "(for standardised x)", "(for 0.1·x)"."""
+    """In which units the trained parameters are, to write after their names: '' for raw
+    inputs, " (for standardised x)", " (for 0.1·x)"."""
     if normalize is False:
         return ""
     if normalize is True:

@@ -276,7 +276,7 @@ class RegressionWidget(LessonWidget):
         k = int(np.clip(step, 0, len(h)))
         units = trained_units(h.config.normalize)
         names, grads = list(h.params), [tr("reg.grad")]
-        values = [f"{tr('reg.value')} {units}".strip()]
+        values = [tr("reg.value") + units]
         raw = [tr("reg.raw_value", x=h.config.data.x_name)]
         in_data = h.in_data_units(k)
         for name in names:

@@ -14,7 +14,8 @@ from projector import measure, problems, set_sidebar
 
 LESSONS = ["01_scalar_engine.ipynb", "02_learning_rate.ipynb",
            "03_gradients_and_normalisation.ipynb", "04_polynomial_degree.ipynb",
-           "05_chain_rule.ipynb", "06_minibatches_and_optimizers.ipynb"]
+           "05_chain_rule.ipynb", "06_minibatches_and_optimizers.ipynb",
+           "07_your_own_data.ipynb"]
 
 # The pictures of a widget, in a form that changes whenever one of them is redrawn: the
 # src of each <img> and the texts of each <svg>.
@@ -127,7 +128,17 @@ def drive_06(page, ws) -> None:  # type: ignore[no-untyped-def]
     w.changes(lambda: None, "... and goes on")
 
 
-DRIVE = dict(zip(LESSONS, (drive_01, drive_02, drive_03, drive_04, drive_05, drive_06)))
+def drive_07(page, ws) -> None:  # type: ignore[no-untyped-def]
+    w = Driver(page, ws[0])  # the teacher's houses, standardised: converged
+    assert "Diverged" not in w.banner()
+    w.changes(lambda: w.key("epochs", "ArrowRight"), "epochs retrain")
+    w.changes(lambda: w.choose("inputs", "raw"), "raw inputs retrain", 2)
+    page.wait_for_timeout(300)
+    assert "Diverged" in w.banner()  # as the lesson's text says
+
+
+DRIVE = dict(zip(LESSONS, (drive_01, drive_02, drive_03, drive_04, drive_05, drive_06,
+                           drive_07)))
 
 
 WIDGETS = ".jp-OutputArea-output > .gdw-widget"
