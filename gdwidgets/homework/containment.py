@@ -213,7 +213,25 @@ class Containment:
             self.proc = None
         self.release()
 
+    def _remove_uid_files(self) -> None:
+        """Without a private /tmp: what the sandbox's fresh uid left in the shared temporary
+        folders (nobody else has that uid)."""
+        if self.uid is None or self.iso.namespaces:
+            return
+        for folder in ("/tmp", "/var/tmp", "/dev/shm"):
+            with contextlib.suppress(OSError), os.scandir(folder) as entries:
+                for entry in entries:
+                    with contextlib.suppress(OSError):
+                        st = entry.stat(follow_symlinks=False)
+                        if st.st_uid != self.uid:
+                            continue
+                        if entry.is_dir(follow_symlinks=False):
+                            shutil.rmtree(entry.path, ignore_errors=True)
+                        else:
+                            os.unlink(entry.path)
+
     def release(self) -> None:
+        self._remove_uid_files()
         if self.cgroup is not None:
             self.cgroup.remove()
             self.cgroup = None
