@@ -173,10 +173,16 @@ class Containment:
             pids = uid_processes(uid)
             if not pids:
                 return
-            if setpriv:  # kill(-1) as that uid: every process of it at once
+            # kill(-1) as that uid: every process of it at once, none can fork meanwhile
+            if setpriv:
                 subprocess.run([setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
                                 "--", "kill", "-s", "KILL", "--", "-1"],
                                capture_output=True, check=False)
+            else:  # macOS: no util-linux
+                subprocess.run([sys.executable, "-I", "-c",
+                                "import os, signal; os.kill(-1, signal.SIGKILL)"],
+                               user=uid, group=uid, extra_groups=[], capture_output=True,
+                               check=False)
             for pid in pids:
                 with contextlib.suppress(OSError):
                     os.kill(pid, signal.SIGKILL)
@@ -189,6 +195,8 @@ class Containment:
             if self._first():
                 with contextlib.suppress(OSError):
                     os.kill(self._init, signal.SIGKILL)  # the namespace goes with it
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(timeout=10)  # unshare reaps it, then exits
             with contextlib.suppress(OSError):
                 os.killpg(proc.pid, signal.SIGKILL)
             with contextlib.suppress(OSError):

@@ -163,6 +163,8 @@ class Runner:
                 problem = self.box.memory_problem(self.limits.memory_mb, what)
                 if problem:
                     raise self.fail(problem)
+                if self.box.proc is not None and self.box.proc.poll() is not None:
+                    raise self.fail(self._death(what))  # its children may hold the pipe
             ready, _, _ = select.select([self.rfd], [], [], min(0.25, deadline - now))
             if ready:
                 chunk = os.read(self.rfd, 1 << 20)

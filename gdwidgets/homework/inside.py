@@ -14,6 +14,7 @@ import contextlib
 import ctypes
 import os
 import resource
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -129,7 +130,7 @@ def seal(job: dict[str, Any]) -> None:
     """Limits set and privileges dropped for good; raises if anything is left."""
     _limits(job)
     uid, gid = job.get("uid"), job.get("gid")
-    if _libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
+    if sys.platform == "linux" and _libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
         raise OSError(ctypes.get_errno(), "no_new_privs")
     if uid is not None and os.getuid() == 0:
         os.setgroups([])

@@ -124,7 +124,9 @@ class Isolation:
                 else "unshare is missing or not allowed") + "): each submission runs in "
                 "its own session in a fresh temporary folder, and is killed by session"
                 + (" and by its uid" if self.uids else " and by a scan of /proc (a process "
-                   "that changes session and environment can escape it)") + ".")
+                   "that changes session and environment can escape it)") + "; the checkers' "
+                "files stay readable, so a submission could load a copy of the reference "
+                "answers.")
         if self.uids is not None:
             notes.append(f"Isolation: each submission runs as its own fresh uid from "
                          f"{self.uids} (no passwd entry, never shared with another "

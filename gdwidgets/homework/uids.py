@@ -13,13 +13,14 @@ import fcntl
 import os
 import pwd
 import random
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["DEFAULT_RANGE", "LOCK_DIR", "UidLease", "UidRange", "uid_processes"]
 
 DEFAULT_RANGE = (1_600_000_000, 1_600_999_999)
-LOCK_DIR = Path("/run/gdwidgets-grader/uids")
+LOCK_DIR = Path("/run" if os.path.isdir("/run") else "/var/run") / "gdwidgets-grader" / "uids"
 _ENV = "GDWIDGETS_GRADER_UIDS"
 
 
@@ -92,13 +93,26 @@ class UidRange:
         return f"{self.first}-{self.last}"
 
 
+def _zombie(pid: str) -> bool:
+    with contextlib.suppress(OSError, ValueError):
+        text = Path(f"/proc/{pid}/stat").read_text()
+        return text[text.rindex(")") + 2:].startswith(("Z", "X"))
+    return True
+
+
 def uid_processes(uid: int) -> list[int]:
-    """Pids of the processes whose owner is ``uid`` (read from /proc)."""
+    """Pids of the live processes (not zombies) whose owner is ``uid`` (from /proc, or
+    ``ps`` on macOS)."""
+    if not os.path.isdir("/proc/self"):
+        done = subprocess.run(["ps", "-A", "-o", "uid=", "-o", "pid="], capture_output=True,
+                              text=True, check=False)
+        return [int(pid) for owner, pid in (line.split() for line in done.stdout.splitlines()
+                                            if len(line.split()) == 2) if int(owner) == uid]
     found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             with contextlib.suppress(OSError):
-                if os.stat(f"/proc/{entry}").st_uid == uid:
+                if os.stat(f"/proc/{entry}").st_uid == uid and not _zombie(entry):
                     found.append(int(entry))
     return found
 
