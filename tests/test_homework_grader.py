@@ -186,6 +186,38 @@ def test_feedback_files_carry_the_hints(graded):
     assert len(list(graded["feedback"].glob("*/gradients.md"))) == 20
 
 
+def test_jobs_1_gives_the_same_rows_as_jobs_2(graded, tmp_path):
+    some = ["honest", "autograd_by_hand", "shadow_checker"]
+    for name in some:
+        shutil.copytree(graded["paths"][name].parent, tmp_path / "subs" / name)
+    with contextlib.redirect_stdout(io.StringIO()):
+        main(["grade", str(tmp_path / "subs"), "--source", str(graded["source"].parent),
+              "--csv", str(tmp_path / "g.csv"), "--jobs", "1", *LIMITS, *UID_RANGE])
+    with open(tmp_path / "g.csv", encoding="utf-8", newline="") as f:
+        ones = [(r["student"], r["grade_id"], r["score"], r["message"])
+                for r in csv.DictReader(f)]
+    twos = [(r["student"], r["grade_id"], r["score"], r["message"]) for r in graded["rows"]
+            if r["student"] in some]
+    assert ones == twos
+
+
+def test_the_sandbox_stubs_every_checker_of_the_package():
+    import gdwidgets.homework as package
+    from gdwidgets.homework.sandbox import CHECKERS
+
+    assert set(CHECKERS) == set(package.__all__) - {"Feedback"}
+
+
+def test_student_text_is_made_inert():
+    from gdwidgets.homework.inert import code_block, markdown, quoted, shown
+
+    assert quoted('a\x1b[2K\r\nb"\u202e') == '"a\\x1b[2K\\x0d\\x0ab\\"\\u202e"'
+    assert shown(os.fsdecode(b"caf\xe9.ipynb")) == "caf\\xe9.ipynb"
+    assert "<" not in markdown("<img src=x onerror=alert(1)>") and "\\[x\\]" in markdown("[x]")
+    block = code_block("```\n<script>")
+    assert block[0] == "````text" and block[-1] == "````" and "<script>" in block
+
+
 def test_grading_a_class_is_quick(graded):
     assert graded["seconds"] < 180, graded["seconds"]
 

@@ -50,8 +50,15 @@ def _under(mount_root: str, mount_point: str, path: str) -> Path:
 
 @dataclass(frozen=True)
 class CgroupKind:
-    """Where this grader can make sandbox groups: ``version`` 1 or 2 and the parent
-    folder per controller (v2: one folder for both)."""
+    """Where this grader can make sandbox groups.
+
+    Parameters
+    ----------
+    version : int
+        1 (a hierarchy per controller) or 2 (one hierarchy).
+    parents : tuple of (controller, folder)
+        The folder under which sandbox groups are made, per controller (v2: one, ``''``).
+    """
 
     version: int
     parents: tuple[tuple[str, str], ...]

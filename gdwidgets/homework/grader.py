@@ -34,8 +34,19 @@ __all__ = ["Limits", "Runner", "fail_notebook", "grade_notebook", "rebuild"]
 
 @dataclass
 class Limits:
-    """Time (seconds), memory (MB, all of a notebook's processes together where a cgroup
-    counts it), printed output kept (MB; the rest is dropped) and processes allowed."""
+    """What one notebook may use.
+
+    Parameters
+    ----------
+    cell_timeout, notebook_timeout : float
+        Seconds per cell and for the whole notebook.
+    memory_mb : float
+        MB for all of the notebook's processes together (per process without a cgroup).
+    output_mb : float
+        MB of printed output kept; the rest is dropped and reported, not failed.
+    processes : int
+        Processes and threads at once.
+    """
 
     cell_timeout: float = 120.0
     notebook_timeout: float = 600.0

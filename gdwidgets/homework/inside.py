@@ -134,8 +134,12 @@ def seal(job: dict[str, Any]) -> None:
         raise OSError(ctypes.get_errno(), "no_new_privs")
     if uid is not None and os.getuid() == 0:
         os.setgroups([])
-        os.setresgid(gid, gid, gid)
-        os.setresuid(uid, uid, uid)
+        if hasattr(os, "setresuid"):
+            os.setresgid(gid, gid, gid)
+            os.setresuid(uid, uid, uid)
+        else:  # macOS: setuid as root sets the real, effective and saved ids
+            os.setgid(gid)
+            os.setuid(uid)
         if os.getuid() != uid or os.geteuid() != uid:  # pragma: no cover - kernel bug
             raise SystemExit("could not drop privileges")
     elif job.get("private") and os.geteuid() == 0:

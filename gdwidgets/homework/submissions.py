@@ -33,7 +33,21 @@ def kind(mode: int) -> str:
 
 @dataclass
 class Submission:
-    """One notebook to grade (or to report): ``problem`` says why it cannot be."""
+    """One notebook to grade, or to report.
+
+    Parameters
+    ----------
+    path : Path
+        Where it was found (the name may hold bytes that are not UTF-8).
+    student : str
+        The student's folder (or the notebook's stem), shown escaped.
+    files : dict of str to bytes
+        The notebook and the other regular files of the student's folder.
+    notes : list of str
+        What was skipped in the folder, and why.
+    problem : str
+        Why the notebook itself cannot be graded ('' if it can).
+    """
 
     path: Path
     student: str
