@@ -84,8 +84,13 @@ class Isolation:
         """The strongest containment this machine allows (see the module's docstring)."""
         root = os.geteuid() == 0
         iso = cls()
-        if namespaces and not _flag("GDWIDGETS_GRADER_NO_NAMESPACE") and _namespaces_work(root):
-            iso.namespaces = "root" if root else "user"
+        why_not = "--no-namespace"
+        if namespaces and not _flag("GDWIDGETS_GRADER_NO_NAMESPACE"):
+            if _namespaces_work(root):
+                iso.namespaces = "root" if root else "user"
+            else:
+                why_not = ("util-linux unshare is missing or not allowed here" if root else
+                           "user namespaces are not available here")
         if root and cgroups and not _flag("GDWIDGETS_GRADER_NO_CGROUP"):
             iso.cgroup, why = CgroupKind.detect()
             if why:
@@ -100,7 +105,7 @@ class Isolation:
         if iso.namespaces:
             iso.hide = [str(package), *(str(p.resolve()) for p in protected
                                         if p.exists() and _hideable(p))]
-        iso.notes[:0] = iso._describe(root, user_switch)
+        iso.notes[:0] = iso._describe(root, why_not)
         if iso.uids is not None and not iso.namespaces:
             for path in protected:
                 if path.exists() and readable_by(path, iso.uids.first, iso.uids.first):
@@ -109,7 +114,7 @@ class Isolation:
                                      "this).")
         return iso
 
-    def _describe(self, root: bool, user_switch: bool) -> list[str]:
+    def _describe(self, root: bool, why_not: str) -> list[str]:
         notes = []
         if self.namespaces:
             how = "as root" if self.namespaces == "root" else "in a user namespace"
@@ -119,9 +124,7 @@ class Isolation:
                          "with it; no network; the checkers' files, the source, the "
                          "submissions and the report are hidden from it.")
         else:
-            notes.append("Isolation: no namespaces (" + (
-                "--no-namespace" if _flag("GDWIDGETS_GRADER_NO_NAMESPACE") or root
-                else "unshare is missing or not allowed") + "): each submission runs in "
+            notes.append(f"Isolation: no namespaces ({why_not}): each submission runs in "
                 "its own session in a fresh temporary folder, and is killed by session"
                 + (" and by its uid" if self.uids else " and by a scan of /proc (a process "
                    "that changes session and environment can escape it)") + "; the checkers' "
