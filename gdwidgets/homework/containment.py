@@ -170,8 +170,7 @@ class Containment:
             return
         setpriv = shutil.which("setpriv")
         for _ in range(200):
-            pids = uid_processes(uid)
-            if not pids:
+            if not uid_processes(uid):
                 return
             # kill(-1) as that uid: every process of it at once, none can fork meanwhile
             if setpriv:
@@ -183,9 +182,6 @@ class Containment:
                                 "import os, signal; os.kill(-1, signal.SIGKILL)"],
                                user=uid, group=uid, extra_groups=[], capture_output=True,
                                check=False)
-            for pid in pids:
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGKILL)
             time.sleep(0.02)
 
     def stop(self) -> None:
