@@ -1,10 +1,11 @@
 """What the sandbox does to itself before any student code runs (still root there).
 
-In order: join its cgroup, mount a private ``/tmp``, ``/var/tmp``, ``/dev/shm`` and
-``/run/lock`` (inside its own mount namespace, gone with it), hide the checkers' package
-folder and the teacher's paths under empty read-only mounts, write the student's files
-into its working folder, set resource limits, and drop every privilege for good: no new
-privileges, no capabilities, and the fresh uid when there is one.
+In order: join its cgroup, make every mount read-only and mount a private ``/tmp``,
+``/var/tmp``, ``/dev/shm`` and ``/run/lock`` (inside its own mount namespace, gone with
+it), hide the checkers' package folder and the teacher's paths under empty read-only
+mounts, write the student's files into its working folder, set resource limits, and
+drop every privilege for good: no new privileges, no capabilities, and the fresh uid when
+there is one.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import base64
 import contextlib
 import ctypes
 import os
+import re
 import resource
 import sys
 from pathlib import Path
@@ -20,7 +22,8 @@ from typing import Any
 
 __all__ = ["enter", "join_cgroups", "seal"]
 
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND = 1, 2, 4, 8, 4096
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND = 1, 2, 4, 8, 32, 4096
+MS_KEPT = MS_NOSUID | MS_NODEV | MS_NOEXEC | 1024 | 2048 | 4096  # and the atime flags
 PRIVATE_TMP = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
 WORKDIR = "/tmp/submission"
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -39,6 +42,25 @@ def join_cgroups(files: list[str]) -> None:
     for path in files:
         with open(path, "w") as f:
             f.write("0")
+
+
+def _read_only() -> None:
+    """Every mount of the sandbox's namespace (but /proc and /sys) read-only: the only
+    writable places left are the private folders mounted next."""
+    try:
+        lines = Path("/proc/self/mountinfo").read_text().splitlines()
+    except OSError:
+        return
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 5:
+            continue
+        point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields[4])
+        if point in ("/proc", "/sys") or point.startswith(("/proc/", "/sys/")):
+            continue
+        with contextlib.suppress(OSError):
+            kept = os.statvfs(point).f_flag & MS_KEPT
+            _mount("none", point, None, MS_REMOUNT | MS_BIND | MS_RDONLY | kept)
 
 
 def _private_tmp(size: int) -> None:
@@ -72,6 +94,7 @@ def enter(job: dict[str, Any]) -> None:
     """Private folders, hidden paths and the student's files; the working folder is set."""
     uid = job.get("uid")
     if job.get("private"):
+        _read_only()
         _private_tmp(int(job.get("memory") or 2**30))
         _hide([str(p) for p in job.get("hide", [])])
         folder = Path(WORKDIR)

@@ -121,8 +121,9 @@ class Isolation:
             notes.append(f"Isolation: each submission runs in its own PID, mount, network and "
                          f"IPC namespaces (util-linux unshare, {how}): everything it starts "
                          "is killed with it; private /tmp, /var/tmp and /dev/shm, emptied "
-                         "with it; no network; the checkers' files, the source, the "
-                         "submissions and the report are hidden from it.")
+                         "with it, every other mount read-only; no network; the checkers' "
+                         "files, the source, the submissions and the report are hidden from "
+                         "it.")
         else:
             notes.append(f"Isolation: no namespaces ({why_not}): each submission runs in "
                 "its own session in a fresh temporary folder, and is killed by session"
