@@ -380,3 +380,32 @@ def test_the_fallbacks_still_contain_the_attacks(fallbacks, name):
     assert said in run["out"]
     if name != "no_namespace":
         assert "memory:" in _message(run["rows"], "c_attack"), run["out"]
+
+
+def test_killing_the_grader_kills_its_sandboxes(tmp_path):
+    """A grader killed mid-run (SIGKILL, no clean-up) leaves no process behind: each
+    sandbox dies with it (setpriv --pdeathsig, unshare --kill-child, the PID namespace)."""
+    source = tmp_path / "source"
+    (source / "gradients").mkdir(parents=True)
+    (source / "gradients" / "gradients.ipynb").write_bytes(
+        (HOMEWORK / "source/gradients/gradients.ipynb").read_bytes())
+    blank = student_version(source / "gradients" / "gradients.ipynb")
+    loop = "import os\nif os.fork() == 0:\n    os.setsid()\nwhile True:\n    pass\n"
+    _write(tmp_path / "subs" / "looping", _variant(blank, add_grad_fn=loop))
+    first, uids = uid_range()
+    grader = subprocess.Popen(
+        [sys.executable, "-m", "gdwidgets.homework", "grade", str(tmp_path / "subs"),
+         "--source", str(source), "--jobs", "1", *LIMITS, *uids],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    end = time.monotonic() + 120
+    while len(leftovers(first)["processes"]) < 2 and time.monotonic() < end:
+        time.sleep(0.2)
+    assert len(leftovers(first)["processes"]) >= 2  # the sandbox and its setsid child
+    grader.kill()
+    grader.wait()
+    end = time.monotonic() + 30
+    while leftovers(first)["processes"] and time.monotonic() < end:
+        time.sleep(0.2)
+    assert leftovers(first)["processes"] == []
+    CgroupKind.detect()  # sweeps the killed grader's empty groups
+    assert leftovers(first, (grader.pid,))["cgroups"] == []

@@ -74,6 +74,7 @@ class CgroupKind:
                     v1[name] = str(_under(root, point, own[name]))
         if len(v1) == len(_CONTROLLERS):
             kind = cls(1, tuple(sorted(v1.items())))
+            kind.sweep()
             why = kind._probe()
             return (kind, "") if not why else (None, why)
         for root, point, fstype, _ in mounts:
@@ -93,10 +94,22 @@ class CgroupKind:
                               f"{parent} ({exc.strerror}); run the grader in a delegated "
                               "group of its own, e.g. systemd-run --scope -p Delegate=yes")
             kind = cls(2, (("", str(parent)),))
+            kind.sweep()
             why = kind._probe()
             return (kind, "") if not why else (None, why)
         return None, ("no cgroup with the memory and pids controllers is mounted where "
                       "this grader can make groups")
+
+    def sweep(self) -> None:
+        """Remove the empty groups of grading runs whose grader is gone (killed before it
+        could remove them; their processes died with it)."""
+        for _, parent in self.parents:
+            with contextlib.suppress(OSError):
+                for child in Path(parent).glob("gdwidgets-*-*"):
+                    pid = child.name.split("-")[1]
+                    if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+                        with contextlib.suppress(OSError):
+                            child.rmdir()  # fails if a process is still in it
 
     def _probe(self) -> str:
         try:

@@ -101,6 +101,9 @@ class Containment:
             if self.uid is not None:
                 os.chown(self.workdir, self.uid, self.uid)
             cwd = str(self.workdir)
+        setpriv = shutil.which("setpriv")
+        if setpriv:  # if the grader itself is killed, its sandboxes die with it
+            command = [setpriv, "--pdeathsig", "KILL", "--", *command]
         env = {**env, "GDWIDGETS_SANDBOX": self.token}
         self.proc = subprocess.Popen(
             command, pass_fds=pass_fds, cwd=cwd, env=env, stdin=subprocess.DEVNULL,

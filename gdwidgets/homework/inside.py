@@ -16,6 +16,7 @@ import ctypes
 import os
 import re
 import resource
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -167,3 +168,5 @@ def seal(job: dict[str, Any]) -> None:
             raise SystemExit("could not drop privileges")
     elif job.get("private") and os.geteuid() == 0:
         _drop_capabilities()
+    if sys.platform == "linux":  # a change of uid cleared it: die with unshare again
+        _libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
