@@ -138,10 +138,11 @@ class Isolation:
         else:
             why = "the grader is not root" if not root else "--no-user-switch"
             notes.append(f"Isolation: {why}, so submissions run as the grader's own user and "
-                         "can read and write what this user can outside their sandbox"
-                         + (" (files of the source, the submissions and the report are "
-                            "hidden)" if self.namespaces else "") + ". Run the grader as "
-                         "root or in a container for the full protection.")
+                         + ("can read what this user can outside the hidden paths (they "
+                            "write only in their private folders)" if self.namespaces else
+                            "can read and write what this user can outside their sandbox")
+                         + ". Run the grader as root or in a container for the full "
+                         "protection.")
         if self.cgroup is not None:
             notes.append(f"Memory: counted over all of a submission's processes together "
                          f"(cgroup v{self.cgroup.version}), no swap; processes and threads "
