@@ -26,6 +26,7 @@ from gdwidgets.homework import isolation as isolation_module
 from gdwidgets.homework.__main__ import main
 from gdwidgets.homework.cgroups import CgroupKind
 from gdwidgets.homework.notebooks import _nbgrader, student_version
+from gdwidgets.homework.uids import LOCK_DIR, sweep
 
 HOMEWORK = Path(__file__).parent.parent / "homework"
 ROOT = os.geteuid() == 0
@@ -409,3 +410,5 @@ def test_killing_the_grader_kills_its_sandboxes(tmp_path):
     assert leftovers(first)["processes"] == []
     CgroupKind.detect()  # sweeps the killed grader's empty groups
     assert leftovers(first, (grader.pid,))["cgroups"] == []
+    sweep()  # and its uids' lock files
+    assert not [p for p in LOCK_DIR.iterdir() if first <= int(p.name) < first + 10_000]

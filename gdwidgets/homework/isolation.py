@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cgroups import CgroupKind
-from .uids import UidRange
+from .uids import UidRange, sweep
 
 __all__ = ["Isolation", "readable_by"]
 
@@ -101,6 +101,7 @@ class Isolation:
             if problem:
                 raise ValueError(problem)
             iso.uids = uids
+            sweep()
         package = Path(__file__).resolve().parent
         if iso.namespaces:
             iso.hide = [str(package), *(str(p.resolve()) for p in protected

@@ -17,7 +17,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["DEFAULT_RANGE", "LOCK_DIR", "UidLease", "UidRange", "uid_processes"]
+__all__ = ["DEFAULT_RANGE", "LOCK_DIR", "UidLease", "UidRange", "sweep", "uid_processes"]
 
 DEFAULT_RANGE = (1_600_000_000, 1_600_999_999)
 LOCK_DIR = Path("/run" if os.path.isdir("/run") else "/var/run") / "gdwidgets-grader" / "uids"
@@ -115,6 +115,20 @@ def uid_processes(uid: int) -> list[int]:
                 if os.stat(f"/proc/{entry}").st_uid == uid and not _zombie(entry):
                     found.append(int(entry))
     return found
+
+
+def sweep(lock_dir: Path = LOCK_DIR) -> None:
+    """Remove the lock files that a killed grader left: unlocked, and their uid has no
+    process (a lease checks the lock file's inode, so a removal never races a lease)."""
+    with contextlib.suppress(OSError):
+        for path in lock_dir.iterdir():
+            if not path.name.isdigit() or uid_processes(int(path.name)):
+                continue
+            fd = UidLease._lock(path)
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+                os.close(fd)
 
 
 class UidLease:
