@@ -9,6 +9,7 @@ import contextlib
 import csv
 import io
 import os
+import random
 import shutil
 import time
 from pathlib import Path
@@ -28,21 +29,40 @@ from gdwidgets.homework.results import GradeTable, safe_cell
 HOMEWORK = Path(__file__).parent.parent / "homework"
 ROOT = os.geteuid() == 0
 FORMULA = "=1+1"  # a student folder named like a spreadsheet formula
-LIMITS = ["--timeout", "8", "--notebook-timeout", "40", "--memory", "1200"]
+# generous for honest work on a loaded machine; the failing cases exceed them by far
+LIMITS = ["--timeout", "30", "--notebook-timeout", "240", "--memory", "1200"]
+# uids of this test session only (the grader also locks each uid it leases)
+UIDS = 1_700_000_000 + random.randrange(10_000) * 10_000
+UID_RANGE = ["--uid-range", f"{UIDS}-{UIDS + 9_999}"]
 
 
 def _snapshot(folder: Path) -> dict[Path, bytes]:
     return {p: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def _sandboxes() -> list[int]:
+def _sandboxes(first: int = UIDS) -> list[int]:
+    """Processes of this session's sandboxes: sandbox interpreters started by this process
+    (or its workers) and anything running as one of this session's uids."""
     found = []
     for entry in os.listdir("/proc"):
         with contextlib.suppress(OSError):
-            if entry.isdigit() and b"gdwidgets.homework.sandbox" in \
-                    Path(f"/proc/{entry}/cmdline").read_bytes():
+            if not entry.isdigit():
+                continue
+            if first <= os.stat(f"/proc/{entry}").st_uid < first + 10_000:
+                found.append(int(entry))
+            elif b"gdwidgets.homework.sandbox" in Path(f"/proc/{entry}/cmdline").read_bytes() \
+                    and _descends_from(int(entry), os.getpid()):
                 found.append(int(entry))
     return found
+
+
+def _descends_from(pid: int, ancestor: int) -> bool:
+    while pid > 1:
+        if pid == ancestor:
+            return True
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        pid = int(stat[stat.rindex(")") + 2:].split()[1])
+    return False
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +80,7 @@ def graded(tmp_path_factory):
     start = time.monotonic()
     with contextlib.redirect_stdout(printed):
         code = main(["grade", str(subs), "--source", str(source.parent.parent),
-                     "--csv", str(out / "grades.csv"), *LIMITS])
+                     "--csv", str(out / "grades.csv"), "--jobs", "2", *LIMITS, *UID_RANGE])
     seconds = time.monotonic() - start
     time.sleep(0.3)
     left = _sandboxes()
@@ -86,7 +106,7 @@ def test_grading_finishes_with_full_marks_for_honest_and_nothing_for_cheats(grad
         else:
             assert scores[case.name] <= scores["blank"], (case.name, graded["out"])
     assert scores["'" + FORMULA] == 8
-    assert "Summary: 20 notebook(s): 15 graded, 5 failed" in graded["out"]
+    assert "Summary: 20 notebook(s): 16 graded, 4 failed" in graded["out"]
 
 
 def test_one_row_per_student_and_test_plus_one_per_failed_notebook(graded):
@@ -96,13 +116,12 @@ def test_one_row_per_student_and_test_plus_one_per_failed_notebook(graded):
     assert {r["grade_id"] for r in tests} == {"test_grad_fn", "test_training_loop",
                                               "test_training_loop_autograd"}
     failed = {r["student"]: r["message"] for r in rows if not r["grade_id"]}
-    assert set(failed) == {"infinite_loop", "malformed", "dead_kernel", "memory_hog",
-                           "print_60mb"}
-    assert "timeout: cell 'grad_fn' ran longer than 8 s" in failed["infinite_loop"]
+    assert set(failed) == {"infinite_loop", "malformed", "dead_kernel", "memory_hog"}
+    assert "timeout: cell 'grad_fn' ran longer than 30 s" in failed["infinite_loop"]
     assert failed["malformed"].startswith("not a readable notebook")
     assert "process died" in failed["dead_kernel"]
-    assert failed["memory_hog"].startswith("memory:") and "limit 1200 MB" in failed["memory_hog"]
-    assert failed["print_60mb"].startswith("output: the notebook printed 57 MB")
+    assert failed["memory_hog"].startswith("memory:") and "1200 MB" in failed["memory_hog"]
+    assert "output: the notebook printed 57 MB; beyond 10 MB it was dropped" in graded["out"]
 
 
 def test_the_csv_is_safe_in_a_spreadsheet(graded):
@@ -116,12 +135,12 @@ def test_the_csv_is_safe_in_a_spreadsheet(graded):
 def test_cheats_earn_nothing_for_the_test_they_target(graded):
     by = {(r["student"], r["grade_id"]): r for r in graded["rows"]}
     ref = by[("reference_helpers", "test_training_loop_autograd")]["message"]
-    assert "reference answers are not available" in ref
+    assert "NameError" in ref and "_reference_loop" in ref  # its module cannot be imported
     hand = by[("autograd_by_hand", "test_grad_fn")]["message"]
     assert "Compute the gradients by hand" in hand
     for cheat in ("shadow_checker", "patch_feedback"):
         assert "not written yet" in by[(cheat, "test_grad_fn")]["message"]
-    assert "got [0, 0]" in by[("patch_checker_module", "test_grad_fn")]["message"]
+    assert "not defined" in by[("patch_checker_module", "test_grad_fn")]["message"]
     out = graded["out"]
     assert "cell 'bonus' claims to be a test cell (100 points)" in out
     assert "ignored: 6 duplicated cell(s)" in out
@@ -134,10 +153,10 @@ def test_no_process_is_left_behind(graded):
 
 @pytest.mark.skipif(not ROOT, reason="the user switch needs root (CI and hubs run as root)")
 def test_no_submission_touches_other_files_the_source_or_the_csv(graded):
-    assert "runs as user" in graded["out"]
+    assert "fresh uid" in graded["out"]
     changed = [p for p, data in graded["before"].items() if graded["after"].get(p) != data]
     assert changed == []
-    assert len(graded["rows"]) == 20 * 3 + 5  # delete_csv could not delete it
+    assert len(graded["rows"]) == 20 * 3 + 4  # delete_csv could not delete it
 
 
 @pytest.mark.skipif(not ROOT, reason="the user switch needs root")
@@ -148,9 +167,9 @@ def test_without_the_user_switch_the_tampering_gets_through(graded, tmp_path):
     saved, source_saved = victim.read_bytes(), graded["source"].read_bytes()
     with contextlib.redirect_stdout(io.StringIO()) as printed:
         main(["grade", str(tamper), "--source", str(graded["source"]), "--no-user-switch",
-              *LIMITS])
+              "--no-namespace", *LIMITS])
     try:
-        assert "only the temporary-copy protection applies" in printed.getvalue()
+        assert "submissions run as the grader's own user" in printed.getvalue()
         assert victim.read_bytes() != saved
         assert graded["source"].read_bytes() != source_saved
     finally:
@@ -165,6 +184,38 @@ def test_feedback_files_carry_the_hints(graded):
     failed = (graded["feedback"] / "infinite_loop" / "gradients.md").read_text()
     assert "Not graded" in failed and "timeout" in failed
     assert len(list(graded["feedback"].glob("*/gradients.md"))) == 20
+
+
+def test_jobs_1_gives_the_same_rows_as_jobs_2(graded, tmp_path):
+    some = ["honest", "autograd_by_hand", "shadow_checker"]
+    for name in some:
+        shutil.copytree(graded["paths"][name].parent, tmp_path / "subs" / name)
+    with contextlib.redirect_stdout(io.StringIO()):
+        main(["grade", str(tmp_path / "subs"), "--source", str(graded["source"].parent),
+              "--csv", str(tmp_path / "g.csv"), "--jobs", "1", *LIMITS, *UID_RANGE])
+    with open(tmp_path / "g.csv", encoding="utf-8", newline="") as f:
+        ones = [(r["student"], r["grade_id"], r["score"], r["message"])
+                for r in csv.DictReader(f)]
+    twos = [(r["student"], r["grade_id"], r["score"], r["message"]) for r in graded["rows"]
+            if r["student"] in some]
+    assert ones == twos
+
+
+def test_the_sandbox_stubs_every_checker_of_the_package():
+    import gdwidgets.homework as package
+    from gdwidgets.homework.sandbox import CHECKERS
+
+    assert set(CHECKERS) == set(package.__all__) - {"Feedback"}
+
+
+def test_student_text_is_made_inert():
+    from gdwidgets.homework.inert import code_block, markdown, quoted, shown
+
+    assert quoted('a\x1b[2K\r\nb"\u202e') == '"a\\x1b[2K\\x0d\\x0ab\\"\\u202e"'
+    assert shown(os.fsdecode(b"caf\xe9.ipynb")) == "caf\\xe9.ipynb"
+    assert "<" not in markdown("<img src=x onerror=alert(1)>") and "\\[x\\]" in markdown("[x]")
+    block = code_block("```\n<script>")
+    assert block[0] == "````text" and block[-1] == "````" and "<script>" in block
 
 
 def test_grading_a_class_is_quick(graded):

@@ -1,7 +1,8 @@
 """Command line: make student versions, grade submissions (no nbgrader needed).
 
-Grading reads every source and submission first, then grades each submission on its own
-(see :mod:`.grader`); a bad notebook scores 0 with its reason and the run goes on.
+Grading reads every source and submission first (regular files only, see
+:mod:`.submissions`), then grades the submissions, ``--jobs`` at a time, each contained on
+its own (see :mod:`.grader`); a bad notebook scores 0 with its reason and the run goes on.
 
     python -m gdwidgets.homework student homework/source release/
     python -m gdwidgets.homework grade submissions/ --source homework/source --csv grades.csv
@@ -11,24 +12,24 @@ from __future__ import annotations
 
 import argparse
 import sys
-import warnings
 from pathlib import Path
 
 import nbformat
 
-from .grader import Limits, fail_notebook, grade_notebook
-from .isolation import GRADER_USER, Isolation
+from .class_run import default_jobs, grade_class
+from .grader import Limits
+from .inert import shown
+from .isolation import Isolation
 from .notebooks import GradeReport, student_version
 from .results import GradeTable, write_feedback
+from .submissions import read_submissions
+from .uids import UidRange
 
 
 def _notebooks(root: Path) -> list[Path]:
     if root.is_file():
         return [root]
     return sorted(p for p in root.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
-
-
-MAX_FILE = 20 << 20  # bytes of one file copied next to a submission
 
 
 def _read_sources(source: Path | None) -> dict[str, nbformat.NotebookNode]:
@@ -39,50 +40,7 @@ def _read_sources(source: Path | None) -> dict[str, nbformat.NotebookNode]:
             for p in _notebooks(source)}
 
 
-def _read_submissions(root: Path) -> list[tuple[Path, str, dict[str, bytes]]]:
-    """(path, student, files) of every submission, all read into memory before anything
-    runs: the notebook and the other files of the student's own folder."""
-    found = []
-    for nb in _notebooks(root):
-        folder = nb.parent
-        own = root.is_dir() and folder != root
-        student = folder.relative_to(root).as_posix() if own else nb.stem
-        files = {}
-        for f in sorted(folder.iterdir()) if own else []:
-            if f.is_file() and not f.is_symlink() and f.suffix != ".ipynb" \
-                    and f.stat().st_size <= MAX_FILE:
-                files[f.name] = f.read_bytes()
-        files[nb.name] = nb.read_bytes() if nb.stat().st_size <= 4 * MAX_FILE else b""
-        found.append((nb, student, files))
-    return found
-
-
-def _grade_one(path: Path, student: str, files: dict[str, bytes],
-               sources: dict[str, nbformat.NotebookNode], with_source: bool,
-               isolation: Isolation, limits: Limits) -> GradeReport:
-    """One submission's report; whatever goes wrong is its failure, never the run's."""
-    report = GradeReport(path, student=student)
-    try:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # nbformat's notes on odd cell ids
-                nb = nbformat.reads(files[path.name].decode("utf-8"), as_version=4)
-        except Exception as exc:
-            first = str(exc).splitlines()[0][:200] if str(exc) else ""
-            return fail_notebook(report, sources.get(path.name),
-                                 f"not a readable notebook: {type(exc).__name__}: {first}")
-        source = sources.get(path.name) if with_source else nb
-        if source is None:
-            return fail_notebook(report, None, f"no notebook named {path.name} in the source")
-        if not with_source:
-            report.notes.append("no --source: the notebook's own test cells were trusted")
-        return grade_notebook(report, source, nb, files, isolation, limits)
-    except Exception as exc:  # a grader bug must not cost the other students their grade
-        return fail_notebook(report, sources.get(path.name),
-                             f"grader error: {type(exc).__name__}: {exc}")
-
-
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m gdwidgets.homework")
     sub = parser.add_subparsers(dest="command", required=True)
     st = sub.add_parser("student", help="strip solutions: source notebook(s) -> student copies")
@@ -100,11 +58,27 @@ def main(argv: list[str] | None = None) -> int:
     gr.add_argument("--timeout", type=float, default=120, help="seconds per cell")
     gr.add_argument("--notebook-timeout", type=float, default=600,
                     help="seconds per notebook")
-    gr.add_argument("--memory", type=float, default=2048, help="MB of memory per notebook")
+    gr.add_argument("--memory", type=float, default=2048, help="MB of memory per notebook "
+                    "(all of its processes together where a cgroup counts it)")
+    gr.add_argument("--output", type=float, default=10, help="MB of printed output kept per "
+                    "notebook (the rest is dropped, the answers still graded)")
+    gr.add_argument("--processes", type=int, default=256, help="processes and threads per "
+                    "notebook")
+    gr.add_argument("--jobs", type=int, default=default_jobs(), help="notebooks graded at "
+                    "once (default: the number of cores)")
+    gr.add_argument("--uid-range", help="as root: uids for the sandboxes, FIRST-LAST (default "
+                    "$GDWIDGETS_GRADER_UIDS or 1600000000-1600999999)")
     gr.add_argument("--no-user-switch", action="store_true",
                     help="as root, still run submissions as root (not recommended)")
-    args = parser.parse_args(argv)
+    gr.add_argument("--no-namespace", action="store_true", help="no PID/mount/network "
+                    "namespaces (also GDWIDGETS_GRADER_NO_NAMESPACE=1)")
+    gr.add_argument("--no-cgroup", action="store_true", help="per-process limits instead of "
+                    "a cgroup (also GDWIDGETS_GRADER_NO_CGROUP=1)")
+    return parser
 
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     if args.command == "student":
         root = args.source if args.source.is_dir() else args.source.parent
         for nb in _notebooks(args.source):
@@ -114,28 +88,40 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     sources = _read_sources(args.source)
-    submissions = _read_submissions(args.submissions)
+    submissions = read_submissions(args.submissions)
+    table = GradeTable(args.csv)
     feedback = args.feedback or (args.csv.parent / "feedback" if args.csv else None)
+    if feedback is not None:
+        feedback.mkdir(parents=True, exist_ok=True)
     protected = [p for p in (args.submissions, args.source, args.csv, feedback) if p]
-    isolation = Isolation.detect(protected, None if args.no_user_switch else GRADER_USER)
+    try:
+        isolation = Isolation.detect(protected, not args.no_user_switch, not args.no_namespace,
+                                     not args.no_cgroup, UidRange.parse(args.uid_range))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     for note in isolation.notes:
         print(note, flush=True)
-    limits = Limits(args.timeout, args.notebook_timeout, args.memory)
-    table = GradeTable(args.csv)
+    limits = Limits(args.timeout, args.notebook_timeout, args.memory, args.output,
+                    args.processes)
     failed = 0
-    for path, student, files in submissions:
-        report = _grade_one(path, student, files, sources, args.source is not None,
-                            isolation, limits)
+
+    def done(report: GradeReport) -> None:
+        nonlocal failed
         failed += bool(report.failure)
         print(report, flush=True)
         table.add(report)
         if feedback is not None:
             write_feedback(report, feedback)
+
+    grade_class(submissions, sources, args.source is not None, isolation, limits,
+                max(1, args.jobs), done)
     warning = table.close()
     if warning:
         print(warning)
-    print(f"Summary: {len(submissions)} notebook(s): {len(submissions) - failed} graded, "
-          f"{failed} failed" + (f"; grades in {args.csv}" if args.csv else ""))
+    n = len(submissions)
+    print(f"Summary: {n} notebook(s): {n - failed} graded, {failed} failed"
+          + (f"; grades in {shown(args.csv)}" if args.csv else ""))
     return 0
 
 

@@ -2,29 +2,30 @@
 
 The notebook that runs is the source with the student's answer cells put in by grade_id,
 so every locked cell is the teacher's. It runs in a sandbox process (see
-:mod:`.sandbox`) with a per-cell and a per-notebook time limit and a watchdog on its
-memory. The test cells are then run in *this* process, on the teacher's setup, with the
-student's functions reached only through :class:`~.remote.StudentFunction`: nothing the
-student's code did to the checkers, ``Feedback`` or the grade cells can change the score.
+:mod:`.sandbox`), contained as a whole (see :mod:`.containment`), with a per-cell and a
+per-notebook time limit and a memory limit over all of its processes. The test cells are
+then run in *this* process, on the teacher's setup, with the student's functions reached
+only through :class:`~.remote.StudentFunction`: nothing the student's code did to the
+checkers, ``Feedback`` or the grade cells can change the score.
 """
 
 from __future__ import annotations
 
 import ast
+import base64
 import builtins
+import contextlib
 import json
 import os
-import secrets
 import select
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import nbformat
 
-from .isolation import Isolation, kill_leftovers, rss_bytes
+from .containment import Containment, python_command
+from .isolation import Isolation
 from .notebooks import CODE_STUB, CellResult, GradeReport, _nbgrader, _strip
 from .remote import SandboxError, StudentFunction, decode, dumps
 
@@ -33,12 +34,25 @@ __all__ = ["Limits", "Runner", "fail_notebook", "grade_notebook", "rebuild"]
 
 @dataclass
 class Limits:
-    """Time (seconds), memory (MB of resident memory) and printed output (MB) allowed."""
+    """What one notebook may use.
+
+    Parameters
+    ----------
+    cell_timeout, notebook_timeout : float
+        Seconds per cell and for the whole notebook.
+    memory_mb : float
+        MB for all of the notebook's processes together (per process without a cgroup).
+    output_mb : float
+        MB of printed output kept; the rest is dropped and reported, not failed.
+    processes : int
+        Processes and threads at once.
+    """
 
     cell_timeout: float = 120.0
     notebook_timeout: float = 600.0
     memory_mb: float = 2048.0
     output_mb: float = 10.0
+    processes: int = 256
 
 
 def rebuild(source: nbformat.NotebookNode, student: nbformat.NotebookNode
@@ -100,35 +114,40 @@ class Runner:
         self.buf = b""
         self.failure = ""
         self.deadline = 0.0
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.output_size = 0
+        self.box: Containment | None = None
+        self.fds: list[int] = []
 
     def start(self, cells: list[dict[str, str]], files: dict[str, bytes],
               language: str) -> None:
-        self.dir = self.iso.make_dir(files)
-        self.token = secrets.token_hex(12)
+        self.box = Containment(self.iso, self.limits.memory_mb, self.limits.processes)
         to_child, self.wfd = os.pipe()
         self.rfd, from_child = os.pipe()
+        self.fds = [self.rfd, self.wfd]
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
-               "HOME": str(self.dir), "GDWIDGETS_SANDBOX": self.token,
                "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1"}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-m", "gdwidgets.homework.sandbox", str(to_child),
-             str(from_child)], pass_fds=(to_child, from_child), cwd=self.dir, env=env,
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True)
-        os.close(to_child)
-        os.close(from_child)
+        try:
+            self.box.start([*python_command(), str(to_child), str(from_child)],
+                           (to_child, from_child), env)
+        finally:
+            os.close(to_child)
+            os.close(from_child)
         self.started = time.monotonic()
-        self.send({"cells": cells, "uid": self.iso.uid, "gid": self.iso.gid,
-                   "language": language})
+        self.checked = 0.0
+        self.send({"cells": cells, "language": language,
+                   "keep": int(self.limits.output_mb * 2**20),
+                   "files": {k: base64.b64encode(v).decode() for k, v in files.items()},
+                   **self.box.job()})
 
     @property
     def notebook_deadline(self) -> float:
         return self.started + self.limits.notebook_timeout
 
     def send(self, message: dict[str, Any]) -> None:
+        data = dumps(message)
         try:
-            os.write(self.wfd, dumps(message))
+            while data:
+                data = data[os.write(self.wfd, data):]
         except OSError as exc:
             raise self.fail(f"the notebook's Python process stopped reading ({exc})") from None
 
@@ -150,22 +169,21 @@ class Runner:
                 seconds = getattr(self.limits, f"{limit}_timeout")
                 raise self.fail(f"timeout: {what} ran longer than {seconds:g} s "
                                 f"(the {limit} time limit)")
+            if now - self.checked > 0.25 and self.box is not None:
+                self.checked = now
+                problem = self.box.memory_problem(self.limits.memory_mb, what)
+                if problem:
+                    raise self.fail(problem)
+                if self.box.proc is not None and self.box.proc.poll() is not None:
+                    raise self.fail(self._death(what))  # its children may hold the pipe
             ready, _, _ = select.select([self.rfd], [], [], min(0.25, deadline - now))
             if ready:
                 chunk = os.read(self.rfd, 1 << 20)
                 if not chunk:
-                    code = self.proc.wait(timeout=5) if self.proc else None
-                    how = f"signal {-code}" if code is not None and code < 0 else f"code {code}"
-                    raise self.fail(f"the notebook's Python process died ({how}) while "
-                                    f"running {what}")
+                    raise self.fail(self._death(what))
                 self.buf += chunk
                 if len(self.buf) > 64 << 20:
                     raise self.fail("the notebook's Python process sent too much data")
-            elif self.proc is not None:
-                rss = rss_bytes(self.proc.pid)
-                if rss > self.limits.memory_mb * 2**20:
-                    raise self.fail(f"memory: {what} used {rss / 2**20:.0f} MB (limit "
-                                    f"{self.limits.memory_mb:g} MB)")
         line, self.buf = self.buf.split(b"\n", 1)
         try:
             message = json.loads(line)
@@ -175,19 +193,39 @@ class Runner:
             raise self.fail("the notebook's Python process sent an unreadable answer") from None
         if message.get("event") == "crashed":
             raise self.fail(f"the notebook's Python process crashed: {message.get('error')}")
-        size = float(message.get("output_size") or 0)
-        if size > self.limits.output_mb * 2**20:
-            raise self.fail(f"output: the notebook printed {size / 2**20:.0f} MB (limit "
-                            f"{self.limits.output_mb:g} MB)")
+        with contextlib.suppress(TypeError, ValueError):
+            self.output_size = max(self.output_size, int(message.get("output_size") or 0))
         return message
+
+    def _death(self, what: str) -> str:
+        """Why the sandbox's pipe closed: over memory, or died (how)."""
+        proc = self.box.proc if self.box is not None else None
+        code = None
+        if proc is not None:
+            with contextlib.suppress(Exception):
+                code = proc.wait(timeout=5)
+        problem = self.box.memory_problem(self.limits.memory_mb, what) if self.box else ""
+        if problem:
+            return problem
+        how = f"signal {-code}" if code is not None and code < 0 else f"code {code}"
+        return f"the notebook's Python process died ({how}) while running {what}"
+
+    def output_note(self) -> str:
+        """What the feedback says about output beyond the limit ('' if none)."""
+        limit = self.limits.output_mb * 2**20
+        if self.output_size <= limit:
+            return ""
+        return (f"output: the notebook printed {self.output_size / 2**20:.0f} MB; beyond "
+                f"{self.limits.output_mb:g} MB it was dropped (the answers were graded)")
 
     def run_cells(self, cells: list[dict[str, str]]) -> list[str]:
         """Wait for every cell; returns the errors of the cells that raised."""
         errors = []
         started = self.receive(time.monotonic() + max(self.limits.cell_timeout, 60),
                                "the start-up")
-        if self.iso.uid is not None and started.get("uid") != self.iso.uid:
-            raise self.fail("the sandbox could not switch to the grader's user")
+        uid = self.box.uid if self.box is not None else None
+        if uid is not None and started.get("uid") != uid:
+            raise self.fail("the sandbox could not switch to its own user")
         while True:
             message = self.receive(time.monotonic() + self.limits.cell_timeout, "start-up")
             if message.get("event") == "ready":
@@ -205,19 +243,13 @@ class Runner:
         return self.receive(self.deadline, f"{request.get('name')}")
 
     def stop(self) -> None:
-        if self.proc is None:
-            return
-        kill_leftovers(self.proc.pid, self.token, self.iso.uid)
-        self.proc.wait()
-        self.proc = None
-        for fd in (self.rfd, self.wfd):
-            try:
+        if self.box is not None:
+            self.box.stop()
+            self.box = None
+        for fd in self.fds:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
-        import shutil
-
-        shutil.rmtree(self.dir, ignore_errors=True)
+        self.fds = []
 
 
 def _setup_namespace(source: nbformat.NotebookNode) -> dict[str, Any]:
@@ -313,4 +345,7 @@ def grade_notebook(report: GradeReport, source: nbformat.NotebookNode,
     finally:
         runner.stop()
         set_language(language)
+    note = runner.output_note()
+    if note:
+        report.notes.append(note)
     return fail_notebook(report, source, runner.failure) if runner.failure else report

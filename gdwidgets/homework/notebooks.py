@@ -87,14 +87,19 @@ class GradeReport:
         return sum(c.points for c in self.cells)
 
     def __str__(self) -> str:
-        lines = [f"{self.path}: {self.score:g} / {self.total:g}"]
+        """The terminal report: student text (names, messages) escaped and quoted, so that
+        it can neither move the cursor nor pass for a line of the report."""
+        from .inert import quoted, shown
+
+        lines = [f"{shown(self.path)}: {self.score:g} / {self.total:g}"]
         if self.failure:
-            lines.append(f"  ✗ FAILED: {self.failure}")
-        lines += [f"  note: {n}" for n in self.notes]
+            lines.append(f"  ✗ FAILED: {quoted(self.failure)}")
+        lines += [f"  note: {quoted(n)}" for n in self.notes]
         for c in self.cells:
             mark = "✓" if c.score == c.points else "✗"
             first = c.error.strip().splitlines()[0] if c.error.strip() else ""
-            lines.append(f"  {mark} {c.grade_id} ({c.score:g}/{c.points:g}) {first}".rstrip())
+            line = f"  {mark} {shown(c.grade_id)} ({c.score:g}/{c.points:g})"
+            lines.append(f"{line} {quoted(first)}" if first else line)
         return "\n".join(lines)
 
 
@@ -115,5 +120,6 @@ def grade(path: str | Path, source: str | Path | None = None, timeout: int = 120
         report.failure = f"not a readable notebook: {type(exc).__name__}: {str(exc)[:200]}"
         return report
     teacher = nbformat.read(str(source), as_version=4) if source is not None else student
-    return grade_notebook(report, teacher, student, {}, Isolation.detect([]),
+    return grade_notebook(report, teacher, student, {}, Isolation.detect([Path(source)]
+                                                                         if source else []),
                           Limits(cell_timeout=timeout, **limits))

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 from typing import IO, Any
 
+from .inert import code_block, markdown, shown
 from .notebooks import GradeReport
 
 __all__ = ["GradeTable", "safe_cell", "write_feedback"]
@@ -22,7 +23,7 @@ def safe_cell(value: Any) -> Any:
     ``= + - @`` (or a tab / carriage return) gets a leading apostrophe; numbers stay."""
     if isinstance(value, (int, float)):
         return value
-    text = str(value).replace("\0", "")
+    text = shown(str(value))
     return "'" + text if text.startswith(_FORMULA) else text
 
 
@@ -31,10 +32,10 @@ def _rows(report: GradeReport) -> list[list[Any]]:
     for cell in report.cells:
         status = "ok" if cell.score == cell.points else ("failed" if report.failure else "✗")
         first = cell.error.strip().splitlines()[0] if cell.error.strip() else ""
-        rows.append([report.student, str(report.path), cell.grade_id, cell.score, cell.points,
+        rows.append([report.student, shown(report.path), cell.grade_id, cell.score, cell.points,
                      status, first[:500]])
     if report.failure:
-        rows.append([report.student, str(report.path), "", 0, report.total, "notebook failed",
+        rows.append([report.student, shown(report.path), "", 0, report.total, "notebook failed",
                      report.failure[:500]])
     return rows
 
@@ -82,24 +83,25 @@ class GradeTable:
 
 
 def _safe_name(text: str) -> str:
-    return re.sub(r"[^\w.-]+", "_", text).strip("._") or "student"
+    return re.sub(r"[^\w.-]+", "_", shown(text)).strip("._") or "student"
 
 
 def write_feedback(report: GradeReport, folder: Path) -> Path:
     """``folder/<student>/<notebook>.md``: the score of each check with the same hints the
-    student saw, for the teacher to hand back."""
+    student saw, for the teacher to hand back. Student text is inert: escaped on a line,
+    verbatim in a code block that it cannot close."""
     out = folder / _safe_name(report.student) / (_safe_name(report.path.stem) + ".md")
     out.parent.mkdir(parents=True, exist_ok=True)
-    lines = [f"# {report.path.name}: {report.score:g} / {report.total:g}", ""]
+    lines = [f"# {markdown(shown(report.path.name))}: {report.score:g} / {report.total:g}", ""]
     if report.failure:
-        lines += [f"**Not graded · 未评分**: {report.failure}", ""]
+        lines += ["**Not graded · 未评分**:", "", *code_block(report.failure), ""]
     for cell in report.cells:
         mark = "✓" if cell.score == cell.points else "✗"
-        lines.append(f"## {mark} {cell.grade_id}: {cell.score:g} / {cell.points:g}")
+        lines.append(f"## {mark} {markdown(cell.grade_id)}: {cell.score:g} / {cell.points:g}")
         if cell.error.strip() and not report.failure:
-            lines += ["", "```", cell.error.strip(), "```"]
+            lines += ["", *code_block(cell.error.strip())]
         lines.append("")
     if report.notes:
-        lines += ["## Notes · 说明", ""] + [f"- {n}" for n in report.notes] + [""]
+        lines += ["## Notes · 说明", ""] + [f"- {markdown(n)}" for n in report.notes] + [""]
     out.write_text("\n".join(lines), encoding="utf-8")
     return out

@@ -1,12 +1,14 @@
 """The sandbox: runs one student's notebook code and answers the grader's calls.
 
 Started by the grader (``python -m gdwidgets.homework.sandbox IN OUT``, two pipe file
-descriptors) in a fresh temporary directory. It reads the job (the code cells to run: the
-teacher's setup, the student's answers), imports what the lessons use, then, if asked,
-drops to the unprivileged user for good before any student code runs. It runs the cells
-in an IPython shell, reports each cell, and then answers requests, one JSON line each:
-``describe`` a name, ``call`` a function with arguments. Nothing it sends is trusted: the
-grader reads it as data and scores in its own process.
+descriptors), contained (see :mod:`.containment`). It reads the job (the code cells to run:
+the teacher's setup, the student's answers; the student's files; its containment), joins
+its cgroup, imports what the lessons use, sets itself up (see :mod:`.inside`) and drops
+every privilege for good before any student code runs. The checkers are not loaded here
+(their names are stubs; their files are hidden): the grader runs them in its own process.
+It runs the cells in an IPython shell, reports each cell, and then answers requests, one
+JSON line each: ``describe`` a name, ``call`` a function with arguments. Nothing it sends is
+trusted: the grader reads it as data and scores in its own process.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from typing import Any
 PRELOAD = ("torch", "numpy", "math", "random", "itertools", "functools", "collections",
            "json", "re", "time", "copy", "statistics", "fractions", "decimal", "typing",
            "dataclasses", "gdwidgets", "gdwidgets.datasets", "gdwidgets.homework",
-           "gdwidgets.homework.remote", "IPython.core.interactiveshell", "bdb", "pdb",
+           "gdwidgets.homework.remote", "gdwidgets.homework.feedback",
+           "IPython.core.interactiveshell", "bdb", "pdb",
            "inspect", "ast", "tokenize", "linecache", "textwrap", "string", "operator",
            "numbers", "warnings", "contextlib", "traceback", "datetime", "pprint")
 # Run as root before the switch, so that what it loads lazily is loaded (the interpreter
@@ -43,22 +46,35 @@ del _w, _l
 """
 
 
-# The checkers' references: switched off in the sandbox, so that a student's function
-# cannot return the grader's own answer.
-REFERENCES = {"gradients": ("_autograd_grad", "_reference_loop"),
-              "zero_grad": ("per_sample_sgd",), "quadratic": ("per_sample_sgd", "_lr_verdict"),
-              "chain_rule": ("chain_rule_reference", "_slips")}
+# The student-facing names of gdwidgets.homework: stubs in the sandbox (the test cells that
+# call the real checkers run in the grader's process).
+CHECKERS = ("check_chain_rule", "check_grad_fn", "check_quadratic", "check_quadratic_forward",
+            "check_training_loop", "check_zero_grad")
+LOADED = ("__init__", "sandbox", "remote", "feedback", "inside")
 
 
-def _switched_off(*args: Any, **kwargs: Any) -> Any:
-    raise RuntimeError("the grader's reference answers are not available while grading")
+def _stub(name: str) -> Any:
+    def check(*args: Any, **kwargs: Any) -> Any:
+        from gdwidgets.homework.feedback import Feedback
+
+        return Feedback(name, True, [f"{name}: checked when the notebook is graded"])
+
+    check.__name__ = name
+    return check
 
 
 def switch_off_references() -> None:
-    for module, names in REFERENCES.items():
-        mod = importlib.import_module(f"gdwidgets.homework.{module}")
-        for name in names:
-            setattr(mod, name, _switched_off)
+    """The checker modules cannot be imported (``None`` in ``sys.modules``; their files are
+    hidden too when there is a mount namespace); the checkers' names are stubs."""
+    package = importlib.import_module("gdwidgets.homework")
+    folder = os.path.dirname(package.__file__ or "")
+    with contextlib.suppress(OSError):
+        for entry in os.listdir(folder):
+            name = entry.removesuffix(".py")
+            if entry.endswith(".py") and name not in LOADED:
+                sys.modules.setdefault(f"gdwidgets.homework.{name}", None)  # type: ignore
+    for name in CHECKERS:
+        setattr(package, name, _stub(name))
 
 
 class Sink(io.TextIOBase):
@@ -102,15 +118,6 @@ class Sandbox:
 
         line = self.inp.readline()
         return json.loads(line) if line else None
-
-    def drop_privileges(self, uid: int | None, gid: int | None) -> None:
-        if uid is None or os.getuid() != 0:
-            return
-        os.setgroups([])
-        os.setresgid(gid, gid, gid)
-        os.setresuid(uid, uid, uid)
-        if os.getuid() != uid or os.geteuid() != uid:  # pragma: no cover - kernel bug
-            raise SystemExit("could not drop privileges")
 
     def make_shell(self) -> None:
         """The IPython shell that runs the cells, warmed up (see ``WARM_UP``)."""
@@ -182,14 +189,19 @@ class Sandbox:
         return answer
 
     def serve(self) -> None:
+        from gdwidgets.homework import inside
+
         job = self.receive() or {}
+        inside.join_cgroups([str(p) for p in job.get("cgroups", [])])
+        switch_off_references()
         for name in PRELOAD:
             with contextlib.suppress(ImportError):
                 importlib.import_module(name)
+        inside.enter(job)
+        job.pop("files", None)
+        self.sink.keep = int(job.get("keep") or self.sink.keep)
         self.make_shell()
-        switch_off_references()
-        self.drop_privileges(job.get("uid"), job.get("gid"))
-        os.environ.update(HOME=os.getcwd(), IPYTHONDIR=os.path.join(os.getcwd(), ".ipython"))
+        inside.seal(job)
         import gdwidgets
 
         gdwidgets.set_language(job.get("language", "en"))
