@@ -47,11 +47,22 @@ def browser() -> Iterator[object]:
         yield b
 
 
+def _server_race(message: Any) -> bool:
+    """jupyter_server answers Lab's periodic kernel-list poll (GET /api/kernels?<time>)
+    with 500 when it falls while another tab's kernel is starting (its model has no
+    last_activity yet: "TraitError: The 'last_activity' trait ... not the NoneType None"
+    in the server log). Lab polls again; nothing shows on screen, and it is no error of
+    ours. Every other failed request still fails the test."""
+    url = (message.location or {}).get("url", "")
+    return "status of 500" in message.text and "/api/kernels?" in url
+
+
 def _new_page(browser: Any) -> Any:
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     page.console_errors = []
-    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
+    page.on("console", lambda m: m.type == "error" and not _server_race(m)
+            and page.console_errors.append(m.text))
     page.on("pageerror", lambda e: page.console_errors.append(str(e)))
     return page
 
