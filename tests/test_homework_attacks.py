@@ -297,7 +297,10 @@ class TestAttacks:
         message = _message(attacked["rows"], "l_fresh_copy")
         assert "name 'grad_fn' is not defined" in message, message
         feedback = (attacked["feedback"] / "l_fresh_copy" / "gradients.md").read_text()
-        assert "raised FileNotFoundError" in feedback and "gradients.py" in feedback
+        # hidden (FileNotFoundError), or behind a folder the fresh uid cannot enter (a
+        # checkout in a 0700 folder, such as mktemp -d's): either way nothing is read
+        assert ("raised FileNotFoundError" in feedback or "raised PermissionError" in feedback
+                ) and "gradients.py" in feedback
 
     def test_student_text_reaches_the_teacher_inert(self, attacked):
         out = attacked["out"]

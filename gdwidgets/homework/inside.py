@@ -24,6 +24,7 @@ from typing import Any
 __all__ = ["enter", "join_cgroups", "seal"]
 
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND = 1, 2, 4, 8, 32, 4096
+MS_REC = 16384
 MS_KEPT = MS_NOSUID | MS_NODEV | MS_NOEXEC | 1024 | 2048 | 4096  # and the atime flags
 PRIVATE_TMP = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
 WORKDIR = "/tmp/submission"
@@ -64,10 +65,38 @@ def _read_only() -> None:
             _mount("none", point, None, MS_REMOUNT | MS_BIND | MS_RDONLY | kept)
 
 
+def _needed_under(folder: str) -> list[str]:
+    """The folders the interpreter still reads that lie under ``folder``: its prefixes,
+    its import path and gdwidgets' own folder (a virtual environment or a checkout under
+    /tmp, as a CI clone may be)."""
+    import gdwidgets
+
+    wanted = {sys.prefix, sys.base_prefix, sys.exec_prefix, *sys.path,
+              os.path.dirname(os.path.dirname(os.path.abspath(gdwidgets.__file__)))}
+    found = sorted({real for p in wanted if p and os.path.isdir(real := os.path.realpath(p))
+                    and real.startswith(folder.rstrip("/") + "/")})
+    outer: list[str] = []
+    for path in found:  # a folder kept covers those inside it
+        if not any(path.startswith(kept + "/") for kept in outer):
+            outer.append(path)
+    return outer
+
+
 def _private_tmp(size: int) -> None:
+    """A fresh tmpfs on each of PRIVATE_TMP; what the interpreter needs from under one is
+    bound back in, read-only (its new parents are plain folders of the tmpfs)."""
     for d in PRIVATE_TMP:
         if os.path.isdir(d) and not os.path.islink(d):
+            held = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY))
+                    for path in _needed_under(os.path.realpath(d))]
             _mount("tmpfs", d, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=1777")
+            for path, fd in held:
+                try:
+                    os.makedirs(path, mode=0o755, exist_ok=True)
+                    _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
+                    _mount("none", path, None, MS_REMOUNT | MS_BIND | MS_RDONLY)
+                finally:
+                    os.close(fd)
 
 
 def _hide(paths: list[str]) -> None:
