@@ -212,10 +212,10 @@ def test_bad_input_shows_a_message_and_keeps_the_picture():
     w.backward_button.click()
     svg, png = w.graph_svg, w.image.value
     w.set_data([1.0, 2.0], [1.0])
-    assert "Cannot use this setting" in banner(w) and "got 2 and 1" in banner(w)
+    assert "Cannot use this setting" in banner(w) and "x has 2 points but y has 1" in banner(w)
     assert w.graph_svg == svg and w.image.value == png and w.model.a.grad == -9.5
     w.set_data([1.0, float("nan")], [1.0, 2.0])
-    assert "finite" in banner(w) and w.graph_svg == svg
+    assert "x has NaN at row 1" in banner(w) and w.graph_svg == svg
     w.zero_grad_button.click()
     svg = w.graph_svg
     w.backward_step.value = 3  # nothing to step through
