@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["div", "power", "log", "exp", "sigmoid", "real", "to_float"]
+__all__ = ["div", "power", "log", "exp", "sigmoid", "real", "number", "to_float"]
 
 inf, nan = math.inf, math.nan
 
@@ -95,3 +95,15 @@ def real(x: Any) -> float | int | None:
         return float(x)
     except (TypeError, ValueError, OverflowError, RuntimeError):
         return None
+
+
+def number(x: Any, who: str, keep_int: bool = False) -> float | int:
+    """``x`` as the number a node holds (a float; an int as it is with ``keep_int``);
+    TypeError naming ``x`` and ``who`` (the class) if it is not a real number."""
+    v = real(x)
+    if v is None:
+        hint = ("convert it with float() first" if isinstance(x, (str, bytes)) else
+                "write 1.0 or 0.0" if isinstance(x, bool) or "bool" in str(
+                    getattr(x, "dtype", "")) else "pass an int or a float")
+        raise TypeError(f"{who} needs a real number, got {x!r} ({type(x).__name__}): {hint}")
+    return v if keep_int else float(v)

@@ -14,11 +14,10 @@ then lets every node pass ``its gradient × local derivative`` on to each child:
 chain rule, one node at a time, with a loop instead of recursion (a million-node chain
 works).
 
-The rule at the edges is IEEE 754's, as torch float64 gives it: ``1/0`` is inf, ``0/0``
-and ``log(-1)`` are nan, ``exp(1000)`` is inf, ``(-4) ** 0.5`` is nan (never a complex
-number), and gradients follow (``0 ** 0.5`` has gradient inf). The engine raises no
-ZeroDivisionError, OverflowError or ValueError; it raises where torch does:
-``backward()`` on a graph where nothing needs a gradient is a RuntimeError.
+The rule at the edges is IEEE 754's, as torch float64 gives it (ieee.py): ``1/0`` is
+inf, ``0/0`` and ``log(-1)`` nan, ``exp(1000)`` inf, ``(-4) ** 0.5`` nan (never complex),
+and gradients follow (``0 ** 0.5`` has gradient inf): no ZeroDivisionError, OverflowError
+or ValueError. ``backward()`` where nothing needs a gradient is a RuntimeError, as torch.
 
 Karpathy's micrograd lecture runs on :class:`Value` (``Value(data, _children=(),
 _op='', label='')``, ``_prev``, ``_op``, ``_backward``). Where we differ on purpose:
@@ -119,7 +118,8 @@ class Scalar:
         if type(requires_grad) is not bool:
             raise TypeError(f"Scalar(value, label='', requires_grad=True): requires_grad "
                             f"must be True or False, got {requires_grad!r}. {_USE_VALUE}")
-        return _node(cls, _number(value, cls), "", None, None, None, requires_grad, 0, label)
+        data = ieee.number(value, cls.__name__, cls._keeps_ints)
+        return _node(cls, data, "", None, None, None, requires_grad, 0, label)
 
     # ----- the names of seed 000 and of the lecture ------------------------------------
     @property
@@ -129,7 +129,7 @@ class Scalar:
 
     @value.setter
     def value(self, v: Any) -> None:
-        self.data = _number(v, type(self))
+        self.data = ieee.number(v, type(self).__name__, self._keeps_ints)
 
     @property
     def op(self) -> str:
@@ -195,6 +195,7 @@ class Scalar:
             self._custom.backward = fn
 
     def _chain(self) -> None:
+        """``_backward()`` of an op of OPS: the chain rule on ``grad``, as the lecture's."""
         g = self.grad
         for child, d in zip(self.children, self.local_grads()):
             if child._requires_grad:
@@ -279,26 +280,12 @@ def _node(cls: type[S], data: Any, op: str, a: Scalar | None, b: Scalar | None,
     return node
 
 
-def _number(x: Any, cls: type[Scalar]) -> float | int:
-    """``x`` as the number a node of ``cls`` holds; TypeError naming it if it is none."""
-    v = ieee.real(x)
-    if v is None:
-        hint = ("convert it with float() first" if isinstance(x, (str, bytes)) else
-                "write 1.0 or 0.0" if isinstance(x, bool) or "bool" in str(
-                    getattr(x, "dtype", "")) else "pass an int or a float")
-        raise TypeError(f"{cls.__name__} needs a real number, got {x!r} "
-                        f"({type(x).__name__}): {hint}")
-    return v if cls._keeps_ints or type(v) is float else float(v)
-
-
 def _data(cls: type[Scalar], x: Any) -> Scalar | None:
     """A number mixed into an expression, as a data node (None: not a real number)."""
     v = ieee.real(x)
     if v is None:
         return None
-    if not cls._keeps_ints and type(v) is not float:
-        v = float(v)
-    return _node(cls, v, "", None, None, None, False, 0)
+    return _node(cls, v if cls._keeps_ints else float(v), "", None, None, None, False, 0)
 
 
 def _binary(op: str, reflected: bool = False) -> Callable[[Scalar, Any], Scalar]:
@@ -312,8 +299,18 @@ def _binary(op: str, reflected: bool = False) -> Callable[[Scalar, Any], Scalar]
         a, b = (other, self) if reflected else (self, other)
         data = forward(a.data, b.data)
         ha, hb = a._height, b._height
-        return _node(type(self), data if type(data) is float else _to_float(data), op, a, b,
-                     None, a._requires_grad or b._requires_grad, (ha if ha > hb else hb) + 1)
+        node = _new(type(self))  # _node inlined in the hottest path: buys ~0.04 µs/node
+        node.data = data if type(data) is float else _to_float(data)
+        node.grad = 0.0
+        node.label = ""
+        node._op = op
+        node._a = a
+        node._b = b
+        node._custom = None
+        node._pass = 0.0
+        node._requires_grad = a._requires_grad or b._requires_grad
+        node._height = (ha if ha > hb else hb) + 1
+        return node
 
     method.__name__ = f"__{'r' if reflected else ''}{op}__"
     return method
@@ -381,17 +378,17 @@ _by_height = attrgetter("_height")
 
 
 def backward_order(root: Scalar) -> list[Scalar]:
-    """Nodes that need a gradient, root first, each before all of its children."""
+    """Nodes that need a gradient, root first, each before all of its children: highest
+    first, a level at a time (nodes of one height in the order a walk from the root
+    finds them)."""
     if not root._requires_grad:
         return []
     order = [root]
     seen = {root}
     for node in order:  # grows while iterating: every node that needs a gradient, once
-        a = node._a
-        kids = node._custom.children if a is None and node._custom is not None else (
-            () if a is None else (a,) if node._b is None else (a, node._b))
-        for k in kids:
-            if k._requires_grad and k not in seen:
+        c = node._custom
+        for k in (node._a, node._b) if c is None else c.children:  # children, off the slots
+            if k is not None and k._requires_grad and k not in seen:
                 seen.add(k)
                 order.append(k)
     # a node is higher than each of its children: highest first is an order for backward

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .scalar import Custom, Scalar, _node, _number
+from . import ieee
+from .scalar import Custom, Scalar, _node
 
 __all__ = ["Value"]
 
@@ -54,7 +55,7 @@ class Value(Scalar):
             if not isinstance(k, Scalar):
                 raise TypeError(f"Value(data, _children=(), ...): _children must be Value "
                                 f"nodes, got {k!r}; wrap a number first: Value({k!r})")
-        data = _number(data, cls)
+        data = ieee.number(data, cls.__name__, keep_int=True)
         if not kids:
             return _node(cls, data, _op, None, None, None, True, 0, label)
         return _node(cls, data, _op, None, None, Custom(kids, _nothing),

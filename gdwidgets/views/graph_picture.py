@@ -91,15 +91,18 @@ def picture(plan: Plan, mode: str, step: int | None,
 
     Worked example: the 200-sample loss of graph_plan.make_plan after one backward, in
     the backward view. The edge from the root (``mse``) to a drawn error is labelled with
-    what the root sent it, ``pass_grad`` × local grad, e.g. ``-0.00593`` (:func:`_edges`).
+    what the root sent it (``edge_grads()``: ``pass_grad`` × local grad), e.g. ``-0.00593``
+    (:func:`_edges`).
     The 197 hidden errors' edges become one edge root → summary labelled with their sum,
     ``Σ-0.00113``; the 197 hidden ``*`` nodes' edges into ``a`` become one edge summary →
     ``a``, ``Σ-0.00633``: what ``a`` received minus what the 3 drawn samples sent it
     (:func:`_summary_edges`), so the hidden samples need not be visited. Boxes
     (:func:`_box`) show each drawn node's grad and value, marked where the pass sent
-    gradient. With ``step=3`` the pass has handled the root, the first error and its
-    ``+``: the second error's box reads ``grad= 0.00`` and ``(-0.00714 arriving)``, the
-    summary's edges are unlabelled.
+    gradient (or as non-finite where they hold inf or nan). The pass goes down the graph
+    a level at a time (:func:`~gdwidgets.autograd.backward_order`): with ``step=3`` it
+    has handled the root and the first two errors; the third error's box reads
+    ``grad= 0.00`` and what the root sent it, ``(-0.00… arriving)``; the summary's edges
+    are unlabelled.
     """
     backward = mode == "backward"
     progress = _progress(plan, step)
