@@ -10,9 +10,10 @@ Both engines run in this process on the same data, interleaved, two ways:
 - "single pass": one forward+backward right after ``gc.collect()``, so no earlier garbage
   is collected on the clock.
 
-It prints medians and ratios, checks both engines give the same gradient, tries the
-shapes micrograd cannot handle (a long chain, an MSE built with ``sum()``) and measures
-memory per node.
+It prints medians of ``--repeat`` samples (7 by default), the ratios, and our time per
+node of the graph (graph building included), checks both engines give the same gradient,
+tries the shapes micrograd cannot handle (a long chain, an MSE built with ``sum()``) and
+measures memory per node.
 
     python benchmarks/engine.py [--repeat 15]
 """
@@ -38,11 +39,16 @@ def pairwise_sum(terms: list) -> object:
     return terms[0]
 
 
-def mse_step(cls: type, xs: list[float], ys: list[float]) -> float:
-    """Build the loss, run backward; return d loss / d a."""
+def mse_graph(cls: type, xs: list[float], ys: list[float]) -> tuple[object, object]:
+    """(the loss, the parameter a)."""
     a, b = cls(0.5), cls(-0.3)
     squares = [(e := y - (a * x + b)) * e for x, y in zip(xs, ys)]
-    loss = pairwise_sum(squares) * (1.0 / len(xs))
+    return pairwise_sum(squares) * (1.0 / len(xs)), a
+
+
+def mse_step(cls: type, xs: list[float], ys: list[float]) -> float:
+    """Build the loss, run backward; return d loss / d a."""
+    loss, a = mse_graph(cls, xs, ys)
     loss.backward()
     return a.grad
 
@@ -93,12 +99,13 @@ def bytes_per_node(n: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
     rng = random.Random(0)
     print("| N points | loop: gdwidgets ms | loop: micrograd ms | loop speed-up "
-          "| single: gdwidgets ms | single: micrograd ms | single speed-up |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+          "| loop: gdwidgets µs/node | single: gdwidgets ms | single: micrograd ms "
+          "| single speed-up |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in (10, 100, 1000, 10_000):
         xs = [rng.uniform(-1, 1) for _ in range(n)]
         ys = [2 * x + 1 + rng.gauss(0, 0.1) for x in xs]
@@ -111,10 +118,13 @@ def main() -> None:
             for cls in (Scalar, Value):
                 loop[cls].append(per_step(cls, xs, ys, steps))
                 single[cls].append(per_step(cls, xs, ys, 1))
+        nodes = count_nodes(mse_graph(Scalar, xs, ys)[0])
         row = [f"{n:,}"]
         for times in (loop, single):
             o, m = (statistics.median(times[c]) * 1e3 for c in (Scalar, Value))
             row += [f"{o:.3f}", f"{m:.3f}", f"{m / o:.1f}x"]
+            if times is loop:
+                row.append(f"{o * 1e3 / nodes:.3f}")
         print("| " + " | ".join(row) + " |")
     print()
     print("| shape | gdwidgets | micrograd |")

@@ -22,7 +22,7 @@ The lessons in ``example_notebooks/`` follow them; the README says more.
 from __future__ import annotations
 
 from ._lazy import lazy
-from .autograd import Linear, Scalar, count_nodes, mse
+from .autograd import Linear, Scalar, Value, count_nodes, mse
 from .i18n import set_language
 from .views.graph import draw_graph, graph_svg
 
@@ -43,7 +43,8 @@ _LAZY = {
     "LearningRateWidget": "gdwidgets.widgets.learning_rate",
 }
 
-__all__ = ["Linear", "Scalar", "count_nodes", "draw_graph", "graph_svg", "mse", "set_language"]
+__all__ = ["Linear", "Scalar", "Value", "count_nodes", "draw_graph", "graph_svg", "mse",
+           "set_language"]
 __all__ += list(_LAZY)
 
 

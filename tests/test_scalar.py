@@ -11,7 +11,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gdwidgets import Linear, Scalar, count_nodes, mse
+from gdwidgets import Linear, Scalar, Value, count_nodes, mse
 from gdwidgets.autograd import backward_order
 
 finite = st.floats(-3, 3, allow_nan=False).filter(lambda v: abs(v) > 1e-3)
@@ -367,3 +367,42 @@ def test_nodes_are_small():
     per_node = (tracemalloc.get_traced_memory()[0] - before) / count_nodes(loss)
     tracemalloc.stop()
     assert per_node <= 200
+
+
+# ----- constructors: Scalar keeps seed 000's signature, both take real numbers only ----
+def test_scalar_refuses_the_lectures_children_and_op_and_points_to_value():
+    a = Scalar(1.0)
+    with pytest.raises(TypeError, match=r"label must be a str, got \(Scalar.*use Value"):
+        Scalar(2.0, (a,), "tanh")
+    with pytest.raises(TypeError, match="requires_grad must be True or False, got 'tanh'.*Value"):
+        Scalar(2.0, "t", "tanh")
+    with pytest.raises(TypeError, match="requires_grad must be True or False, got 1"):
+        Scalar(2.0, requires_grad=1)
+
+
+NOT_REAL = ["1.5", b"1", 1 + 2j, True, False, None, [1.0], np.bool_(True),
+            np.complex128(1 + 0j), torch.tensor(1 + 2j), torch.tensor(True),
+            torch.tensor([1.0, 2.0]), 10**400]
+
+
+@pytest.mark.parametrize("cls", [Scalar, Value])
+@pytest.mark.parametrize("bad", NOT_REAL, ids=repr)
+def test_values_that_are_not_real_numbers_are_refused_by_name(cls, bad):
+    with pytest.raises(TypeError, match=f"{cls.__name__} needs a real number, got ") as e:
+        cls(bad)
+    assert repr(bad)[:20] in str(e.value)
+    with pytest.raises(TypeError):  # an operand: Python's own TypeError
+        cls(1.0) + bad
+
+
+def test_real_numbers_of_every_kind_are_taken():
+    for v in (2, 2.5, np.float32(2.5), np.int64(2), torch.tensor(2.5), torch.tensor(2)):
+        s = Scalar(v)
+        assert type(s.value) is float and s.value == float(v)
+    assert type(Value(2).data) is int and type(Value(np.int64(2)).data) is float
+    assert type(Scalar(2).value) is float
+    s = Scalar(1.0)
+    s.value = 3
+    assert type(s.value) is float
+    with pytest.raises(TypeError, match="got '4'"):
+        s.value = "4"

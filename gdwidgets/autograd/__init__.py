@@ -2,9 +2,10 @@
 
 from .linear import Linear, mse
 from .scalar import OPS, Scalar, backward_order
+from .value import Value
 from .walk import IndexedGraph, count_nodes, index_graph, walk
 
 __all__ = [
-    "OPS", "IndexedGraph", "Linear", "Scalar", "backward_order", "count_nodes", "index_graph",
-    "mse", "walk",
+    "OPS", "IndexedGraph", "Linear", "Scalar", "Value", "backward_order", "count_nodes",
+    "index_graph", "mse", "walk",
 ]

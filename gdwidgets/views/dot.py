@@ -29,6 +29,7 @@ from .palette import (
     CURRENT,
     DATA_FILL,
     MUTED,
+    NONFINITE,
     NOTE,
     OP_FILL,
     PALE,
@@ -44,7 +45,7 @@ __all__ = ["Node", "Edge", "Picture", "dot_lines", "node_line", "edge_line", "gr
            "wide_width"]
 
 Kind = Literal["param", "old", "op", "data", "summary"]
-Mark = Literal["", "changed", "current"]
+Mark = Literal["", "changed", "current", "nonfinite"]
 
 # A font whose metrics every Graphviz (and graphviz-pure) knows; browsers and
 # fontconfig fall back per glyph to a CJK font (e.g. Noto Sans CJK) for Chinese text.
@@ -63,8 +64,8 @@ STYLE: dict[str, tuple[str, str, str, str]] = {
     "old": (PALE, SILVER, "1", NOTE),  # an earlier copy of a parameter
 }
 # mark -> fill replacing the kind's fill
-MARK_FILL = {"changed": CHANGED, "current": CURRENT}
-MARK_BORDER = {"current": RED}
+MARK_FILL = {"changed": CHANGED, "current": CURRENT, "nonfinite": NONFINITE}
+MARK_BORDER = {"current": RED, "nonfinite": CRIMSON}
 EDGE_COLOUR = NOTE
 EDGE_LABEL_COLOUR = CRIMSON
 

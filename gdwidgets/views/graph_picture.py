@@ -8,6 +8,7 @@ arriving at the nodes it has not reached.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,15 +91,18 @@ def picture(plan: Plan, mode: str, step: int | None,
 
     Worked example: the 200-sample loss of graph_plan.make_plan after one backward, in
     the backward view. The edge from the root (``mse``) to a drawn error is labelled with
-    what the root sent it, ``pass_grad`` × local grad, e.g. ``-0.00593`` (:func:`_edges`).
+    what the root sent it (``edge_grads()``: ``pass_grad`` × local grad), e.g. ``-0.00593``
+    (:func:`_edges`).
     The 197 hidden errors' edges become one edge root → summary labelled with their sum,
     ``Σ-0.00113``; the 197 hidden ``*`` nodes' edges into ``a`` become one edge summary →
     ``a``, ``Σ-0.00633``: what ``a`` received minus what the 3 drawn samples sent it
     (:func:`_summary_edges`), so the hidden samples need not be visited. Boxes
     (:func:`_box`) show each drawn node's grad and value, marked where the pass sent
-    gradient. With ``step=3`` the pass has handled the root, the first error and its
-    ``+``: the second error's box reads ``grad= 0.00`` and ``(-0.00714 arriving)``, the
-    summary's edges are unlabelled.
+    gradient (or as non-finite where they hold inf or nan). The pass goes down the graph
+    a level at a time (:func:`~gdwidgets.autograd.backward_order`): with ``step=3`` it
+    has handled the root and the first two errors; the third error's box reads
+    ``grad= 0.00`` and what the root sent it, ``(-0.00… arriving)``; the summary's edges
+    are unlabelled.
     """
     backward = mode == "backward"
     progress = _progress(plan, step)
@@ -125,10 +129,9 @@ def picture(plan: Plan, mode: str, step: int | None,
 
 def _carried(node: Scalar, labelled: bool, done: bool) -> tuple[float, ...] | None:
     """What ``node`` sent each child in the latest pass (None: not drawn or not yet)."""
-    g = node.pass_grad
-    if not labelled or g is None or not done:
+    if not labelled or not node.requires_grad or not done:
         return None
-    return tuple(g * d for d in node.local_grads())
+    return node.edge_grads()
 
 
 def _edges(plan: Plan, backward: bool, progress: _Progress, pending: dict[int, float],
@@ -254,15 +257,17 @@ def _pass_note(i: int, node: Scalar, progress: _Progress, arriving: float) -> tu
 def _box(i: int, node: Scalar, mode: str, progress: _Progress, arriving: float,
          params: frozenset[int] | None) -> vis.Node:
     """The box of drawn node ``i``: data leaves read ``x1= 1.50``, others grad (and a
-    remark in the backward view), value, name."""
+    remark in the backward view), value, name. A box showing inf or nan is marked."""
     kind = _kind(node, params)
     if kind == "data" and not node.op:
         text = f"{node.label}={vis.fmt(node.value)}" if node.label else vis.fmt(node.value).strip()
-        return vis.Node(f"n{i}", "data", (text,))
+        return vis.Node(f"n{i}", "data", (text,), "" if math.isfinite(node.value) else "nonfinite")
     extra, mark = ("", "")
     if mode == "backward":
         extra, mark = _pass_note(i, node, progress, arriving)
     grad = node_grad(node, mode, progress.done(i))
+    if mark != "current" and not all(math.isfinite(v) for v in (node.value, grad or 0.0)):
+        mark = "nonfinite"
     lines = [f"grad={vis.fmt(grad)}"] + ([extra] if extra else []) + [
         f"value={vis.fmt(node.value)}", _title(node)]
     bold, note = (len(lines) - 1 if kind in ("param", "old") else None), (1 if extra else None)

@@ -29,6 +29,7 @@ CURVES = ("#4c6ef5", "#15aabf", "#40c057", "#fab005", "#e8590c", "#ae3ec9", "#86
 # ----- grounds: boxes, tables, banners ---------------------------------------------------
 CHANGED = "#fff3bf"  # what the last action changed (tables, graph nodes)
 CURRENT = "#ffc9c9"  # the node the stepped backward pass is at
+NONFINITE = "#ffe3e3"  # graph nodes holding inf or nan
 PARAM_FILL = "#ffe8cc"
 OP_FILL = "#e7f5ff"  # also the info banner's ground
 DATA_FILL = "#f1f3f5"  # also table headers
