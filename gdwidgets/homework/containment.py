@@ -2,7 +2,10 @@
 
 The grader kills only what it started: the namespace's first process (which takes every
 process of the namespace with it), the processes of the sandbox's own cgroup, of its own
-fresh uid, or (without namespaces) of its own session.
+fresh uid, or (without namespaces) of its own session. Without a PID namespace the grader
+is the sandbox's child subreaper while it runs, so the orphans a student's fork chain
+leaves come back to it and it reaps them: none waits on an init that reaps slowly or not
+at all (a container whose first process is the grader).
 """
 
 from __future__ import annotations
@@ -42,6 +45,32 @@ def _rss(pids: list[int]) -> int:
     return total
 
 
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def _subreaper(on: bool) -> bool:
+    """Make this process the subreaper of its descendants' orphans (Linux); True if so."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    return libc.prctl(PR_SET_CHILD_SUBREAPER, int(on), 0, 0, 0) == 0
+
+
+def _orphans_of(uid: int) -> list[int]:
+    """Zombies owned by ``uid`` whose parent is this process (orphans given back to it)."""
+    me, found = os.getpid(), []
+    for pid in _proc_ids():
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            if os.stat(f"/proc/{pid}").st_uid != uid:
+                continue
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            if fields[0] == "Z" and int(fields[1]) == me:
+                found.append(pid)
+    return found
+
+
 def _session_members(session: int, token: str) -> list[int]:
     """Processes of ``session`` or carrying ``token`` in their environment."""
     found = []
@@ -74,6 +103,7 @@ class Containment:
         self.workdir: Path | None = None
         self._ns = ""
         self._init = 0
+        self._reaping = False
         self.lease = UidLease(iso.uids) if iso.uids is not None else None
         self.cgroup: Cgroup | None = None
         if iso.cgroup is not None:
@@ -100,6 +130,7 @@ class Containment:
             self.workdir = Path(tempfile.mkdtemp(prefix="gdwidgets-grade-"))
             if self.uid is not None:
                 os.chown(self.workdir, self.uid, self.uid)
+                self._reaping = _subreaper(True)
             cwd = str(self.workdir)
         setpriv = shutil.which("setpriv")
         if setpriv:  # if the grader itself is killed, its sandboxes die with it
@@ -217,8 +248,23 @@ class Containment:
                 while self.members() and time.monotonic() < end:
                     time.sleep(0.02)
             self._kill_uid()
+            self._reap()
             self.proc = None
         self.release()
+
+    def _reap(self) -> None:
+        """Reap the sandbox's orphans given back to this process, then stop being their
+        subreaper (the fresh uid is the sandbox's alone, so nothing else is reaped)."""
+        if not self._reaping or self.uid is None:
+            return
+        end = time.monotonic() + 10
+        while (orphans := _orphans_of(self.uid)) and time.monotonic() < end:
+            for pid in orphans:
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, os.WNOHANG)
+            time.sleep(0.01)
+        _subreaper(False)
+        self._reaping = False
 
     def _remove_uid_files(self) -> None:
         """Without a private /tmp: what the sandbox's fresh uid left in the shared temporary
