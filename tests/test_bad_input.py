@@ -114,14 +114,14 @@ ROWS += _rows(regression, "graph", FLAG, "True or False")
 ROWS += _rows(regression, "init", ["zeros", INF, {"q": 1.0}], "init")
 ROWS += _rows(chain_rule, "step", [-1, 10**9, 2.5, None, True, "1", NAN], "between")
 ROWS += _rows(chain_rule, "model", ["linear", "mlp", None], "two_layer")
-ROWS += _rows(learning_rate, "lr_range", [(-1.0, -4.0), (NAN, -1.0), (-4.0,), "(-4, -1)",
-                                          None, (-20.0, -1.0), (-4.0, 5.0), True,
-                                          (-4.0, INF)], "between")
+ROWS += _rows(learning_rate, "lr_range", [(0.1, 1e-4), (NAN, 0.1), (1e-4,), "(1e-4, 0.1)",
+                                          None, (1e-20, 0.1), (1e-4, 1e5), True,
+                                          (1e-4, INF), (-4.0, -1.0)], "between")
 ROWS += _rows(learning_rate, "curves", [0, -1, 2.5, True, None, 10**5, 10**12], "between")
 ROWS += _rows(learning_rate, "sweep_size", [0, -1, 2.5, True, None, 10**9, 10**5],
               "between")
 # a lr outside the sweep's range
-ROWS.append((learning_rate, {"lr": 1.0, "lr_range": (-4.0, -1.0)}, ("lr", "lr_range")))
+ROWS.append((learning_rate, {"lr": 1.0, "lr_range": (1e-4, 0.1)}, ("lr", "lr_range")))
 ROWS += _rows(backprop, "lr", [*POSITIVE, 1e9, 1e-4], "between")
 ROWS += _rows(backprop, "points", [*COUNT, 1, 201, 10**6], "between")
 ROWS += _rows(backprop, "mode", CHOICE, "plain")
@@ -197,7 +197,7 @@ LIVE += [(backprop, "micro_batches", v, ("micro_batches", "between")) for v in (
 LIVE += [(backprop, "mode", "nonsense", ("mode", "plain"))]
 LIVE += [(backprop, "view", "sideways", ("view", "forward"))]
 LIVE += [(learning_rate, "lr_range", v, ("lr_range", "between"))
-         for v in ((-1.0, -4.0), (-20.0, -1.0))]
+         for v in ((0.1, 1e-4), (1e-20, 0.1), (-4.0, -1.0))]
 
 
 def _ids(rows: list[Any]) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import random
 import re
@@ -394,11 +395,12 @@ def test_step_through_backward(renderer):
     loss.backward()
     n = backward_steps(loss)
     assert n == len(backward_order(loss)) == 9
-    nodes0, edges0 = parse(graph_svg(loss, "backward", step=0))
+    nodes0, edges0 = parse(graph_svg(loss, "backward", backward_step=0))
     assert all(lab == "" for *_, lab in edges0)
     node_with(nodes0, "grad= 0.00", "mse")  # nothing has passed yet
-    assert draw_graph(loss, "backward", step=n).source == draw_graph(loss, "backward").source
-    mid = draw_graph(loss, "backward", step=1).source
+    whole = draw_graph(loss, "backward").source
+    assert draw_graph(loss, "backward", backward_step=n).source == whole
+    mid = draw_graph(loss, "backward", backward_step=1).source
     assert vis.MARK_FILL["current"] in mid
     assert "(+ 1.00 arriving)" not in mid and "(+1.00 arriving)" in mid
     assert len(re.findall(r'-> "n\d+" \[label=', mid)) == 2  # only the root passed on
@@ -408,7 +410,8 @@ def test_step_after_second_backward_shows_grad_before_the_pass():
     loss, _ = seed_graph()
     loss.backward()
     loss.backward()
-    nodes, _ = parse(draw_graph(loss, "backward", step=0).pipe(format="svg", encoding="utf-8"))
+    drawing = draw_graph(loss, "backward", backward_step=0)
+    nodes, _ = parse(drawing.pipe(format="svg", encoding="utf-8"))
     node_with(nodes, "grad=-9.50", "a")
 
 
@@ -416,7 +419,19 @@ def test_bad_arguments():
     loss, _ = seed_graph()
     with pytest.raises(ValueError, match="mode"):
         draw_graph(loss, "sideways")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="step"):
-        draw_graph(loss, "forward", step=0)
-    with pytest.raises(ValueError, match="step"):
-        draw_graph(loss, "backward", step=99)
+    with pytest.raises(ValueError, match=r"^backward_step needs mode='backward', got "
+                       r"mode='forward'$"):
+        draw_graph(loss, "forward", backward_step=0)
+    with pytest.raises(ValueError, match=r"^backward_step must be a whole number between 0 "
+                       r"and 9 \(the number of nodes in the backward pass\), got 99$"):
+        draw_graph(loss, "backward", backward_step=99)
+
+
+def test_step_means_updates_so_the_graph_says_backward_step():
+    """``step`` is refused by the drawing of a backward pass, with the new name."""
+    loss, _ = seed_graph()
+    loss.backward()
+    with pytest.raises(TypeError, match=r"draw_graph\(\) has no keyword 'step' any more: "
+                       r"it is 'backward_step' now \(a step is an update"):
+        draw_graph(loss, "backward", step=1)
+    assert "backward_step" in inspect.signature(draw_graph).parameters

@@ -122,7 +122,7 @@ def test_the_lr_widget_forgets_a_model_it_no_longer_shows():
     fresh = LearningRateWidget(dataset="linear15", model="linear")
     for ax, new in zip(w.figure.axes, fresh.figure.axes):  # as if the cubic never was
         assert ax.get_ylim() == pytest.approx(new.get_ylim())
-    w.lr_range.value = (-3.0, -2.0)
+    w.lr_range.value = (1e-3, 1e-2)
     lo, hi = w.plot.ax_sweep.get_xlim()
     assert lo >= 1e-3 * 0.99 and hi <= 1e-2 * 1.01  # the narrowed range fills the panel
     assert np.isfinite(w.plot.ax_sweep.get_ylim()).all()

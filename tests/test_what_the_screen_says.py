@@ -126,10 +126,10 @@ def test_contrasts_are_explained_and_round_off_is_called_converged():
 def test_when_every_swept_lr_diverges_the_widget_says_what_helps():
     from gdwidgets import LearningRateWidget
 
-    w = LearningRateWidget(dataset="cubic", model="polynomial", lr_range=(-1.0, 0.0), lr=0.3)
+    w = LearningRateWidget(dataset="cubic", model="polynomial", lr_range=(0.1, 1.0), lr=0.3)
     assert w.sweep.diverged.all()
     assert "Every swept learning rate diverged: move the sweep range lower" in w.banner.value
-    w.lr_range.value = (-5.0, -3.0)
+    w.lr_range.value = (1e-5, 1e-3)
     assert not w.sweep.diverged.all() and "Every swept" not in w.banner.value
 
 

@@ -83,12 +83,12 @@ def test_diverging_lr_shows_the_message(widget):
 def test_sweep_range_moves_the_lr_slider(widget):
     w = widget
     w.lr.value = 1e-2
-    w.lr_range.value = (-5.0, -3.0)
+    w.lr_range.value = (1e-5, 1e-3)
     assert w.lr.max == -3.0 and w.lr.value == pytest.approx(1e-3)
     assert w.history.config.lr == pytest.approx(1e-3)  # the chosen run follows the clamp
     assert w.sweep.lrs[-1] == pytest.approx(1e-3) and not w.sweep.diverged.any()
     assert not any(s.get_visible() for s in w.plot.spans)
-    w.lr_range.value = (-4.0, -1.0)
+    w.lr_range.value = (1e-4, 0.1)
     assert any(s.get_visible() for s in w.plot.spans)
     w.lr.value = 1e-2
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Iterable
 from typing import Any
 
+from ..i18n import register, tr
 from .scalar import Scalar, nary
 
 __all__ = ["Linear", "mse"]
+
+register({"linear.bad_start": ("Linear's {name} must be a finite number, got {value!r}",
+                               "Linear 的 {name} 必须是有限数，得到的是 {value!r}")})
 
 
 def mse(errors: Iterable[Scalar]) -> Scalar:
@@ -19,11 +25,24 @@ def mse(errors: Iterable[Scalar]) -> Scalar:
 
 
 class Linear:
-    """y = a * x + b with ``a`` and ``b`` starting at 0."""
+    """y = a * x + b, seed 000's model (the sessions and the torch seeds call the slope
+    ``w``; ``Session(model='linear', init={'a': ...})`` takes this name too).
 
-    def __init__(self) -> None:
-        self.a = Scalar(0.0, label="a")
-        self.b = Scalar(0.0, label="b")
+    Parameters
+    ----------
+    a : float
+        The slope's starting value (a leaf ``Scalar`` labelled ``a``).
+    b : float
+        The intercept's starting value (labelled ``b``).
+    """
+
+    def __init__(self, a: float = 0.0, b: float = 0.0) -> None:
+        for name, value in (("a", a), ("b", b)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) \
+                    or not math.isfinite(value):
+                raise ValueError(tr("linear.bad_start", name=name, value=value))
+        self.a = Scalar(float(a), label="a")
+        self.b = Scalar(float(b), label="b")
 
     def forward(self, x: Any) -> Scalar:
         return self.a * x + self.b

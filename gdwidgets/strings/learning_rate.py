@@ -10,7 +10,7 @@ register({
     "lrw.model": ("model", "模型"),
     "lrw.normalize": ("inputs", "输入处理"),
     "lrw.epochs": ("epochs", "轮数"),
-    "lrw.lr_range": ("sweep range (log₁₀ lr)", "扫描范围（log₁₀ lr）"),
+    "lrw.lr_range": ("sweep lr range", "扫描 lr 范围"),
     "lrw.lr_outside": (
         "lr must be between {lo:g} and {hi:g} (the sweep's lr_range {range}), got {value}",
         "lr 必须在 {lo:g} 到 {hi:g} 之间（扫描范围 lr_range {range}），得到的是 {value}",

@@ -67,6 +67,13 @@ register(
             "init has no parameter {value}: model {model} has {names}",
             "init 中的参数 {value} 不存在：模型 {model} 的参数是 {names}",
         ),
+        "config.init_twice": (
+            "init gives both {alias!r} and {name!r}: they are one parameter of model "
+            "{model} ({alias!r} is the engine's name for it, seed 000's; {name!r} the torch "
+            "seeds')",
+            "init 同时给了 {alias!r} 和 {name!r}：它们是模型 {model} 的同一个参数（{alias!r} "
+            "是引擎中的名字，来自种子 000；{name!r} 是 torch 种子中的名字）",
+        ),
         "config.init_value": (
             "init[{param}] must be finite and of shape {shape}, got {value}",
             "init[{param}] 必须是有限值且形状为 {shape}，得到的是 {value}",
@@ -221,8 +228,15 @@ def validate(**settings: Any) -> Config:
     return Config(**out, label=label, x=x, y=y, layout=layout, data=data)
 
 
+ALIASES: dict[str, dict[str, str]] = {"linear": {"a": "w"}}
+"""Other names ``init`` takes: the engine's ``Linear`` (seed 000) calls the slope ``a``,
+the torch seeds and the sessions call it ``w``; ``b`` is ``b`` in both."""
+
+
 def _init(init: Any, layout: Layout, model: str) -> float | dict[str, np.ndarray] | None:
-    names = ", ".join(layout.names)
+    aliases = ALIASES.get(model, {})
+    names = ", ".join("/".join([n, *(a for a, m in aliases.items() if m == n)])
+                      for n in layout.names)
     if init is None:
         return None
     if is_real(init):
@@ -232,15 +246,19 @@ def _init(init: Any, layout: Layout, model: str) -> float | dict[str, np.ndarray
     if not isinstance(init, dict):
         raise fail("config.init", init, names=names)
     out = {}
+    for alias, name in aliases.items():
+        if alias in init and name in init:
+            raise fail("config.init_twice", init, alias=alias, name=name, model=repr(model))
     for key, value in init.items():
-        if key not in layout.names:
+        name = aliases.get(key, key) if isinstance(key, str) else key
+        if name not in layout.names:
             raise fail("config.init_key", key, model=repr(model), names=names)
-        shape = layout.shapes[layout.names.index(key)]
+        shape = layout.shapes[layout.names.index(name)]
         try:
             arr = np.broadcast_to(_to_numpy(value), shape).copy()
         except (TypeError, ValueError):
             arr = None
         if arr is None or not np.isfinite(arr).all():
             raise fail("config.init_value", value, param=repr(key), shape=shape)
-        out[key] = arr
+        out[name] = arr
     return out

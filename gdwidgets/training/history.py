@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,12 +28,11 @@ register(
                                "学习率 {lr}（已验证：可以收敛）"),
         "history.much_smaller": ("a much smaller learning rate (even {lr} diverges)",
                                  "小得多的学习率（连 {lr} 也会发散）"),
-        "history.normalize": ("inputs → standardised (checked: this lr then converges)",
-                              "输入处理 → 标准化（已验证：这个学习率随之收敛）"),
-        "history.zero_grad": (
-            "ticking “zero_grad each step” (the gradients are piling up)",
-            "勾选“每步清零梯度”（梯度在不断累加）",
-        ),
+        "history.normalize": ("{how} (checked: this lr then converges)",
+                              "{how}（已验证：这个学习率随之收敛）"),
+        "history.zero_grad": ("{how} (the gradients are piling up)", "{how}（梯度在不断累加）"),
+        "history.bad_update": ("update must be between 1 and {n} (the run's updates), got {got}",
+                               "update 必须在 1 到 {n}（这次训练的更新次数）之间，得到的是 {got}"),
         "history.tiny": ("below 1e-6 (converged)", "低于 1e-6（已收敛）"),
         "history.note.zero_grad": (
             " Without zero_grad each step's gradient is added to all the earlier ones: the "
@@ -205,16 +204,17 @@ class History:
         ``step`` updates (0: initial, -1: final)."""
         return self._predict(self.theta[step], np.asarray(x, dtype=np.float32))
 
-    def epoch_of(self, step: int) -> int:
-        """The epoch (from 1) of step ``step`` (from 1)."""
-        return (step - 1) // self.steps_per_epoch + 1
+    def epoch_of(self, update: int) -> int:
+        """The epoch (from 1) of update ``update`` (from 1; the epoch whose pass ends at
+        step ``update``)."""
+        return (update - 1) // self.steps_per_epoch + 1
 
-    def batch(self, step: int) -> np.ndarray:
-        """Row indices of the data used at step ``step`` (from 1), all micro-batches."""
-        if not 1 <= step <= len(self):
-            raise IndexError(f"step must be between 1 and {len(self)}, got {step}")
+    def batch(self, update: int) -> np.ndarray:
+        """Row indices of the data of update ``update`` (from 1), all micro-batches."""
+        if not 1 <= update <= len(self):
+            raise IndexError(tr("history.bad_update", n=len(self), got=update))
         cfg = self.config
-        epoch, j = divmod(step - 1, self.steps_per_epoch)
+        epoch, j = divmod(update - 1, self.steps_per_epoch)
         first = epoch * cfg.batches_per_epoch + j * cfg.accumulate
         last = min(first + cfg.accumulate, (epoch + 1) * cfg.batches_per_epoch)
         rows = self._batch_index[first:last].reshape(-1)
@@ -233,7 +233,13 @@ class History:
 
     @property
     def message(self) -> str:
-        """What happened, and what to try if the run diverged (current language)."""
+        """What happened, and what to try if the run diverged (current language), in
+        settings' words (``normalize=True``)."""
+        return self.describe()
+
+    def describe(self, words: Mapping[str, str] | None = None) -> str:
+        """:attr:`message` with the advice in ``words``: how a caller's controls say
+        ``normalize=True`` and ``zero_grad=True`` (a widget: "inputs → standardised")."""
         cfg = self.config
         if not self.diverged:
             steps, epochs = len(self), len(self.epoch_loss)
@@ -252,18 +258,20 @@ class History:
         return tr("history.diverged", step=step, epoch=self.epoch_of(step),
                   first=_num(self.initial_loss),
                   last=_num(float(self.loss[step - 1])), what=self._exploded(step),
-                  advice=tr("history.or").join(self._advice())) + self._notes()
+                  advice=tr("history.or").join(self._advice(words or {}))) + self._notes()
 
-    def _advice(self) -> list[str]:
-        """What to try, each checked by a run (see Session.run), in the controls' words."""
+    def _advice(self, words: Mapping[str, str]) -> list[str]:
+        """What to try, each checked by a run (see Session.run), in ``words``."""
         cfg = self.config
         lr = self.advice.get("lr")
         advice = [tr("history.smaller_lr", lr=f"{lr:.2g}") if lr
                   else tr("history.much_smaller", lr=f"{cfg.lr / 1000:.2g}")]
         if self.advice.get("normalize"):
-            advice.append(tr("history.normalize"))
+            advice.append(tr("history.normalize", how=words.get("normalize",
+                                                                  "normalize=True")))
         if not cfg.zero_grad:
-            advice.append(tr("history.zero_grad"))
+            advice.append(tr("history.zero_grad", how=words.get("zero_grad",
+                                                                "zero_grad=True")))
         return advice
 
     def _notes(self) -> str:
@@ -277,7 +285,7 @@ class History:
                         reach=_num(cfg.lr * len(self)))
         elif cfg.optimizer == "momentum":
             notes += tr("history.note.momentum")
-        if cfg.shuffle:
+        if cfg.shuffle and self.steps_per_epoch > 1:  # one update an epoch: order is moot
             notes += tr("history.note.shuffle")
         return notes
 

@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 
+from ..renames import renamed
 from .config import Config, validate
 from .engine import train
 from .history import History
@@ -175,14 +176,17 @@ class Session:
         eig = torch.linalg.eigvalsh(features.T @ features)
         return float(eig[-1] / eig[0])
 
-    def batch_loss(self, step: int, history: History | None = None) -> BatchLoss:
-        """The loss of step ``step`` (from 1) of a run, rebuilt with its autograd graph,
-        from the parameters before that step's update, one named leaf per parameter."""
+    @renamed(("a step counts updates done; this is the number of an update",
+              "step 指已完成的更新次数；这里是某一次更新的序号"), step="update")
+    def batch_loss(self, update: int, history: History | None = None) -> BatchLoss:
+        """The loss whose gradient made update ``update`` (from 1: the first update, made
+        at step 0) of a run, rebuilt with its autograd graph from the parameters before
+        that update, one named leaf per parameter."""
         history = history or self.history
         if history is None:
             raise RuntimeError("call run() first")
-        rows = torch.from_numpy(history.batch(step))
-        theta = history.theta[step - 1]
+        rows = torch.from_numpy(history.batch(update))
+        theta = history.theta[update - 1]
         params = {
             name: torch.tensor(value, requires_grad=True)
             for name, value in self.config.layout.unflatten(theta).items()

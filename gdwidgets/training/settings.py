@@ -80,11 +80,15 @@ register({
         "batch_size must be None (full batch) or an integer between 1 and {hi}, got {value}",
         "batch_size 必须是 None（全批量）或 1 到 {hi} 之间的整数，得到的是 {value}",
     ),
-    "settings.log_range": (
-        "{name} must be two numbers (low, high), low < high, both between {lo:g} and {hi:g} "
-        "(log10 of lr), got {value}",
-        "{name} 必须是两个数 (low, high)，low < high，都在 {lo:g} 到 {hi:g} 之间"
-        "（lr 的 log10），得到的是 {value}",
+    "settings.lr_range": (
+        "{name} must be two learning rates (low, high), low < high, both between {lo:g} and "
+        "{hi:g}, got {value}{hint}",
+        "{name} 必须是两个学习率 (low, high)，low < high，都在 {lo:g} 到 {hi:g} 之间，"
+        "得到的是 {value}{hint}",
+    ),
+    "settings.lr_range_log": (
+        " (learning rates, not their log10: (-4, -1) is now written (1e-4, 0.1))",
+        "（是学习率本身，不是它的 log10：(-4, -1) 现在写作 (1e-4, 0.1)）",
     ),
     "settings.unknown": (
         "{cls}() has no setting {value}; its settings are {allowed}",
@@ -99,8 +103,9 @@ class Setting:
 
     ``kind``: 'real' (a number in ``lo``..``hi``; ``lo`` excluded when it is 0),
     'int' (an integer in ``lo``..``hi``), 'choice' (one of ``allowed``), 'flag' (a bool),
-    'batch' (None or an integer >= 1), 'normalize', 'dataset', 'init', 'log_range'
-    (two numbers, log10 of lr), 'lrs' (learning rates) or 'gradients' (None or a choice).
+    'batch' (None or an integer >= 1), 'normalize', 'dataset', 'init', 'lr_range'
+    (two learning rates, low < high), 'lrs' (learning rates) or 'gradients' (None or a
+    choice).
     """
 
     name: str
@@ -219,10 +224,11 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
        "end)",
        "已完成的更新次数（step 滑块）：0 为训练前，k 为第 k 次更新之后；表格显示下一次更新"
        "的梯度（到最后时显示最后一次的）", places=(CHAIN,), lo=0, hi=MAX_STEPS, type="int"),
-    _s("lr_range", (-4.0, -1.0), "log_range",
-       "the sweep's range as (low, high) log10 of lr: (-4, -1) is 1e-4..0.1",
-       "扫描范围，lr 的 log10 (low, high)：(-4, -1) 即 1e-4..0.1", places=(LRW,), lo=-7.0,
-       hi=1.0, type="tuple[float, float]"),
+    _s("lr_range", (1e-4, 0.1), "lr_range",
+       "the sweep's learning rates, (low, high), within 1e-7..10 (the slider is "
+       "log-scaled)",
+       "扫描的学习率范围 (low, high)，在 1e-7..10 之内（滑块按对数刻度）", places=(LRW,),
+       lo=1e-7, hi=10.0, type="tuple[float, float]"),
     _s("curves", 5, "int", "loss curves drawn side by side (1..7)",
        "并排绘制的损失曲线条数（1..7）", places=(LRW,), lo=1, hi=7, type="int"),
     _s("sweep_size", 128, "int", "learning rates in the sweep (2..1024)",
@@ -368,12 +374,13 @@ def check(s: Setting, value: Any, *, hi: float | None = None) -> Any:
         if not is_real(value) or not math.isfinite(value) or value in (0, 1):
             raise fail("config.normalize", value)  # 1.0 == True: ambiguous, and raw
         return float(value)
-    if kind == "log_range":
-        ok = (isinstance(value, tuple | list) and len(value) == 2
-              and all(is_real(v) and math.isfinite(v) and s.lo <= v <= s.hi for v in value)
-              and value[0] < value[1])
+    if kind == "lr_range":
+        pair = isinstance(value, tuple | list) and len(value) == 2 and all(map(is_real, value))
+        ok = pair and all(math.isfinite(v) and s.lo * (1 - 1e-9) <= v <= s.hi * (1 + 1e-9)
+                          for v in value) and value[0] < value[1]
         if not ok:
-            raise fail("settings.log_range", value, name=name, lo=s.lo, hi=s.hi)
+            hint = tr("settings.lr_range_log") if pair and min(value) <= 0 else ""
+            raise fail("settings.lr_range", value, name=name, lo=s.lo, hi=s.hi, hint=hint)
         return (float(value[0]), float(value[1]))
     return value  # 'init', 'lrs': checked where the model and data are known
 

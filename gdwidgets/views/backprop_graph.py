@@ -47,7 +47,7 @@ class FittedGraph:
         tries = [self._chosen[1]] if self._chosen[0] == key else COLLAPSE
         svg = ""
         for max_nodes, keep in tries:
-            svg = graph_svg(root, view, step=step, max_nodes=max_nodes, keep=keep,
+            svg = graph_svg(root, view, backward_step=step, max_nodes=max_nodes, keep=keep,
                             params=params)
             if text_px(svg, self.box) >= MIN_TEXT_PX:
                 break

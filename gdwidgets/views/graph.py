@@ -5,7 +5,7 @@ backward pass puts something in it);
 ``draw_graph(loss, 'backward')`` draws it top-to-bottom with node grads and every edge
 labelled with the gradient it carried in the latest backward pass; nodes that received
 gradient in that pass are highlighted, so a second ``loss.backward()`` visibly doubles
-them. ``step=k`` shows the backward pass after its first ``k`` nodes.
+them. ``backward_step=k`` shows the backward pass after its first ``k`` nodes.
 
 Big graphs are collapsed: when a node has many structurally identical inputs (the
 per-sample errors under ``mse``, or the terms of a ``+`` chain), the first few are drawn
@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from ..autograd import Scalar, backward_order
 from ..i18n import register, tr
+from ..renames import renamed
 from . import graph_plan, relabel
 from .drawing import GraphDrawing
 from .graph_picture import node_grad, picture
@@ -55,10 +56,13 @@ register(
             "或者画一个更小的计算图",
         ),
         "graph.bad_step": (
-            "step must be between 0 and {n} (the number of nodes in the backward pass), "
-            "got {step!r}; step needs mode='backward'",
-            "step 必须在 0 到 {n}(反向传播经过的节点数)之间,收到的是 {step!r};"
-            "step 只能与 mode='backward' 一起使用",
+            "backward_step must be a whole number between 0 and {n} (the number of nodes "
+            "in the backward pass), got {step!r}",
+            "backward_step 必须是 0 到 {n}（反向传播经过的节点数）之间的整数，收到的是 {step!r}",
+        ),
+        "graph.step_mode": (
+            "backward_step needs mode='backward', got mode={mode!r}",
+            "backward_step 只能与 mode='backward' 一起使用，收到的是 mode={mode!r}",
         ),
     }
 )
@@ -76,15 +80,17 @@ def clear_cache() -> None:
 
 
 def backward_steps(root: Scalar) -> int:
-    """Number of steps of the backward pass: ``step`` runs from 0 to this number."""
+    """Number of nodes of the backward pass: ``backward_step`` runs from 0 to this."""
     return len(backward_order(root))
 
 
+@renamed(("a step is an update; this counts nodes of the backward pass",
+          "step 指一次参数更新；这里数的是反向传播经过的节点"), step="backward_step")
 def draw_graph(
     root: Scalar,
     mode: Mode = "forward",
     *,
-    step: int | None = None,
+    backward_step: int | None = None,
     max_nodes: int = MAX_NODES,
     full: bool = False,
     keep: int = KEEP,
@@ -94,7 +100,7 @@ def draw_graph(
 
     ``mode='forward'`` (bottom to top, grads ``None`` until a pass fills them) or
     ``'backward'`` (top to bottom, grads and the gradient each edge carried in the latest
-    pass; nodes that received gradient highlighted). ``step=k`` (backward only): the pass
+    pass; nodes that received gradient highlighted). ``backward_step=k`` (backward only): the pass
     after its first ``k`` nodes, ``0 <= k <= backward_steps(root)``. Graphs above
     ``max_nodes`` nodes have repeated per-sample subgraphs collapsed (``keep`` samples of
     each stay drawn); ``full=True`` draws every node. ``params``: the model's current
@@ -104,10 +110,12 @@ def draw_graph(
     """
     if mode not in ("forward", "backward"):
         raise ValueError(tr("graph.bad_mode", mode=mode))
+    step = backward_step
     if step is not None:
+        if mode != "backward":
+            raise ValueError(tr("graph.step_mode", mode=mode))
         n = backward_steps(root)
-        if mode != "backward" or isinstance(step, bool) or not isinstance(step, int) \
-                or not 0 <= step <= n:
+        if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= n:
             raise ValueError(tr("graph.bad_step", n=n, step=step))
     if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
         raise ValueError(tr("graph.bad_keep", keep=keep))

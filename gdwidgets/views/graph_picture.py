@@ -99,7 +99,7 @@ def picture(plan: Plan, mode: str, step: int | None,
     (:func:`_summary_edges`), so the hidden samples need not be visited. Boxes
     (:func:`_box`) show each drawn node's grad and value, marked where the pass sent
     gradient (or as non-finite where they hold inf or nan). The pass goes down the graph
-    a level at a time (:func:`~gdwidgets.autograd.backward_order`): with ``step=3`` it
+    a level at a time (:func:`~gdwidgets.autograd.backward_order`): with ``backward_step=3`` it
     has handled the root and the first two errors; the third error's box reads
     ``grad= 0.00`` and what the root sent it, ``(-0.00… arriving)``; the summary's edges
     are unlabelled.

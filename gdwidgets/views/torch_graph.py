@@ -25,6 +25,7 @@ from typing import Any, Literal
 import torch
 
 from ..i18n import register, tr
+from ..renames import renamed
 from . import dot as vis
 from .graph import GraphDrawing  # also registers the strings graph.* used here
 from .torch_autograd import (
@@ -283,18 +284,21 @@ def torch_graph_svg(batch_loss: Any, mode: Mode = "backward", **kwargs: Any) -> 
     return draw_torch_graph(batch_loss, mode, **kwargs).svg()
 
 
-def session_graph(session: Any, step: int = 1, history: Any = None,
+@renamed(("a step counts updates done; this is the number of an update",
+          "step 指已完成的更新次数；这里是某一次更新的序号"), step="update")
+def session_graph(session: Any, update: int = 1, history: Any = None,
                   backward_passes: int = 1, mode: Mode = "backward",
                   **kwargs: Any) -> GraphDrawing:
-    """The graph of step ``step`` (from 1, as ``Session.batch_loss``) of a session's run,
-    after ``backward_passes`` calls of ``loss.backward(retain_graph=True)`` (2 shows the
-    grads doubling). Runs the session first if it has no history yet."""
+    """The graph of the loss behind update ``update`` (from 1, as ``Session.batch_loss``)
+    of a session's run, after ``backward_passes`` calls of
+    ``loss.backward(retain_graph=True)`` (2 shows the grads doubling). Runs the session
+    first if it has no history yet."""
     if isinstance(backward_passes, bool) or not isinstance(backward_passes, int) \
             or not 0 <= backward_passes <= 10:
         raise ValueError(tr("torch.bad_passes", n=backward_passes))
     if history is None and session.history is None:
         session.run()
-    bl = session.batch_loss(step, history)
+    bl = session.batch_loss(update, history)
     for _ in range(backward_passes):
         bl.loss.backward(retain_graph=True)
     return draw_torch_graph(bl, mode, **kwargs)

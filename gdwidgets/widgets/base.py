@@ -33,7 +33,7 @@ from ..i18n import STRINGS, get_language, register, set_language, tr
 from ..training.settings import check_all, defaults, here
 from ..views.fonts import cjk_font
 from ..views.palette import BLUE, ERROR_FILL, NOTE, OP_FILL, ORANGE, RED, WARNING_FILL
-from .controls import accept, is_control
+from .controls import accept, is_control, lr_options
 
 __all__ = ["LessonWidget", "banner_html", "control_label"]
 
@@ -55,6 +55,8 @@ register({
         "{allowed}",
         "{cls} 没有设置或属性 {value}；你是想用 {near} 吗？它的设置是 {allowed}",
     ),
+    "widget.choose": ("choosing {control} → {option}", "把“{control}”选为“{option}”"),
+    "widget.tick": ("ticking “{control}”", "勾选“{control}”"),
     "widget.fixed": (
         "{name} is fixed when the widget is built: make a new one with {name}=...",
         "{name} 在创建控件时就固定了：请用 {name}=... 新建一个控件",
@@ -165,7 +167,15 @@ class LessonWidget(W.VBox):
         observers redraw before this returns); ValueError if it cannot be taken."""
         if name == "dataset":
             value = self._take_data(value)
-        control.value = accept(name, control, value, here(self._place).get(name))
+        value = accept(name, control, value, here(self._place).get(name))
+        if isinstance(control, W.SelectionRangeSlider):  # learning rates
+            every = [v for _, v in control.options]
+            if not set(value) <= set(every):
+                with self._hold():  # one more stop on the slider; new options reset it
+                    shown = control.value
+                    control.options = lr_options(every[0], every[-1], *every, *value)
+                    control.value = shown
+        control.value = value
 
     def _control_values(self) -> dict[str, Any]:
         """``{setting: value}`` of this widget's controls that are Session settings (the
@@ -176,6 +186,20 @@ class LessonWidget(W.VBox):
         if "dataset" in values:
             values["dataset"] = self._data_of(values["dataset"])
         return values
+
+    def _run_text(self, history: Any) -> str:
+        """``history.message`` with its advice in this widget's controls' words."""
+        words = {}
+        for name in ("normalize", "zero_grad"):
+            control = self.__dict__.get(name)
+            if isinstance(control, W.Checkbox):
+                words[name] = tr("widget.tick", control=control.description)
+            elif isinstance(control, W.Dropdown):
+                option = next((label for label, v in control.options if v is True), None)
+                if option is not None:
+                    words[name] = tr("widget.choose", control=control.description,
+                                     option=option)
+        return history.describe(words)
 
     # ----- data ----------------------------------------------------------------------
     def _data_names(self) -> list[str]:

@@ -190,7 +190,7 @@ class ChainRuleWidget(LessonWidget):
         with self._hold():
             self.step.max = steps  # clamps the value into the new run
         self.plot.show_run(history.loss, history.diverged_step, history.planned)
-        self.say(history.message if history.diverged or history.grew else "", "warning")
+        self.say(self._run_text(history) if history.diverged or history.grew else "", "warning")
         self._show_step()
 
     def _show_step(self, step: int | None = None) -> None:

@@ -15,7 +15,7 @@ from ipywidgets.widgets.widget_selection import _Selection
 from ..i18n import register, tr
 from ..training.settings import Setting, check, fail, is_int, is_real
 
-__all__ = ["VIEWS", "accept", "has_option", "is_control", "normalize_options"]
+__all__ = ["VIEWS", "accept", "has_option", "is_control", "lr_options", "normalize_options"]
 
 register({
     "controls.norm_off": ("raw", "原始"),
@@ -39,6 +39,16 @@ def normalize_options(value: bool | float = False) -> list[tuple[str, bool | flo
             + [(tr("controls.norm_factor", f=f), f) for f in factors])
 
 
+def lr_options(lo: float, hi: float, *given: float) -> list[tuple[str, float]]:
+    """A log-scaled slider's learning rates: ten a decade from ``lo`` to ``hi`` (1, 1.3,
+    1.6, 2, 2.5, 3.2, 4, 5, 6.3, 7.9 times powers of ten) and the ``given`` ones."""
+    first, last = math.floor(math.log10(lo) * 10 + 1e-6), math.ceil(math.log10(hi) * 10 - 1e-6)
+    grid = {float(f"{10 ** (k / 10):.2g}") for k in range(first, last + 1)}
+    values = sorted(v for v in grid | {float(g) for g in given}
+                    if lo * (1 - 1e-9) <= v <= hi * (1 + 1e-9))
+    return [(f"{v:.3g}", v) for v in values]
+
+
 def _same(a: Any, b: Any) -> bool:
     """Equal and of the same kind (False is not 0, True is not 1)."""
     return isinstance(a, bool) == isinstance(b, bool) and a == b
@@ -54,7 +64,7 @@ def accept(name: str, control: W.ValueWidget, value: Any, setting: Setting | Non
     """``value`` as ``control`` (named ``name``) would take it, checked against the
     setting's kind and the control's current range or options; raises ValueError naming
     the setting and what is allowed (in the current language)."""
-    if setting is not None and setting.kind not in ("int", "real", "batch", "log_range",
+    if setting is not None and setting.kind not in ("int", "real", "batch", "lr_range",
                                                     "dataset"):  # data: the dropdown's names
         value = check(setting, value)  # choices, flags, normalize: the setting's rules
     if isinstance(control, W.FloatLogSlider):
@@ -70,9 +80,10 @@ def accept(name: str, control: W.ValueWidget, value: Any, setting: Setting | Non
         if not is_int(value) or not control.min <= value <= control.max:
             raise fail("config.int_range", value, name=name, lo=control.min, hi=control.max)
         return int(value)
-    if isinstance(control, W.FloatRangeSlider):
-        return check(Setting(name, None, "log_range", ("", ""), lo=control.min,
-                             hi=control.max), value)
+    if isinstance(control, W.SelectionRangeSlider):  # learning rates, log-scaled
+        every = [v for _, v in control.options]
+        return check(Setting(name, None, "lr_range", ("", ""), lo=every[0], hi=every[-1]),
+                     value)  # another rate than the slider's: the widget adds a stop
     if isinstance(control, _Selection):
         if name == "normalize" and not has_option(control, value):
             control.options = normalize_options(value)  # another factor: one more choice

@@ -15,7 +15,7 @@ from ..strings import learning_rate as _strings  # noqa: F401  (registers the st
 from ..training.settings import docstring, fail, here, signature
 from ..views.plots_lr import LearningRatePlot
 from .base import LessonWidget
-from .controls import normalize_options
+from .controls import lr_options, normalize_options
 
 if TYPE_CHECKING:
     from ..training import History, Session, SweepResult
@@ -41,8 +41,8 @@ class LearningRateWidget(LessonWidget):
     the sweep of final loss against lr, and the chosen lr's run (``history``).
 
     Controls (``w.lr = 0.05`` sets one): ``dataset``, ``model``, ``normalize``,
-    ``epochs``, ``lr_range`` (the sweep's range, log10 of lr), ``lr`` (the chosen lr,
-    within the range). Full-batch gradient descent; the polynomial is a cubic (seed 004).
+    ``epochs``, ``lr_range`` (the sweep's learning rates, low and high), ``lr`` (the
+    chosen lr, within the range). Full-batch gradient descent; the polynomial is a cubic (seed 004).
     Views: ``image``, ``summary``; ``figure``; ``sweep`` (a
     :class:`~gdwidgets.training.SweepResult` of ``sweep_size`` learning rates),
     ``curve_lrs``, ``history``, ``session``; ``graph_svg`` is '' (no graph here).
@@ -54,8 +54,8 @@ class LearningRateWidget(LessonWidget):
         """Check every setting (ValueError naming a bad one), sweep, train, draw."""
         s, box = self._checked(settings)
         lo, hi = s["lr_range"]
-        if not 10**lo * (1 - 1e-9) <= s["lr"] <= 10**hi * (1 + 1e-9):
-            raise fail("lrw.lr_outside", s["lr"], lo=10**lo, hi=10**hi, range=s["lr_range"])
+        if not lo * (1 - 1e-9) <= s["lr"] <= hi * (1 + 1e-9):
+            raise fail("lrw.lr_outside", s["lr"], lo=lo, hi=hi, range=s["lr_range"])
         super().__init__(**box)
         self._seed, self._curves, self._sweep_size = s["seed"], s["curves"], s["sweep_size"]
         spec = here(self._place)
@@ -71,11 +71,12 @@ class LearningRateWidget(LessonWidget):
                                     style=STYLE, layout=W.Layout(width="190px"))
         self.epochs = W.IntSlider(value=s["epochs"], min=1, max=spec["epochs"].hi,
                                   description=tr("lrw.epochs"), style=STYLE)
-        self.lr_range = W.FloatRangeSlider(
-            value=(lo, hi), min=spec["lr_range"].lo, max=spec["lr_range"].hi, step=0.1,
-            description=tr("lrw.lr_range"), readout_format=".1f", style=STYLE,
+        self.lr_range = W.SelectionRangeSlider(
+            options=lr_options(spec["lr_range"].lo, spec["lr_range"].hi, lo, hi),
+            value=(lo, hi), description=tr("lrw.lr_range"), style=STYLE,
             layout=W.Layout(width="420px"))
-        self.lr = W.FloatLogSlider(value=s["lr"], base=10, min=lo, max=hi, step=0.02,
+        self.lr = W.FloatLogSlider(value=s["lr"], base=10, min=np.log10(lo),
+                                   max=np.log10(hi), step=0.02,
                                    description=tr("lrw.lr"), readout_format=".2g",
                                    style=STYLE,  # room for the range's wide readout
                                    layout=W.Layout(width="420px", margin="2px 0 2px 48px"))
@@ -123,7 +124,7 @@ class LearningRateWidget(LessonWidget):
         ``fresh_axes``: a setting changed, so no axis keeps the last run's limits."""
         from ..training import lr_sweep  # torch loads with the first run, not on import
 
-        lo, hi = self.lr_range.value
+        lo, hi = np.log10(self.lr_range.value)
         grid = np.logspace(lo, hi, self._sweep_size)
         curve_lrs = nice_lrs(lo, hi, self._curves)
         s = self._session_settings()
@@ -166,7 +167,7 @@ class LearningRateWidget(LessonWidget):
             norm = "" if session.config.normalize else tr("lrw.tick_normalize")
             self.say(tr("lrw.all_diverged", lo=float(sw.lrs[0]), norm=norm), "warning")
         else:
-            self.say(history.message if history.diverged or history.grew else "", "warning")
+            self.say(self._run_text(history) if history.diverged or history.grew else "", "warning")
         best = tr("lrw.best", lr=sw.best_lr) if sw is not None and sw.best_lr else ""
         if sw is not None:
             outcome = (tr("lrw.diverged", step=history.diverged_step) if history.diverged

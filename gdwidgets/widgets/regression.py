@@ -219,7 +219,7 @@ class RegressionWidget(LessonWidget):
         with self._hold():
             self.step.max = len(history)
             self.step.value = len(history)
-        self._draw(len(history), (history.message,
+        self._draw(len(history), (self._run_text(history),
                                       "warning" if history.diverged or history.grew else "info"))
 
     def _surface_key(self) -> tuple[Any, ...]:
@@ -251,13 +251,13 @@ class RegressionWidget(LessonWidget):
         self._refresh_static()
 
     def _graph(self, step: int) -> str:
-        """The annotated backward graph (SVG) of the batch used by update ``step``."""
+        """The annotated backward graph (SVG) of the update after ``step`` updates done."""
         try:
             from ..views.torch_graph import session_graph
         except ImportError:  # pragma: no cover - the torch graph view is optional
             return ""
         self._graph_step = k = int(np.clip(step + 1, 1, len(self.history)))
-        return session_graph(self.session, step=k, history=self.history).svg()
+        return session_graph(self.session, update=k, history=self.history).svg()
 
     def _show_graph(self) -> None:
         """The graph in its place: fitted to the plots' box, or (``full_size``) as wide as
