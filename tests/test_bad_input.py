@@ -143,7 +143,8 @@ ROWS += _rows(draw, "max_nodes", [-1, 2.5, None, True], "0")
 ROWS += _rows(draw, "full", ["yes", 1, None])
 ROWS += _rows(draw, "keep", [0, 1.5, None])
 ROWS += _rows(draw, "mode", ["sideways", None], "forward")
-ROWS.append((draw, {"mode": "backward", "step": -1}, ("step", "between")))
+ROWS.append((draw, {"mode": "backward", "backward_step": -1}, ("backward_step", "between")))
+ROWS.append((draw, {"mode": "forward", "backward_step": 0}, ("backward_step", "mode")))
 
 # ----- a teacher's own data: every problem has its own message with the row --------------
 X6 = np.arange(6.0)

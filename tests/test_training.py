@@ -35,7 +35,7 @@ def test_seed_001_raw_thermometer(gradients):
 def test_seed_001_raw_inputs_at_lr_1e_2_explode():
     h = Session(dataset="thermometer", lr=1e-2, epochs=100, init={"w": 1.0, "b": 0.0}).run()
     assert h.diverged and h.diverged_step == 3  # 1763.9 -> 5.8e+09
-    assert "inputs → standardised (checked" in h.message
+    assert "normalize=True (checked" in h.message
     assert "Try learning rate 0.00033 (checked: it converges)" in h.message
     # the advice was run: both suggestions converge
     assert not Session(dataset="thermometer", lr=h.advice["lr"], epochs=100,
@@ -100,10 +100,10 @@ def test_seed_002_homework_diverges_with_advice_at_lr_001_not_0001():
     assert h.message.startswith("Diverged at step 13 (epoch 3): the loss reached 4.9e+06, "
                                 "over 100,000 times the 44 it started from on all the data")
     assert "(w1, w2, b exploded)" in h.message
-    assert "Try learning rate 0.0033 (checked: it converges) or inputs → standardised" in h.message
+    assert "Try learning rate 0.0033 (checked: it converges) or normalize=True" in h.message
     set_language("zh")
     assert "在第 13 步" in h.message and "学习率 0.0033（已验证：可以收敛）" in h.message
-    assert "normalize=True" not in h.message and "输入处理 → 标准化" in h.message
+    assert "normalize=True（已验证：这个学习率随之收敛）" in h.message  # a setting's name
     set_language("en")
     ok = Session(dataset="y2x", model="polynomial", degree=2, lr=0.001, batch_size=1, init=0,
                  epochs=100).run()
@@ -113,7 +113,7 @@ def test_seed_002_homework_diverges_with_advice_at_lr_001_not_0001():
 
 def test_forgotten_zero_grad_is_named_in_the_advice():
     h = Session(dataset="line200", lr=2.5, epochs=200, zero_grad=False).run()
-    assert h.diverged and "ticking “zero_grad each step” (the gradients are piling up)" in h.message
+    assert h.diverged and "zero_grad=True (the gradients are piling up)" in h.message
     assert "normalize" not in h.message  # line200 is normalised already
 
 

@@ -76,12 +76,12 @@ CASES = [
     (dict(accumulate=0, batch_size=10), "accumulate must be an integer between 1 and 20"),
     (
         dict(init={"q": 1.0}),
-        "init has no parameter 'q': model 'linear' has w, b",
+        "init has no parameter 'q': model 'linear' has w/a, b",
     ),
     (dict(init={"w": [1.0, 2.0]}), "init['w'] must be finite and of shape (), got [1.0, 2.0]"),
     (dict(init={"b": math.nan}), "init['b'] must be finite and of shape (), got nan"),
     (dict(init=math.inf), "init must be None (random from seed), a finite number for every "
-     "parameter, or a dict with keys among w, b, got inf"),
+     "parameter, or a dict with keys among w/a, b, got inf"),
     (dict(init="zeros"), "init must be None"),
     (
         dict(dataset="line200", batch_size=1, epochs=10_000),

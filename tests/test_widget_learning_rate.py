@@ -38,7 +38,7 @@ def test_contract(widget):
     assert len(sw.lrs) == 128 and sw.lrs[0] == pytest.approx(1e-4)
     assert sw.lrs[-1] == pytest.approx(1e-1)
     # the sweep is lr_sweep's, and the chosen run is a Session's
-    ref = lr_sweep("linear15", "linear", sw.lrs, 100, degree=3)
+    ref = lr_sweep(dataset="linear15", model="linear", lrs=sw.lrs, epochs=100, degree=3)
     np.testing.assert_array_equal(ref.diverged, sw.diverged)
     assert sw.diverged[-1] and not sw.diverged[0]
     single = Session(dataset="linear15", lr=1e-2, epochs=100).run()

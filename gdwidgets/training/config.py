@@ -16,19 +16,9 @@ import numpy as np
 
 from ..data import Dataset, as_dataset
 from ..i18n import register, tr
+from .checks import check, check_all, fail, is_int, is_real
 from .models import Layout, build_model
-from .settings import (
-    MANUAL,
-    MAX_DEGREE,
-    MAX_STEPS,
-    check,
-    check_all,
-    defaults,
-    fail,
-    here,
-    is_int,
-    is_real,
-)
+from .settings import MANUAL, MAX_DEGREE, MAX_STEPS, defaults, here
 
 MAX_VALUES = 50_000_000  # numbers a run (or a sweep) records: ~200 MB at float32
 

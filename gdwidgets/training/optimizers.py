@@ -11,10 +11,9 @@ from collections.abc import Callable
 
 import torch
 
-from .settings import OPTIMIZERS  # noqa: F401 - defined there
+from .settings import ADAM, MOMENTUM, OPTIMIZERS  # noqa: F401 - defined there
 
-MOMENTUM = 0.9
-BETA1, BETA2, EPS = 0.9, 0.999, 1e-8
+BETA1, BETA2, EPS = ADAM
 
 Update = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 

@@ -12,12 +12,19 @@ import numpy as np
 import torch
 
 from ..i18n import register, tr
+from .checks import check_all
 from .config import check_work, validate
 from .session import Problem
-from .settings import MAX_LRS, check_all, defaults, here
+from .settings import MAX_LRS, defaults, docstring, here, signature
 
 register(
     {
+        "sweep.positional": (
+            "lr_sweep takes its settings by keyword, got {n} positional: write "
+            "lr_sweep(dataset=..., lrs=[...], epochs=...)",
+            "lr_sweep 的设置要用关键字参数给出，收到了 {n} 个位置参数：请写成 "
+            "lr_sweep(dataset=..., lrs=[...], epochs=...)",
+        ),
         "sweep.lrs": (
             "lrs must be a non-empty sequence of at most {hi} finite numbers > 0, got {value}",
             "lrs 必须是非空序列，最多 {hi} 个大于 0 的有限数，得到的是 {value}",
@@ -68,23 +75,24 @@ def _check_lrs(lrs: Any) -> np.ndarray:
     return np.array(values, dtype=np.float64)
 
 
-def lr_sweep(dataset: Any = "line200", model: str = "linear",
-             lrs: Sequence[float] | np.ndarray = (1e-3, 1e-2, 1e-1), epochs: int = 100,
-             **settings: Any) -> SweepResult:
+def lr_sweep(*given: Any, **settings: Any) -> SweepResult:
     """Train one run per learning rate, all at once (no Python loop over runs).
 
     Every run starts from the same parameters and sees the same batches, so run i
-    equals ``Session(dataset=..., model=..., lr=lrs[i], epochs=..., **settings).run()``.
-    ``settings`` are the other Session settings. Refused before any work: a bad setting,
-    and a sweep that would record more than ``MAX_VALUES`` numbers (fewer epochs or lrs).
+    equals ``Session(lr=lrs[i], **settings).run()`` with the other settings the same.
+    Settings are given by keyword. Refused before any work: a bad setting, and a sweep
+    that would record more than ``MAX_VALUES`` numbers (fewer epochs or lrs).
     """
+    if given:
+        raise TypeError(tr("sweep.positional", n=len(given)))
+    s = {**defaults("sweep"), **settings}
+    lrs = s.pop("lrs")
     if isinstance(lrs, numbers.Real):
         lrs = [lrs]
     values = _check_lrs(lrs)
     lr = torch.tensor(values, dtype=torch.float32)
     check_all("sweep", {k: None for k in settings if k not in here("sweep")}, "lr_sweep")
-    cfg = validate(**{**defaults("session"), **settings, "dataset": dataset, "model": model,
-                      "lr": float(lr.min()), "epochs": epochs})
+    cfg = validate(**{**defaults("session"), **s, "lr": float(lr.min())})
     steps = cfg.steps_per_epoch
     check_work("lr_sweep", len(values), cfg.epochs * steps, cfg.layout.size, cfg.epochs, steps)
     raw = Problem(cfg).run(lr)
@@ -92,3 +100,8 @@ def lr_sweep(dataset: Any = "line200", model: str = "linear",
     loss = raw.loss.numpy().T.copy()
     final = np.where(step > 0, np.inf, loss[:, -1])
     return SweepResult(values, final, step > 0, tuple(int(s) or None for s in step), loss)
+
+
+lr_sweep.__doc__ = docstring("sweep", lr_sweep.__doc__ or "")
+lr_sweep.__signature__ = signature("sweep").replace(  # type: ignore[attr-defined]
+    return_annotation="SweepResult")

@@ -30,7 +30,8 @@ from IPython.display import HTML, display
 from .. import datasets
 from ..data import Dataset, as_dataset
 from ..i18n import STRINGS, get_language, register, set_language, tr
-from ..training.settings import check_all, defaults, here
+from ..training.checks import check_all
+from ..training.settings import defaults, here
 from ..views.fonts import cjk_font
 from ..views.palette import BLUE, ERROR_FILL, NOTE, OP_FILL, ORANGE, RED, WARNING_FILL
 from .controls import accept, is_control, lr_options

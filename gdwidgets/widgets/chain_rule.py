@@ -14,7 +14,8 @@ from traitlets import TraitError, validate
 from ..data import as_dataset
 from ..i18n import tr
 from ..strings import chain_rule as _strings  # noqa: F401  (registers the strings)
-from ..training.settings import check, docstring, here, signature
+from ..training.checks import check
+from ..training.settings import docstring, here, signature
 from ..views.plots_chain import ChainRulePlot, chain_table_html, samples_table_html
 from ..views.svg_fit import Box, fit_svg
 from .base import LessonWidget, control_label

@@ -12,7 +12,8 @@ import numpy as np
 
 from ..i18n import tr
 from ..strings import learning_rate as _strings  # noqa: F401  (registers the strings)
-from ..training.settings import docstring, fail, here, signature
+from ..training.checks import fail
+from ..training.settings import docstring, here, signature
 from ..views.plots_lr import LearningRatePlot
 from .base import LessonWidget
 from .controls import lr_options, normalize_options
@@ -128,8 +129,7 @@ class LearningRateWidget(LessonWidget):
         grid = np.logspace(lo, hi, self._sweep_size)
         curve_lrs = nice_lrs(lo, hi, self._curves)
         s = self._session_settings()
-        dataset, model, epochs = s.pop("dataset"), s.pop("model"), s.pop("epochs")
-        both = lr_sweep(dataset, model, np.concatenate([grid, curve_lrs]), epochs, **s)
+        both = lr_sweep(lrs=np.concatenate([grid, curve_lrs]), **s)
         chosen = self._chosen_run()  # validates too: nothing changes unless both work
         k = self._sweep_size
         self.sweep = both[:k]
@@ -146,7 +146,7 @@ class LearningRateWidget(LessonWidget):
         self.plot.show_sweep(sw.lrs, sw.final_loss, sw.diverged, sw.best_lr,
                              reference=float(both.loss[0, 0]))  # every run starts there
         self.plot.show_curves(curve_lrs, list(both.loss[k:]), list(both.diverged_step[k:]),
-                              epochs)
+                              s["epochs"])
         self._show(*chosen)
 
     def _chosen_run(self) -> tuple[Session, History]:

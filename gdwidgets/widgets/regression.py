@@ -15,7 +15,8 @@ from ..data import Dataset, as_dataset
 from ..formats import listed
 from ..i18n import tr
 from ..strings import regression as _strings  # noqa: F401  (registers the strings)
-from ..training.settings import OPTIMIZERS, check, docstring, here, signature
+from ..training.checks import check
+from ..training.settings import OPTIMIZERS, docstring, here, signature
 from ..views.palette import NOTE
 from ..views.regression_plots import RegressionFigure, trained_units
 from ..views.svg_fit import Box, fit_svg
