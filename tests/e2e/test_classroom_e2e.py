@@ -94,7 +94,7 @@ def test_run_lab_serves_the_handouts_without_nbgrader(labs, page, shot):
     found = page.evaluate(NBGRADER_UI)
     assert found == {"menu": 0, "validate": 0, "create_assignment": 0}, found
     labs["class"].log.flush()
-    log = (Path(labs["class"].log.name)).read_text()
+    log = Path(labs["class"].log.name).read_text()
     assert "nbgrader" not in log.lower(), log
 
 
@@ -103,3 +103,5 @@ def test_without_the_class_config_nbgrader_shows(labs, page):
     found = page.evaluate(NBGRADER_UI)
     assert found["menu"] > 0 and found["validate"] > 0 and found["create_assignment"] > 0, \
         found
+    labs["plain"].log.flush()
+    assert "nbgrader.server_extensions" in Path(labs["plain"].log.name).read_text()
