@@ -241,7 +241,7 @@ def test_a_failing_check_shows_only_the_hint():
         Feedback.fail("grad_fn", "Sign error: ...", "expected 1, got -1").assert_passed()
     assert isinstance(info.value, AssertionError)  # nbgrader scores the cell 0
     shown = info.value._render_traceback_()
-    assert "✗ Sign error: ..." in shown[0] and shown[1] == "  expected 1, got -1"
+    assert "✗ grad_fn: Sign error: ..." in shown[0] and shown[1] == "  expected 1, got -1"
     assert not any("Traceback" in line or ".py" in line for line in shown)
 
 

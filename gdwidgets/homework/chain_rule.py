@@ -17,7 +17,14 @@ import torch
 
 from ..i18n import register, tr
 from .common import as_tensor, close, fmt
-from .feedback import Feedback, call_student, check_callable, checker, describe_error
+from .feedback import (
+    Feedback,
+    call_student,
+    check_callable,
+    checker,
+    describe_error,
+    shown_name,
+)
 
 __all__ = ["check_chain_rule", "chain_rule_reference"]
 
@@ -28,9 +35,9 @@ FORMULAS = {"a2": "Σ (ŷ - y)·h", "b2": "Σ (ŷ - y)", "a1": "Σ (ŷ - y)·a2�
 register(
     {
         "hw.chain.returned": (
-            "chain_rule_grads should return a dict {{'a1': ..., 'b1': ..., 'a2': ..., "
+            "{name} should return a dict {{'a1': ..., 'b1': ..., 'a2': ..., "
             "'b2': ...}}, got {kind}.",
-            "chain_rule_grads 应该返回字典 {{'a1': ..., 'b1': ..., 'a2': ..., 'b2': ...}}，"
+            "{name} 应该返回字典 {{'a1': ..., 'b1': ..., 'a2': ..., 'b2': ...}}，"
             "实际得到 {kind}。",
         ),
         "hw.chain.missing": ("The dict has no key {missing!r}.", "字典里没有键 {missing!r}。"),
@@ -161,7 +168,7 @@ def _diagnose(name: str, got: torch.Tensor, right: torch.Tensor,
 def check_chain_rule(chain_rule_grads: Callable[..., Any]) -> Feedback:
     """Check ``chain_rule_grads(x, y, a1, b1, a2, b2) -> {'a1', 'b1', 'a2', 'b2'}``
     against torch.autograd, naming the wrong factor of each wrong gradient."""
-    name = "chain_rule_grads"
+    name = shown_name(chain_rule_grads, "chain_rule_grads")
     bad = check_callable(name, chain_rule_grads)
     if bad is not None:
         return bad
@@ -177,7 +184,8 @@ def check_chain_rule(chain_rule_grads: Callable[..., Any]) -> Feedback:
         if value is None:
             return Feedback.fail(name, tr("hw.returned_none", name=name))
         if not isinstance(value, dict):
-            return Feedback.fail(name, tr("hw.chain.returned", kind=type(value).__name__))
+            return Feedback.fail(name, tr("hw.chain.returned", name=name,
+                                          kind=type(value).__name__))
         missing = [k for k in NAMES if k not in value]
         if missing:
             return Feedback.fail(name, tr("hw.chain.missing", missing=missing[0]))

@@ -43,12 +43,19 @@ register(
             "同一个计算图被 backward 了两次：请在循环里面做前向计算（预测和损失），"
             "每次 backward() 之前都重新算一遍。",
         ),
+        "hw.epochs.one": ("{k} epoch", "{k} 个 epoch"),
+        "hw.epochs.many": ("{k} epochs", "{k} 个 epoch"),
         "hw.hint.xor": (
             "In Python `^` is bitwise XOR, not a power: write `x ** 2`.",
             "在 Python 里 `^` 是按位异或，不是乘方：请写 `x ** 2`。",
         ),
     }
 )
+
+
+def epochs(k: int) -> str:
+    """'1 epoch', '3 epochs' (the current language)."""
+    return tr("hw.epochs.one" if k == 1 else "hw.epochs.many", k=k)
 
 
 def close(got: torch.Tensor, want: torch.Tensor, rtol: float = 1e-3) -> bool:

@@ -7,6 +7,7 @@ import contextvars
 import functools
 import html
 import io
+import re
 import traceback
 import warnings
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from ..i18n import register, tr
 from ..views.palette import FAILED, PASSED
 
 __all__ = ["BY_HAND", "Call", "CheckFailed", "Feedback", "call_student", "checker",
-           "describe_error"]
+           "describe_error", "shown_name"]
 
 # True while a checker calls a function that must compute its gradients by hand: the call
 # runs under torch.inference_mode(), where autograd cannot work (read by the grader's proxy).
@@ -27,6 +28,7 @@ BY_HAND: contextvars.ContextVar[bool] = contextvars.ContextVar("by_hand", defaul
 register(
     {
         "hw.passed": ("{name}: all checks passed.", "{name}：全部检查通过。"),
+        "hw.head": ("{name}: {text}", "{name}：{text}"),
         "hw.not_written": (
             "{name} is not written yet: replace `raise NotImplementedError()` with your code.",
             "{name} 还没有写：把 `raise NotImplementedError()` 换成你的代码。",
@@ -94,7 +96,11 @@ class Feedback:
 
     @classmethod
     def fail(cls, name: str, *messages: str) -> Feedback:
-        return cls(name, False, list(messages))
+        """A failed check; the first message is headed by ``name`` unless it names it."""
+        first = list(messages[:1])
+        if first and not re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", first[0]):
+            first = [tr("hw.head", name=name, text=first[0])]
+        return cls(name, False, [*first, *messages[1:]])
 
     def __bool__(self) -> bool:
         return self.passed
@@ -144,16 +150,59 @@ class Call:
         return any("not a leaf" in w for w in self.warnings)
 
 
+def shown_name(fn: Any, default: str) -> str:
+    """The name the student gave the function being checked (``training_loop_autograd``),
+    or ``default`` for a lambda, a missing function or anything without a plain name."""
+    try:
+        name = getattr(fn, "__name__", None)
+    except Exception:  # student objects may raise anything
+        return default
+    return name if isinstance(name, str) and name.isidentifier() else default
+
+
+@contextlib.contextmanager
+def _substituted(fn: Any, helpers: dict[str, Callable[..., Any]]) -> Any:
+    """The globals of the student's function ``fn`` hold ``helpers`` for the duration
+    (what ``fn`` calls by those names is the checker's reference)."""
+    names = getattr(fn, "__globals__", None)
+    if not isinstance(names, dict):
+        yield
+        return
+    missing = object()
+    saved = {name: names.get(name, missing) for name in helpers}
+    names.update(helpers)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is missing:
+                names.pop(name, None)
+            else:
+                names[name] = value
+
+
 def call_student(fn: Callable[..., Any], *args: Any, by_hand: bool = False,
+                 helpers: dict[str, Callable[..., Any]] | None = None,
                  **kwargs: Any) -> Call:
     """Call ``fn`` quietly: its prints are captured, its exceptions returned, not raised.
 
     ``by_hand``: the exercise asks for gradients by hand, so ``fn`` runs under
     ``torch.inference_mode()``, where autograd (and the package's autograd-based reference
     helpers) cannot work.
+    ``helpers``: names that ``fn`` calls, answered by the given references for this call
+    (in the student's kernel ``fn``'s globals hold them for the call; a function that runs
+    in the grader's sandbox has each call of them answered by the grader, see
+    :class:`.remote.StudentFunction`).
     """
     out = io.StringIO()
     call = Call()
+    if helpers:
+        from .remote import StudentFunction
+
+        if isinstance(fn, StudentFunction):
+            fn = fn.with_helpers(helpers)
+        else:
+            fn = functools.partial(_call_substituted, fn, helpers)
     with contextlib.ExitStack() as stack:
         caught = stack.enter_context(warnings.catch_warnings(record=True))
         stack.enter_context(contextlib.redirect_stdout(out))
@@ -174,6 +223,12 @@ def call_student(fn: Callable[..., Any], *args: Any, by_hand: bool = False,
     call.output = out.getvalue()
     call.warnings = [str(w.message) for w in caught]
     return call
+
+
+def _call_substituted(fn: Callable[..., Any], helpers: dict[str, Callable[..., Any]],
+                      *args: Any, **kwargs: Any) -> Any:
+    with _substituted(fn, helpers):
+        return fn(*args, **kwargs)
 
 
 def _student_frame(exc: BaseException) -> traceback.FrameSummary | None:
@@ -219,8 +274,9 @@ def checker(name: str) -> Callable[[Callable[..., Feedback]], Callable[..., Feed
             try:
                 return check(*args, **kwargs)
             except Exception as exc:
-                return Feedback.fail(name, tr("hw.checker_failed", name=name,
-                                              error=type(exc).__name__, text=exc))
+                shown = shown_name(args[0] if args else None, name)
+                return Feedback.fail(shown, tr("hw.checker_failed", name=shown,
+                                               error=type(exc).__name__, text=exc))
         return safe
 
     return wrap

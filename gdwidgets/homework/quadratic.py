@@ -15,8 +15,15 @@ from typing import Any
 import torch
 
 from ..i18n import register, tr
-from .common import as_tensor, close, fmt, torch_error_hint
-from .feedback import Feedback, call_student, check_callable, checker, describe_error
+from .common import as_tensor, close, epochs, fmt, torch_error_hint
+from .feedback import (
+    Feedback,
+    call_student,
+    check_callable,
+    checker,
+    describe_error,
+    shown_name,
+)
 from .zero_grad import per_sample_sgd, y2x
 
 __all__ = ["check_quadratic", "check_quadratic_forward", "stable_lr"]
@@ -24,8 +31,8 @@ __all__ = ["check_quadratic", "check_quadratic_forward", "stable_lr"]
 register(
     {
         "hw.quad.fwd_case": (
-            "forward(x, w1={w1}, w2={w2}, b={b}) for x = {x} should be {want}, got {got}.",
-            "forward(x, w1={w1}, w2={w2}, b={b}) 在 x = {x} 时应为 {want}，实际是 {got}。",
+            "{name}(x, w1={w1}, w2={w2}, b={b}) for x = {x} should be {want}, got {got}.",
+            "{name}(x, w1={w1}, w2={w2}, b={b}) 在 x = {x} 时应为 {want}，实际是 {got}。",
         ),
         "hw.quad.fwd_swapped": (
             "w1 and w2 are swapped: the model is ŷ = w1 * x**2 + w2 * x + b.",
@@ -39,20 +46,20 @@ register(
         ),
         "hw.quad.fwd_ok": ("ŷ = w1 x² + w2 x + b is right.", "ŷ = w1 x² + w2 x + b 正确。"),
         "hw.quad.returned": (
-            "train should return (w1, w2, b), three numbers or tensors, got {kind}.",
-            "train 应该返回 (w1, w2, b) 三个数或张量，实际得到 {kind}。",
+            "{name} should return (w1, w2, b), three numbers or tensors, got {kind}.",
+            "{name} 应该返回 (w1, w2, b) 三个数或张量，实际得到 {kind}。",
         ),
         "hw.quad.pile": (
-            "Your gradients pile up: at lr = {lr} after {k} epochs you get {got}, exactly "
+            "Your gradients pile up: at lr = {lr} after {epochs} you get {got}, exactly "
             "what never zeroing gives (right: {want}). Call `.grad.zero_()` on w1, w2 and b "
             "after every update.",
-            "你的梯度在累加：lr = {lr}、{k} 个 epoch 之后得到 {got}，正好是从不清零梯度的结果"
+            "你的梯度在累加：lr = {lr}、{epochs} 之后得到 {got}，正好是从不清零梯度的结果"
             "（正确值：{want}）。每次更新之后都要对 w1、w2、b 调用 `.grad.zero_()`。",
         ),
         "hw.quad.mismatch": (
-            "train(x_data, y_data, lr={lr}, epochs={k}) should give (w1, w2, b) = {want}, "
+            "{name}(x_data, y_data, lr={lr}, epochs={k}) should give (w1, w2, b) = {want}, "
             "got {got} (per-sample SGD from 0, loss (ŷ - y)**2 per sample).",
-            "train(x_data, y_data, lr={lr}, epochs={k}) 应得到 (w1, w2, b) = {want}，"
+            "{name}(x_data, y_data, lr={lr}, epochs={k}) 应得到 (w1, w2, b) = {want}，"
             "实际是 {got}（逐样本 SGD，从 0 开始，每个样本的损失为 (ŷ - y)**2）。",
         ),
         "hw.quad.no_lr": (
@@ -61,10 +68,10 @@ register(
         ),
         "hw.quad.diverged": (
             "With lr = {lr} training diverges at step {step} (epoch {epoch}): the loss grows "
-            "from {first} to {last} and keeps exploding (the seed's lr 0.01 reaches 2.6e11 "
+            "from {first} to {last} and keeps exploding (lesson 6's lr 0.01 reaches 2.6e11 "
             "by epoch 4).",
             "lr = {lr} 时训练在第 {step} 步（第 {epoch} 轮）发散：损失从 {first} 涨到 "
-            "{last}，并且继续爆炸（种子里 lr 0.01 到第 4 个 epoch 损失达到 2.6e11）。",
+            "{last}，并且继续爆炸（第 6 课里 lr 0.01 到第 4 个 epoch 损失达到 2.6e11）。",
         ),
         "hw.quad.why": (
             "Why: the input x² is up to {x2:g}, so one update on the sample x = {x:g} moves "
@@ -82,15 +89,15 @@ register(
             "把学习率降到 0.001，或者把 x 归一化（例如 x / {xmax:g}），让 x² 保持较小。",
         ),
         "hw.quad.slow": (
-            "lr = {lr} is stable but too small: after {epochs} epochs the loss is still "
+            "lr = {lr} is stable but too small: after {epochs} the loss is still "
             "{loss:.3g}. Try a larger lr, up to about {bound:.2g} (e.g. 0.001).",
-            "lr = {lr} 是稳定的，但太小了：{epochs} 个 epoch 之后损失还是 {loss:.3g}。"
+            "lr = {lr} 是稳定的，但太小了：{epochs} 之后损失还是 {loss:.3g}。"
             "试试更大的 lr，最大约 {bound:.2g}（例如 0.001）。",
         ),
         "hw.quad.ok": (
-            "lr = {lr} trains: after {epochs} epochs the mean loss is {loss:.3g} and "
+            "lr = {lr} trains: after {epochs} the mean loss is {loss:.3g} and "
             "ŷ(4) = {pred:.3g} (y = 8).",
-            "lr = {lr} 可以训练：{epochs} 个 epoch 之后平均损失为 {loss:.3g}，"
+            "lr = {lr} 可以训练：{epochs} 之后平均损失为 {loss:.3g}，"
             "ŷ(4) = {pred:.3g}（y = 8）。",
         ),
     }
@@ -114,7 +121,7 @@ def stable_lr(x: float) -> float:
 @checker("forward")
 def check_quadratic_forward(forward: Callable[..., Any]) -> Feedback:
     """Check ``forward(x, w1, w2, b)`` = w1 x² + w2 x + b."""
-    name = "forward"
+    name = shown_name(forward, "forward")
     bad = check_callable(name, forward)
     if bad is not None:
         return bad
@@ -131,7 +138,7 @@ def check_quadratic_forward(forward: Callable[..., Any]) -> Feedback:
     want = (w1 * x**2 + w2 * x + b).double()
     if got is not None and close(got, want):
         return Feedback.ok(name, tr("hw.quad.fwd_ok"))
-    msg = tr("hw.quad.fwd_case", w1=w1, w2=w2, b=b, x=fmt(x), want=fmt(want),
+    msg = tr("hw.quad.fwd_case", name=name, w1=w1, w2=w2, b=b, x=fmt(x), want=fmt(want),
              got=fmt(got) if got is not None else repr(call.value))
     if got is not None:
         for wrong, key in (((w2 * x**2 + w1 * x + b), "hw.quad.fwd_swapped"),
@@ -142,18 +149,19 @@ def check_quadratic_forward(forward: Callable[..., Any]) -> Feedback:
     return Feedback.fail(name, msg)
 
 
-def _run_train(train: Callable[..., Any], lr: float, epochs: int) -> tuple[Any, Feedback | None]:
+def _run_train(name: str, train: Callable[..., Any], lr: float, n_epochs: int
+               ) -> tuple[Any, Feedback | None]:
     x_data, y_data = y2x()
-    call = call_student(train, list(x_data), list(y_data), lr, epochs)
+    call = call_student(train, list(x_data), list(y_data), lr, n_epochs)
     if call.error is not None:
         hint = torch_error_hint(call.error, "w1", False, call.warned_non_leaf)
-        return None, Feedback.fail("train", describe_error("train", call.error, hint))
+        return None, Feedback.fail(name, describe_error(name, call.error, hint))
     if call.value is None:
-        return None, Feedback.fail("train", tr("hw.returned_none", name="train"))
+        return None, Feedback.fail(name, tr("hw.returned_none", name=name))
     got = as_tensor(call.value)
     if got is None or got.numel() != 3:
         kind = type(call.value).__name__ if got is None else f"shape {tuple(got.shape)}"
-        return None, Feedback.fail("train", tr("hw.quad.returned", kind=kind))
+        return None, Feedback.fail(name, tr("hw.quad.returned", name=name, kind=kind))
     return got.reshape(3), None
 
 
@@ -177,30 +185,34 @@ def _lr_verdict(lr: float) -> tuple[bool, str, list[str]]:
         return False, first, [why, tr("hw.quad.fix", xmax=xmax)]
     loss = float(session.losses(h.theta[-1:])[0])
     if not math.isfinite(loss) or loss > GOOD_LOSS:
-        return False, tr("hw.quad.slow", lr=f"{lr:g}", epochs=EPOCHS, loss=loss, bound=bound), []
+        return False, tr("hw.quad.slow", lr=f"{lr:g}", epochs=epochs(EPOCHS), loss=loss,
+                         bound=bound), []
     pred = float(h.fit([4.0])[0])
-    return True, tr("hw.quad.ok", lr=f"{lr:g}", epochs=EPOCHS, loss=loss, pred=pred), []
+    return True, tr("hw.quad.ok", lr=f"{lr:g}", epochs=epochs(EPOCHS), loss=loss,
+                    pred=pred), []
 
 
 @checker("train")
 def check_quadratic(train: Callable[..., Any], lr: Any) -> Feedback:
     """Check ``train(x_data, y_data, lr, epochs) -> (w1, w2, b)`` (per-sample SGD of
     ŷ = w1 x² + w2 x + b from 0 on x = 1..5, y = 2x) and the chosen learning rate ``lr``."""
-    name = "train"
+    name = shown_name(train, "train")
     bad = check_callable(name, train)
     if bad is not None:
         return bad
-    got, fail = _run_train(train, CHECK_LR, CHECK_EPOCHS)
+    got, fail = _run_train(name, train, CHECK_LR, CHECK_EPOCHS)
     if fail is not None:
         return fail
     x_data, y_data = y2x()
     want = per_sample_sgd(_quad, 3, x_data, y_data, CHECK_LR, CHECK_EPOCHS)
     if not close(got, want):
-        fields = dict(lr=CHECK_LR, k=CHECK_EPOCHS, got=fmt(got), want=fmt(want))
+        fields = dict(lr=CHECK_LR, got=fmt(got), want=fmt(want))
         piled = per_sample_sgd(_quad, 3, x_data, y_data, CHECK_LR, CHECK_EPOCHS, "never")
         if close(got, piled):
-            return Feedback.fail(name, tr("hw.quad.pile", **fields))
-        return Feedback.fail(name, tr("hw.quad.mismatch", **fields))
+            return Feedback.fail(name, tr("hw.quad.pile", epochs=epochs(CHECK_EPOCHS),
+                                          **fields))
+        return Feedback.fail(name, tr("hw.quad.mismatch", name=name, k=CHECK_EPOCHS,
+                                      **fields))
     if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr < math.inf:
         return Feedback.fail(name, tr("hw.quad.no_lr"))
     ok, first, hints = _lr_verdict(float(lr))

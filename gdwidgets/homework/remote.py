@@ -4,7 +4,10 @@ The grader's checkers run in the grader's own process; the student's functions r
 sandbox. A :class:`StudentFunction` stands in for a student's function in the checker: each
 call sends its arguments to the sandbox, which calls the real function and sends back the
 result, the exception, the warnings and the arguments as the call left them (a training
-loop updates its tensors in place).
+loop updates its tensors in place). A call may name *helpers*, functions the student's one
+calls by name (a loop's ``grad_fn``): for that call the sandbox binds each to a stand-in
+whose calls come back to the grader as ``{"helper": name, "args": ...}`` and are answered
+by the checker's reference, in the grader's process, with the value alone.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ __all__ = ["SandboxError", "StudentFunction", "decode", "decode_error", "encode"
 
 MAX_NUMBERS = 1_000_000  # a bigger tensor is sent as an opaque object
 MAX_TEXT = 4000
+HELPER_ERRORS = ("TypeError", "ValueError", "RuntimeError", "IndexError")
 _DTYPES = {str(t): t for t in (torch.float16, torch.bfloat16, torch.float32, torch.float64,
                                torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8,
                                torch.bool)}
@@ -146,19 +150,48 @@ class StudentFunction:
         :class:`SandboxError` if the sandbox does not answer in time.
     """
 
-    def __init__(self, name: str, ask: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+    def __init__(self, name: str, ask: Callable[[dict[str, Any]], dict[str, Any]],
+                 helpers: dict[str, Callable[..., Any]] | None = None) -> None:
         self.__name__ = self.name = name
         self._ask = ask
+        self._helpers = dict(helpers or {})
 
     def __repr__(self) -> str:
         return f"<student function {self.name}>"
+
+    def with_helpers(self, helpers: dict[str, Callable[..., Any]]) -> StudentFunction:
+        """The same function, called with ``helpers`` answered here (see the module)."""
+        return StudentFunction(self.name, self._ask, {**self._helpers, **helpers})
+
+    def _helper_answer(self, request: dict[str, Any]) -> dict[str, Any]:
+        """The reference's value for one call of a helper from the sandbox; an error
+        carries only its type's name, never the reference's message or lines."""
+        fn = self._helpers.get(str(request.get("helper")))
+        try:
+            if fn is None:
+                raise NameError("not a helper of this call")
+            args = [decode(a) for a in request.get("args", [])][:20]
+            kwargs = request.get("kwargs")
+            kwargs = {str(k): decode(v) for k, v in kwargs.items()} \
+                if isinstance(kwargs, dict) else {}
+            return {"op": "helper", "name": self.name, "value": encode(fn(*args, **kwargs))}
+        except Exception as exc:
+            name = type(exc).__name__
+            name = name if name in HELPER_ERRORS else "ValueError"
+            return {"op": "helper", "name": self.name, "error": {
+                "type": name, "builtin": True, "frame": None,
+                "message": f"the reference {request.get('helper')!s:.40} could not use "
+                           "these arguments"}}
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         from .feedback import BY_HAND
 
         answer = self._ask({"op": "call", "name": self.name, "by_hand": BY_HAND.get(),
+                            "helpers": sorted(self._helpers),
                             "args": [encode(a) for a in args],
                             "kwargs": {k: encode(v) for k, v in kwargs.items()}})
+        while "helper" in answer:  # the student's function called a helper: answer it
+            answer = self._ask(self._helper_answer(answer))
         for original, after in zip(args, answer.get("args", [])):
             _put_back(original, after)
         for key, after in answer.get("kwargs", {}).items():

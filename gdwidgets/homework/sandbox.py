@@ -7,8 +7,9 @@ its cgroup, imports what the lessons use, sets itself up (see :mod:`.inside`) an
 every privilege for good before any student code runs. The checkers are not loaded here
 (their names are stubs; their files are hidden): the grader runs them in its own process.
 It runs the cells in an IPython shell, reports each cell, and then answers requests, one
-JSON line each: ``describe`` a name, ``call`` a function with arguments. Nothing it sends is
-trusted: the grader reads it as data and scores in its own process.
+JSON line each: ``describe`` a name, ``call`` a function with arguments (and helpers it
+calls by name, bound for that call to stand-ins answered by the grader). Nothing it sends
+is trusted: the grader reads it as data and scores in its own process.
 """
 
 from __future__ import annotations
@@ -154,16 +155,39 @@ class Sandbox:
             return {"kind": "callable"}
         return {"kind": "value", "value": encode(value)}
 
+    def helper(self, name: str) -> Any:
+        """A stand-in for the helper ``name``: each call is sent to the grader, which
+        answers with the reference's value (or an error) for these arguments."""
+        from gdwidgets.homework.remote import SandboxError, decode, decode_error, encode
+
+        def helper(*args: Any, **kwargs: Any) -> Any:
+            self.send({"helper": name, "args": [encode(a) for a in args],
+                       "kwargs": {k: encode(v) for k, v in kwargs.items()}})
+            answer = self.receive()
+            if not isinstance(answer, dict) or answer.get("op") != "helper":
+                raise SandboxError("the grader stopped answering")
+            if answer.get("error") is not None:
+                raise decode_error(answer["error"])
+            return decode(answer.get("value"))
+
+        helper.__name__ = name
+        return helper
+
     def call(self, request: dict[str, Any]) -> dict[str, Any]:
         import torch
 
         from gdwidgets.homework.feedback import _student_frame
         from gdwidgets.homework.remote import decode, encode, encode_error
 
-        fn = self.shell.user_ns.get(request["name"]) if self.shell is not None else None
+        ns = self.shell.user_ns if self.shell is not None else {}
+        fn = ns.get(request["name"])
         args = [decode(a) for a in request.get("args", [])]
         kwargs = {k: decode(v) for k, v in request.get("kwargs", {}).items()}
         answer: dict[str, Any] = {"value": None, "error": None}
+        names = [str(n) for n in request.get("helpers") or [] if str(n).isidentifier()]
+        missing = object()
+        saved = {n: ns.get(n, missing) for n in names}
+        ns.update({n: self.helper(n) for n in names})
         with warnings.catch_warnings(record=True) as caught, \
                 contextlib.redirect_stdout(self.sink), contextlib.redirect_stderr(self.sink):
             warnings.simplefilter("always")
@@ -182,6 +206,11 @@ class Sandbox:
                 frame = _student_frame(exc)
                 where = (frame.lineno, (frame.line or "").strip()) if frame else None
                 answer["error"] = encode_error(exc, where)
+        for n, value in saved.items():
+            if value is missing:
+                ns.pop(n, None)
+            else:
+                ns[n] = value
         answer["args"] = [encode(a) for a in args]
         answer["kwargs"] = {k: encode(v) for k, v in kwargs.items()}
         answer["warnings"] = [str(w.message)[:2000] for w in caught[:20]]

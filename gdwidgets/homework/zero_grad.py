@@ -13,8 +13,15 @@ import torch
 
 from .. import datasets
 from ..i18n import register, tr
-from .common import close, fmt, torch_error_hint
-from .feedback import Feedback, call_student, check_callable, checker, describe_error
+from .common import close, epochs, fmt, torch_error_hint
+from .feedback import (
+    Feedback,
+    call_student,
+    check_callable,
+    checker,
+    describe_error,
+    shown_name,
+)
 
 __all__ = ["check_zero_grad", "per_sample_sgd", "y2x"]
 
@@ -23,10 +30,10 @@ Zero = Literal["sample", "never", "epoch", "before_update"]
 register(
     {
         "hw.zero.never": (
-            "Your gradients pile up: w = {got} after {k} epoch(s), exactly what you get when "
+            "Your gradients pile up: w = {got} after {epochs}, exactly what you get when "
             "w.grad is never zeroed (the right value is {want}). backward() ADDS to w.grad: "
             "call `w.grad.zero_()` after every update.",
-            "你的梯度在累加：{k} 个 epoch 之后 w = {got}，正好是从不清零 w.grad 的结果"
+            "你的梯度在累加：{epochs} 之后 w = {got}，正好是从不清零 w.grad 的结果"
             "（正确值是 {want}）。backward() 会把梯度加到 w.grad 上："
             "每次更新之后都要调用 `w.grad.zero_()`。",
         ),
@@ -51,14 +58,14 @@ register(
             "torch.no_grad() 下 `w -= lr * w.grad`），不要写 `w = w - ...`，那会新建一个张量。",
         ),
         "hw.zero.mismatch": (
-            "After {k} epoch(s) of per-sample SGD (lr = {lr}, x = 1..5, y = 2x, w from 0) "
+            "After {epochs} of per-sample SGD (lr = {lr}, x = 1..5, y = 2x, w from 0) "
             "w should be {want}, got {got}.",
-            "逐样本 SGD 训练 {k} 个 epoch 之后（lr = {lr}，x = 1..5，y = 2x，w 从 0 开始），"
+            "逐样本 SGD 训练 {epochs} 之后（lr = {lr}，x = 1..5，y = 2x，w 从 0 开始），"
             "w 应为 {want}，实际是 {got}。",
         ),
         "hw.zero.ok": (
-            "Per-sample SGD matches seed 002: w = {got} after {k} epochs.",
-            "逐样本 SGD 与种子 002 一致：{k} 个 epoch 之后 w = {got}。",
+            "Per-sample SGD matches lesson 6: w = {got} after {epochs}.",
+            "逐样本 SGD 与第 6 课一致：{epochs} 之后 w = {got}。",
         ),
     }
 )
@@ -104,7 +111,7 @@ def _linear(x: float) -> list[float]:
 def check_zero_grad(sgd: Callable[..., Any]) -> Feedback:
     """Check seed 002's per-sample SGD ``sgd(w, x_data, y_data, lr, epochs)`` (w: a
     tensor([0.0], requires_grad=True) that the function trains in place)."""
-    name = "sgd"
+    name = shown_name(sgd, "sgd")
     bad = check_callable(name, sgd)
     if bad is not None:
         return bad
@@ -119,7 +126,7 @@ def check_zero_grad(sgd: Callable[..., Any]) -> Feedback:
         want = per_sample_sgd(_linear, 1, x_data, y_data, SGD_LR, k)
         if close(got, want):
             continue
-        fields = dict(k=k, got=fmt(got), want=fmt(want))
+        fields = dict(epochs=epochs(k), got=fmt(got), want=fmt(want))
         mismatch = tr("hw.zero.mismatch", lr=SGD_LR, **fields)
         if close(got, per_sample_sgd(_linear, 1, x_data, y_data, SGD_LR, k, "never")):
             return Feedback.fail(name, tr("hw.zero.never", **fields))
@@ -131,4 +138,4 @@ def check_zero_grad(sgd: Callable[..., Any]) -> Feedback:
                 key = "hw.zero.unchanged"
             return Feedback.fail(name, tr(key), mismatch)
         return Feedback.fail(name, mismatch)
-    return Feedback.ok(name, tr("hw.zero.ok", k=SGD_EPOCHS[-1], got=fmt(got)))
+    return Feedback.ok(name, tr("hw.zero.ok", epochs=epochs(SGD_EPOCHS[-1]), got=fmt(got)))
