@@ -14,11 +14,12 @@ import pytest
 PACKAGE = Path(__file__).parents[1] / "gdwidgets"
 
 # layer -> (gdwidgets layers it may import, third-party packages it may import)
-BASE = {"i18n", "strings", "_lazy", "formats"}
+BASE = {"i18n", "strings", "_lazy", "formats", "renames"}
 RULES: dict[str, tuple[set[str], set[str]]] = {
     "i18n": (set(), set()),
     "_lazy": (set(), set()),
     "formats": (set(), set()),
+    "renames": ({"i18n"}, set()),
     "strings": ({"i18n"}, set()),
     "autograd": (set(), set()),  # pure Python
     "datasets": ({"i18n", "data"}, {"numpy"}),  # the data layer: datasets.py and data.py

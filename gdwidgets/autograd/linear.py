@@ -7,13 +7,9 @@ import numbers
 from collections.abc import Iterable
 from typing import Any
 
-from ..i18n import register, tr
 from .scalar import Scalar, nary
 
 __all__ = ["Linear", "mse"]
-
-register({"linear.bad_start": ("Linear's {name} must be a finite number, got {value!r}",
-                               "Linear 的 {name} 必须是有限数，得到的是 {value!r}")})
 
 
 def mse(errors: Iterable[Scalar]) -> Scalar:
@@ -40,7 +36,7 @@ class Linear:
         for name, value in (("a", a), ("b", b)):
             if isinstance(value, bool) or not isinstance(value, numbers.Real) \
                     or not math.isfinite(value):
-                raise ValueError(tr("linear.bad_start", name=name, value=value))
+                raise ValueError(f"Linear's {name} must be a finite number, got {value!r}")
         self.a = Scalar(float(a), label="a")
         self.b = Scalar(float(b), label="b")
 
