@@ -165,3 +165,13 @@ def test_lr_sweep_is_keyword_only_with_the_definitions_defaults():
     r = lr_sweep(lrs=[0.01], epochs=5)
     s = Session(lr=0.01, epochs=5).run()
     assert r.final_loss[0] == pytest.approx(float(s.loss[-1]), rel=1e-5)
+
+
+def test_configure_names_an_unknown_setting_in_the_widgets_language():
+    w = RegressionWidget(graph=False, epochs=5)
+    with pytest.raises(TypeError, match=r"^configure\(\) has no setting 'learning_rate'; "
+                       r"its settings are dataset, model, lr, "):
+        w.configure(learning_rate=0.1)
+    set_language("zh")
+    with pytest.raises(TypeError, match=r"^configure\(\) 没有设置 'hidden'"):
+        RegressionWidget(graph=False, epochs=5).configure(hidden=3)

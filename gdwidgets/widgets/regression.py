@@ -142,9 +142,10 @@ class RegressionWidget(LessonWidget):
         """Set several settings at once and retrain once. A bad value or an impossible
         combination shows a message and changes nothing. Returns whether the settings
         were taken."""
-        unknown = set(settings) - set(SETTINGS)
-        if unknown:
-            raise TypeError(f"unknown settings: {sorted(unknown)}; allowed: {SETTINGS}")
+        for name in settings:
+            if name not in SETTINGS:
+                raise TypeError(tr("settings.unknown", cls="configure", value=repr(name),
+                                   allowed=", ".join(SETTINGS)))
 
         def apply() -> None:
             checked = {k: check(here(self._place)[k], v) for k, v in settings.items()}
