@@ -57,6 +57,17 @@ register(
             "init has no parameter {value}: model {model} has {names}",
             "init 中的参数 {value} 不存在：模型 {model} 的参数是 {names}",
         ),
+        "config.bias_model": (
+            "bias=False is for the 'linear' and 'polynomial' models, got model={value}",
+            "bias=False 只能用于 'linear' 和 'polynomial' 模型，得到的是 model={value}",
+        ),
+        "config.bias_normalize": (
+            "bias=False cannot go with normalize=True: standardising shifts the inputs by "
+            "their mean, which a model without b cannot undo; use normalize=False or a "
+            "factor (e.g. 0.1)",
+            "bias=False 不能与 normalize=True 同用：标准化会把输入减去均值，没有 b 的模型无法"
+            "抵消这个平移；请用 normalize=False 或一个缩放系数（如 0.1）",
+        ),
         "config.init_twice": (
             "init gives both {alias!r} and {name!r}: they are one parameter of model "
             "{model} ({alias!r} is the engine's name for it, seed 000's; {name!r} the torch "
@@ -211,7 +222,11 @@ def validate(**settings: Any) -> Config:
     epochs = out["epochs"]
     if epochs * steps > MAX_STEPS:
         raise fail("config.steps", epochs, hi=MAX_STEPS // steps, steps=steps, limit=MAX_STEPS)
-    layout = build_model(model, d, out["degree"], out["hidden"]).layout
+    if not out["bias"] and model not in ("linear", "polynomial"):
+        raise fail("config.bias_model", model)
+    if not out["bias"] and out["normalize"] is True:
+        raise fail("config.bias_normalize", True)
+    layout = build_model(model, d, out["degree"], out["hidden"], out["bias"]).layout
     check_work("Session", 1, epochs * steps, layout.size, epochs, steps)
     out["init"] = _init(v["init"], layout, model)
     out["dataset"] = v["dataset"]

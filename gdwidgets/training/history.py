@@ -180,16 +180,18 @@ class History:
         p = {n: np.array(v[step], dtype=np.float64) for n, v in self.params.items()}
         a, c = self.input_scale()
         kind = self.config.model
-        if kind == "linear":
+        if kind == "linear":  # without a bias c is 0 (standardising is refused then)
             w = p["w"]
-            p["b"] = p["b"] + np.sum(w * c)
+            if "b" in p:
+                p["b"] = p["b"] + np.sum(w * c)
             p["w"] = w * (a if w.ndim else a[0])
         elif kind == "polynomial":
-            degree = len(p) - 1
-            coef = [p["b"], *(p[f"w{i}"] for i in range(1, degree + 1))]
+            degree = self.config.degree
+            coef = [p.get("b", 0.0), *(p[f"w{i}"] for i in range(1, degree + 1))]
             raw = Polynomial(coef)(Polynomial([c[0], a[0]])).coef  # p(a x + c) in powers of x
             raw = np.pad(raw, (0, degree + 1 - len(raw)))
-            p["b"] = np.array(raw[0])
+            if "b" in p:
+                p["b"] = np.array(raw[0])
             for i in range(1, degree + 1):
                 p[f"w{i}"] = np.array(raw[i])
         elif kind == "two_layer":

@@ -72,54 +72,63 @@ class Model:
         raise NotImplementedError
 
 
+def _with_bias(features: torch.Tensor, bias: bool) -> torch.Tensor:
+    """The design matrix: ``features`` and, with a bias, a column of ones."""
+    return torch.cat([features, torch.ones(len(features), 1)], dim=1) if bias else features
+
+
 class LinearModel(Model):
-    """y = x . w + b (seeds 001, 003, 004); w is a scalar for one input."""
+    """y = x . w + b (seeds 001, 003, 004), or y = x . w without a bias (seed 002); w is
+    a scalar for one input."""
 
     kind = "linear"
     design = True
 
-    def __init__(self, features: int) -> None:
+    def __init__(self, features: int, bias: bool = True) -> None:
         w_shape = () if features == 1 else (features,)
-        super().__init__(Layout(("w", "b"), (w_shape, ())), features)
+        names, shapes = ("w", "b")[:1 + bias], (w_shape, ())[:1 + bias]
+        super().__init__(Layout(names, shapes), features)
+        self.bias = bias
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.cat([x, torch.ones(len(x), 1)], dim=1)
+        return _with_bias(x, self.bias)
 
     def forward(self, params: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
-        w, b = params["w"], params["b"]
-        if self.d == 1:
-            return w * x[:, 0] + b
-        return x @ w + b
+        w = params["w"]
+        out = w * x[:, 0] if self.d == 1 else x @ w
+        return out + params["b"] if self.bias else out
 
     def init(self, gen: torch.Generator) -> torch.Tensor:
         # seed 004: w = torch.randn(1) after torch.manual_seed(2017), b = torch.zeros(1)
-        return torch.cat([torch.randn(self.d, generator=gen), torch.zeros(1)])
+        return torch.cat([torch.randn(self.d, generator=gen), torch.zeros(int(self.bias))])
 
 
 class PolynomialModel(Model):
-    """y = b + w1*x + w2*x^2 + ... + wk*x^k (seeds 002 and 004)."""
+    """y = b + w1*x + w2*x^2 + ... + wk*x^k (seeds 002 and 004), b left out without a
+    bias."""
 
     kind = "polynomial"
     design = True
 
-    def __init__(self, degree: int) -> None:
-        names = tuple(f"w{i}" for i in range(1, degree + 1)) + ("b",)
-        super().__init__(Layout(names, ((),) * (degree + 1)), 1)
-        self.degree = degree
+    def __init__(self, degree: int, bias: bool = True) -> None:
+        names = tuple(f"w{i}" for i in range(1, degree + 1)) + ("b",) * bias
+        super().__init__(Layout(names, ((),) * len(names)), 1)
+        self.degree, self.bias = degree, bias
         self._powers = torch.arange(1, degree + 1, dtype=torch.float32)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.cat([x ** self._powers, torch.ones(len(x), 1)], dim=1)
+        return _with_bias(x ** self._powers, self.bias)
 
     def forward(self, params: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
         x = x[:, 0]
-        out = params["b"]
+        out = params["b"] if self.bias else torch.zeros(())
         for i in range(1, self.degree + 1):
             out = out + params[f"w{i}"] * x**i
         return out
 
     def init(self, gen: torch.Generator) -> torch.Tensor:
-        return torch.cat([torch.randn(self.degree, generator=gen), torch.zeros(1)])
+        return torch.cat([torch.randn(self.degree, generator=gen),
+                          torch.zeros(int(self.bias))])
 
 
 class TwoLayerModel(Model):
@@ -187,12 +196,13 @@ class MLPModel(Model):
         return torch.cat([w1, b1, torch.tensor([0.25]), w2.reshape(-1), b2])
 
 
-def build_model(kind: str, features: int, degree: int, hidden: int) -> Model:
+def build_model(kind: str, features: int, degree: int, hidden: int, bias: bool = True
+                ) -> Model:
     """The model ``kind`` for ``features`` inputs (settings already validated)."""
     if kind == "linear":
-        return LinearModel(features)
+        return LinearModel(features, bias)
     if kind == "polynomial":
-        return PolynomialModel(degree)
+        return PolynomialModel(degree, bias)
     if kind == "two_layer":
         return TwoLayerModel()
     if kind == "mlp":

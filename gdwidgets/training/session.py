@@ -32,7 +32,8 @@ class Problem:
 
     def __init__(self, config: Config) -> None:
         self.config = cfg = config
-        self.model: Model = build_model(cfg.model, cfg.x.shape[1], cfg.degree, cfg.hidden)
+        self.model: Model = build_model(cfg.model, cfg.x.shape[1], cfg.degree, cfg.hidden,
+                                         cfg.bias)
         x = torch.from_numpy(cfg.x.copy())
         self.mean = self.std = self.factor = None
         if cfg.normalize is True:  # standardise, as seed 000 does (unbiased std)

@@ -182,6 +182,11 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
        hi=MAX_DEGREE, type="int"),
     _s("hidden", 1, "int", "hidden units of the 'mlp' model", "'mlp' 模型的隐藏单元数",
        places=("session", "sweep"), lo=1, hi=MAX_HIDDEN, type="int"),
+    _s("bias", True, "flag",
+       "False: the 'linear' and 'polynomial' models have no intercept b (seed 002's "
+       "y = x * w); inputs then may be scaled by a factor but not standardised",
+       "False：'linear' 和 'polynomial' 模型没有截距 b（种子 002 的 y = x * w）；此时输入可以"
+       "乘以一个数，但不能标准化", places=("session", "sweep"), type="bool"),
     # ----- widget-only settings -----------------------------------------------------------
     _s("graph", True, "flag", "draw the backward graph of a step (False: faster)",
        "绘制某一步的反向传播图（False 更快）", places=(REG,), type="bool"),

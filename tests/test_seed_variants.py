@@ -1,0 +1,85 @@
+"""The seeds' training variants as Session settings (issue #23), each compared step by step
+with the seed's own code in plain torch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from gdwidgets.training import Session, lr_sweep
+
+
+def seed_002_no_bias(epochs: int = 100, lr: float = 0.01) -> tuple[list[float], list[float]]:
+    """Seed 002's first loop as printed: y = x * w1 from w1 = 0, one point per update, in
+    order. Returns every gradient and every w1 after its update."""
+    x_data = [float(i) for i in range(1, 6)]
+    y_data = [2 * i for i in x_data]
+    w1 = torch.tensor([0.0], requires_grad=True)
+    grads, ws = [], []
+    for _ in range(epochs):
+        for x, y in zip(x_data, y_data):
+            loss = (x * w1 - y) ** 2
+            loss.backward()
+            grads.append(w1.grad.item())
+            w1.data -= lr * w1.grad.data
+            w1.grad.zero_()
+            ws.append(w1.item())
+    return grads, ws
+
+
+@pytest.mark.parametrize("gradients", ["manual", "autograd"])
+def test_seed_002_without_a_bias_step_by_step(gradients):
+    grads, ws = seed_002_no_bias()
+    h = Session(dataset="y2x", lr=0.01, batch_size=1, epochs=100, init=0.0, bias=False,
+                gradients=gradients).run()
+    assert h.config.layout.names == ("w",)
+    assert h.grads["w"][1] == pytest.approx(-15.68, abs=1e-5)  # the seed prints -15.68
+    np.testing.assert_allclose(h.grads["w"], grads, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(h.params["w"][1:], ws, rtol=1e-6, atol=1e-6)
+    assert f"{float(h.final['w']):.4f}" == "2.0000"
+
+
+def test_with_a_bias_the_same_run_is_not_the_seeds():
+    """The reason for the setting: a line with b gets -15.52 at step 2 and ends at 1.9778."""
+    h = Session(dataset="y2x", lr=0.01, batch_size=1, epochs=100, init=0.0).run()
+    assert h.grads["w"][1] == pytest.approx(-15.52, abs=0.01)
+    assert f"{float(h.final['w']):.4f}" == "1.9778"
+
+
+def test_no_bias_polynomial_and_sweep_agree_with_session():
+    s = dict(dataset="y2x", model="polynomial", degree=2, batch_size=1, epochs=5, init=0.0,
+             bias=False)
+    h = Session(lr=1e-3, **s).run()
+    assert set(h.final) == {"w1", "w2"}
+    x = torch.arange(1.0, 6.0)
+    w = torch.zeros(2, requires_grad=True)
+    for _ in range(5):  # the same by hand: y = w1 x + w2 x^2, one point at a time
+        for xi, yi in zip(x, 2 * x):
+            loss = (w[0] * xi + w[1] * xi**2 - yi) ** 2
+            loss.backward()
+            w.data -= 1e-3 * w.grad
+            w.grad.zero_()
+    np.testing.assert_allclose([h.final["w1"], h.final["w2"]], w.detach(), rtol=1e-5)
+    sweep = lr_sweep(lrs=[1e-3], **s)
+    assert sweep.final_loss[0] == pytest.approx(float(h.loss[-1]), rel=1e-5)
+
+
+@pytest.mark.parametrize("settings, words", [
+    (dict(model="mlp", bias=False), "bias=False is for the 'linear' and 'polynomial' models, "
+                                    "got model='mlp'"),
+    (dict(model="two_layer", dataset="y2x", bias=False), "got model='two_layer'"),
+    (dict(bias=False, normalize=True), "bias=False cannot go with normalize=True"),
+    (dict(bias=0), "bias must be True or False, got 0"),
+])
+def test_bias_is_refused_where_it_cannot_hold(settings, words):
+    with pytest.raises(ValueError, match=words.replace("(", r"\(").replace(")", r"\)")):
+        Session(**settings)
+
+
+def test_no_bias_with_a_factor_reads_back_in_data_units():
+    h = Session(dataset="y2x", bias=False, normalize=0.5, lr=0.01, epochs=50).run()
+    assert set(h.in_data_units()) == {"w"}
+    assert float(h.in_data_units()["w"]) == pytest.approx(0.5 * float(h.final["w"]))
+    np.testing.assert_allclose(h.fit([1.0, 3.0]), [h.in_data_units()["w"] * v
+                                                   for v in (1.0, 3.0)], rtol=1e-5)
