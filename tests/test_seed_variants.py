@@ -83,3 +83,59 @@ def test_no_bias_with_a_factor_reads_back_in_data_units():
     assert float(h.in_data_units()["w"]) == pytest.approx(0.5 * float(h.final["w"]))
     np.testing.assert_allclose(h.fit([1.0, 3.0]), [h.in_data_units()["w"] * v
                                                    for v in (1.0, 3.0)], rtol=1e-5)
+
+
+def seed_003_loop(lr_a: float, lr_b: float, epochs: int, half: bool = True
+                  ) -> tuple[list[float], list[tuple[float, float]]]:
+    """Seed 003's loop: y = a x + b on x = 1, 3, ..., 99, batches of 5 in order, the loss
+    ``sum((y_pred - y)**2) / 2`` (``half=False``: the sum), a from 20 and b from 30."""
+    x = torch.arange(1, 100, 2)
+    y = x * 2 + 10
+    a = torch.tensor(20.0, requires_grad=True)
+    b = torch.tensor(30.0, requires_grad=True)
+    losses, params = [], []
+    for _ in range(epochs):
+        for start in range(0, 50, 5):
+            xt, yt = x[start:start + 5], y[start:start + 5]
+            loss = torch.sum((a * xt + b - yt) ** 2) / (2 if half else 1)
+            loss.backward()
+            losses.append(loss.item())
+            a.data = a.data - a.grad.data * lr_a
+            b.data = b.data - b.grad.data * lr_b
+            a.grad.zero_()
+            b.grad.zero_()
+            params.append((a.item(), b.item()))
+    return losses, params
+
+
+@pytest.mark.parametrize("reduction, gradients, lr", [("half_sum", "manual", 1e-4),
+                                                      ("half_sum", "autograd", 1e-4),
+                                                      ("sum", "manual", 5e-5)])
+def test_seed_003_sum_losses_step_by_step(reduction, gradients, lr):
+    """One learning rate for both (the per-parameter rates are the next part)."""
+    losses, params = seed_003_loop(lr, lr, 20, half=reduction == "half_sum")
+    h = Session(dataset="y2x10", lr=lr, batch_size=5, epochs=20, init={"w": 20, "b": 30},
+                reduction=reduction, gradients=gradients).run()
+    assert not h.diverged
+    np.testing.assert_allclose(h.loss, losses, rtol=2e-5)
+    np.testing.assert_allclose(np.stack([h.params["w"][1:], h.params["b"][1:]], 1), params,
+                               rtol=2e-5)
+    x, y = np.arange(1, 100, 2.0), np.arange(1, 100, 2.0) * 2 + 10
+    first = np.sum((20 * x + 30 - y) ** 2) / (2 if reduction == "half_sum" else 1)
+    assert h.initial_loss == pytest.approx(first)  # the loss on all the data: all 50 points
+
+
+def test_a_reduction_scales_the_loss_and_gradient_of_the_mean():
+    mean = Session(dataset="y2x10", lr=1e-4, batch_size=5, epochs=1, init=1.0).run()
+    half = Session(dataset="y2x10", lr=1e-4 / 2.5, batch_size=5, epochs=1, init=1.0,
+                   reduction="half_sum").run()
+    np.testing.assert_allclose(half.loss, 2.5 * mean.loss, rtol=1e-5)  # m / 2 = 2.5
+    np.testing.assert_allclose(half.grads["w"], 2.5 * mean.grads["w"], rtol=1e-5)
+    np.testing.assert_allclose(half.theta, mean.theta, rtol=1e-5)  # lr / 2.5: same path
+    s = Session(dataset="y2x10", batch_size=5, epochs=1, init=1.0, reduction="sum")
+    s.run()
+    assert s.batch_loss(update=3).loss.item() == pytest.approx(float(s.history.loss[2]),
+                                                               rel=1e-5)
+    with pytest.raises(ValueError, match=r"^reduction must be one of 'mean', 'sum', "
+                       r"'half_sum', got 'max'$"):
+        Session(reduction="max")

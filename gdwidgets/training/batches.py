@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import torch
 
+from .loss import point_weight
 from .models import Model
 
 
@@ -20,7 +21,7 @@ class Batch:
 
     x: torch.Tensor  # (m, d)
     neg_y: torch.Tensor  # (m, 1), minus the targets
-    weights: torch.Tensor  # (1, m), 1/m per real row, 0 on padding
+    weights: torch.Tensor  # (1, m), each real row's weight in the loss, 0 on padding
     weights_col: torch.Tensor  # (m, 1)
     features: torch.Tensor | None  # (m, P) design models only
     grad_matrix: torch.Tensor | None  # (P, m) = 2 * (features * weights_col).T
@@ -30,19 +31,20 @@ class Batcher:
     """Makes each epoch's batches (and remembers their row indices)."""
 
     def __init__(self, model: Model, x: torch.Tensor, y: torch.Tensor, batch_size: int,
-                 shuffle: bool, gen: torch.Generator) -> None:
+                 shuffle: bool, gen: torch.Generator, reduction: str = "mean") -> None:
         n = len(y)
         self.n, self.m, self.shuffle, self.gen = n, batch_size, shuffle, gen
         self.count = -(-n // batch_size)  # batches per epoch
         self.pad = self.count * batch_size - n
         self.x, self.y = x, y
         self.f = model.features(x) if model.design else None
-        sizes = torch.full((self.count,), batch_size, dtype=torch.float32)
+        sizes = [batch_size] * self.count
         sizes[-1] = batch_size - self.pad
         real = torch.ones(self.count, batch_size)
         if self.pad:
             real[-1, batch_size - self.pad:] = 0
-        self.w = real / sizes[:, None]  # (count, m)
+        weight = torch.tensor([point_weight(reduction, m) for m in sizes])
+        self.w = real * weight[:, None]  # (count, m)
         self._fixed: tuple[torch.Tensor, list[Batch]] | None = None
 
     def epoch(self) -> tuple[torch.Tensor, list[Batch]]:

@@ -16,6 +16,7 @@ import torch
 
 from .batches import Batch, Batcher
 from .gradients import StepFn, design_manual, step_function
+from .loss import factor
 from .models import Model
 from .optimizers import make_update
 
@@ -35,15 +36,18 @@ class Raw:
 
 
 def divergence_limit(model: Model, x: torch.Tensor, y: torch.Tensor,
-                     theta0: torch.Tensor) -> torch.Tensor:
+                     theta0: torch.Tensor, reduction: str = "mean", batch: int = 1
+                     ) -> torch.Tensor:
     """The loss above which a run has diverged: 1e5 times the loss on all the data at
-    the start (floored at 1e-12). Every run of a sweep starts there, and no batch comes
+    the start, as a batch of ``batch`` points with the same mean error would have it
+    under ``reduction`` (floored at 1e-12). Every run of a sweep starts there, and no batch comes
     first: a batch that happens to sit on the initial line does not lower the bar. (The
     former rule, 1e6 times the first batch's loss, flagged seed 002's per-sample SGD at
     step 13; this one does too, and never flags a converging run whose first batch
     happened to fit.)"""
     error = model.predict(theta0.reshape(-1, 1), x)[:, 0] - y
-    return DIVERGENCE_FACTOR * (error * error).mean().clamp_min(1e-12)
+    mse = (error * error).mean() * factor(reduction, batch)
+    return DIVERGENCE_FACTOR * mse.clamp_min(1e-12)
 
 
 def first_diverged(loss: torch.Tensor, limit: torch.Tensor) -> torch.Tensor:
@@ -69,7 +73,7 @@ def _one_thread() -> Iterator[None]:
 def train(model: Model, x: torch.Tensor, y: torch.Tensor, theta0: torch.Tensor,
           lr: torch.Tensor, *, epochs: int, batch_size: int, shuffle: bool,
           optimizer: str, gradients: str, zero_grad: bool, accumulate: int,
-          gen: torch.Generator) -> Raw:
+          gen: torch.Generator, reduction: str = "mean") -> Raw:
     """Train R = len(lr) copies of ``model`` from ``theta0`` (P,), one per learning rate.
 
     One loop for every case. Each step records what its loss comes from: the loss
@@ -79,10 +83,10 @@ def train(model: Model, x: torch.Tensor, y: torch.Tensor, theta0: torch.Tensor,
     """
     runs = len(lr)
     with torch.no_grad(), _one_thread():
-        batcher = Batcher(model, x, y, batch_size, shuffle, gen)
+        batcher = Batcher(model, x, y, batch_size, shuffle, gen, reduction)
         step = step_function(model, gradients)
         update = make_update(optimizer, lr.reshape(1, runs).to(torch.float32))
-        limit = divergence_limit(model, x, y, theta0)
+        limit = divergence_limit(model, x, y, theta0, reduction, batch_size)
         theta = theta0.reshape(-1, 1).repeat(1, runs)
         deferred = step is design_manual and accumulate == 1 and runs == 1
         records: list[torch.Tensor] = []  # per step: its loss (1, R) or residuals (m, 1)

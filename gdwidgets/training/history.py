@@ -11,6 +11,7 @@ from numpy.polynomial import Polynomial
 from ..formats import sig
 from ..i18n import register, tr
 from ..renames import renamed
+from .loss import factor
 
 if TYPE_CHECKING:
     from .config import Config
@@ -134,11 +135,12 @@ class History:
                      and not self.final_loss < self.GREW * self.initial_loss)
 
     def _full_loss(self, step: int) -> float:
-        """Mean squared error on every point with the parameters after ``step`` updates."""
+        """The loss on every point (the run's ``reduction``) with the parameters after
+        ``step`` updates."""
         cfg = self.config
         with np.errstate(all="ignore"):
             err = self.fit(cfg.x, step).astype(np.float64) - np.asarray(cfg.y, np.float64)
-            return float(np.mean(err**2))
+            return float(np.mean(err**2) * factor(cfg.reduction, len(err)))
 
     def __len__(self) -> int:
         """The number of steps (updates) recorded."""

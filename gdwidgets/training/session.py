@@ -11,6 +11,7 @@ from ..renames import renamed
 from .config import Config, validate
 from .engine import train
 from .history import History
+from .loss import factor, reduce
 from .models import Model, build_model
 from .settings import defaults, docstring, signature
 
@@ -74,7 +75,8 @@ class Problem:
         self.model.init(self.gen)  # replay the init draws so every run shuffles alike
         settings = dict(epochs=cfg.epochs, batch_size=cfg.batch, shuffle=cfg.shuffle,
                         optimizer=cfg.optimizer, gradients=cfg.gradients,
-                        zero_grad=cfg.zero_grad, accumulate=cfg.accumulate, gen=self.gen)
+                        zero_grad=cfg.zero_grad, accumulate=cfg.accumulate, gen=self.gen,
+                        reduction=cfg.reduction)
         settings.update(overrides)
         return train(self.model, self.x, self.y, self.theta0, lr, **settings)
 
@@ -154,7 +156,7 @@ class Session:
         p = self._problem
         with torch.no_grad():
             err = p.model.predict(theta, p.x) - p.y.reshape(-1, 1)
-        return (err * err).mean(0).numpy()
+        return ((err * err).mean(0) * factor(self.config.reduction, len(p.y))).numpy()
 
     def least_squares(self) -> np.ndarray | None:
         """The flat parameters of least full-data loss, for models linear in their
@@ -193,9 +195,10 @@ class Session:
             for name, value in self.config.layout.unflatten(theta).items()
         }
         x, y = self._problem.x[rows], self._problem.y[rows]
+        parts = -(-len(rows) // self.config.batch)  # micro-batches: the loop averages them
         with torch.enable_grad():
             prediction = self.model.forward(params, x)
-            loss = ((prediction - y) ** 2).mean()
+            loss = reduce((prediction - y) ** 2, self.config.reduction, parts)
         return BatchLoss(loss, params, x, y, prediction)
 
     def __repr__(self) -> str:

@@ -30,6 +30,7 @@ OPTIMIZERS = ("sgd", "momentum", "adam")
 MOMENTUM = 0.9  # torch.optim.SGD's momentum coefficient here
 ADAM = (0.9, 0.999, 1e-8)  # torch.optim.Adam's betas and eps (its defaults)
 GRADIENTS = ("autograd", "manual")
+REDUCTIONS = ("mean", "sum", "half_sum")
 MODES = ("plain", "accumulate", "bloat")
 MAX_DEGREE = 10
 MAX_HIDDEN = 64
@@ -182,6 +183,13 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
        hi=MAX_DEGREE, type="int"),
     _s("hidden", 1, "int", "hidden units of the 'mlp' model", "'mlp' 模型的隐藏单元数",
        places=("session", "sweep"), lo=1, hi=MAX_HIDDEN, type="int"),
+    _s("reduction", "mean", "choice",
+       "the loss of a batch: 'mean' (mean squared error), 'sum' (sum of squared errors) "
+       "or 'half_sum' (that sum / 2, seed 003's); the loss on all the data is the same "
+       "over every point",
+       "一个批次的损失：'mean'（均方误差）、'sum'（平方误差之和）或 'half_sum'（和的一半，"
+       "种子 003 的写法）；全部数据上的损失也按同样方式在所有点上计算",
+       places=("session", "sweep"), allowed=REDUCTIONS, type="str"),
     _s("bias", True, "flag",
        "False: the 'linear' and 'polynomial' models have no intercept b (seed 002's "
        "y = x * w); inputs then may be scaled by a factor but not standardised",
