@@ -22,6 +22,7 @@ CAPABILITIES = ("default", "avx2", "avx512")
 NUMERIC_TESTS = [
     "tests/test_datasets.py",
     "tests/test_training.py",
+    "tests/test_seed_variants.py",
     "tests/test_training_config.py",
     "tests/test_homework.py",
     "tests/test_widget_backprop.py",

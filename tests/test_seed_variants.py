@@ -3,6 +3,8 @@ with the seed's own code in plain torch."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -139,3 +141,65 @@ def test_a_reduction_scales_the_loss_and_gradient_of_the_mean():
     with pytest.raises(ValueError, match=r"^reduction must be one of 'mean', 'sum', "
                        r"'half_sum', got 'max'$"):
         Session(reduction="max")
+
+
+@pytest.mark.parametrize("gradients", ["manual", "autograd"])
+def test_seed_003_with_its_rates_per_parameter(gradients):
+    losses, params = seed_003_loop(1e-4, 1e-3, 100)
+    h = Session(dataset="y2x10", lr={"w": 1e-4, "b": 1e-3}, batch_size=5, epochs=100,
+                init={"w": 20, "b": 30}, reduction="half_sum", gradients=gradients).run()
+    # float32 cancellation: predictions near |y| <= 208 carry ~1e-4 absolute error each
+    # (a few ulps there), so a small batch loss sum(r^2)/2 of 5 residuals r ~ 3 is good to
+    # ~5 * 3 * 1e-4 = 1.5e-3 whatever the order of operations: atol 5e-3
+    np.testing.assert_allclose(h.loss, losses, rtol=1e-4, atol=5e-3)
+    np.testing.assert_allclose(np.stack([h.params["w"][1:], h.params["b"][1:]], 1), params,
+                               rtol=1e-5, atol=1e-5)
+    assert f"{float(h.final['w']):.4f}" == "2.0001" and f"{float(h.final['b']):.2f}" == "14.06"
+    by_a = Session(dataset="y2x10", lr={"a": 1e-4, "b": 1e-3}, batch_size=5, epochs=2,
+                   init={"a": 20, "b": 30}, reduction="half_sum").run()
+    np.testing.assert_allclose(by_a.theta, h.theta[:21], rtol=1e-6)  # the engine's name
+
+
+def test_seed_003_two_layer_chain_with_its_own_update():
+    """The seed's chain, a1 and a2 at 1e-4, b1 and b2 at 1e-3, every step it takes."""
+    x = torch.arange(1, 100, 2)
+    y = x * 2 + 10
+    p = {n: torch.tensor(v, requires_grad=True) for n, v in
+         (("a1", 20.0), ("b1", 30.0), ("a2", 20.0), ("b2", 30.0))}
+    rates = {"a1": 1e-4, "b1": 1e-3, "a2": 1e-4, "b2": 1e-3}
+    h = Session(dataset="y2x10", model="two_layer", lr=rates, batch_size=5, epochs=1,
+                init={"a1": 20, "b1": 30, "a2": 20, "b2": 30}, reduction="half_sum").run()
+    for k in range(len(h)):
+        xt, yt = x[5 * k:5 * k + 5], y[5 * k:5 * k + 5]
+        loss = torch.sum((p["a2"] * (p["a1"] * xt + p["b1"]) + p["b2"] - yt) ** 2) / 2
+        loss.backward()
+        assert h.loss[k] == pytest.approx(loss.item(), rel=1e-5)
+        for n in p:
+            assert h.grads[n][k] == pytest.approx(p[n].grad.item(), rel=1e-5), (k, n)
+            p[n].data -= p[n].grad.data * rates[n]
+            p[n].grad.zero_()
+            assert h.params[n][k + 1] == pytest.approx(p[n].item(), rel=1e-5), (k, n)
+    assert len(h) >= 2  # it takes at least two of the seed's steps before any divergence
+
+
+@pytest.mark.parametrize("lr, words", [
+    ({"w": 1e-4}, "lr gives no rate for b: give one for every parameter of model 'linear' "
+                  "(w/a, b), or one number for all"),
+    ({"w": 1e-4, "b": 1e-3, "q": 1.0}, "lr has no parameter 'q': model 'linear' has w/a, b"),
+    ({"a": 1e-4, "w": 1e-4, "b": 1.0}, "lr gives both 'a' and 'w': they are one parameter"),
+    ({"w": -1.0, "b": 1e-3}, "lr['w'] must be a finite number > 0, got -1.0"),
+    ({"w": float("nan"), "b": 1e-3}, "lr['w'] must be a finite number > 0, got nan"),
+])
+def test_a_rate_per_parameter_is_checked_by_name(lr, words):
+    with pytest.raises(ValueError, match="^" + re.escape(words)):
+        Session(lr=lr)
+
+
+def test_every_optimizer_takes_a_rate_per_parameter():
+    for optimizer in ("sgd", "momentum", "adam"):
+        both = Session(lr={"w": 0.05, "b": 0.05}, optimizer=optimizer, epochs=20).run()
+        one = Session(lr=0.05, optimizer=optimizer, epochs=20).run()
+        np.testing.assert_array_equal(both.theta, one.theta)  # equal rates: the same run
+        frozen = Session(lr={"w": 0.05, "b": 1e-12}, optimizer=optimizer, epochs=20,
+                         init=0.0).run()
+        assert abs(float(frozen.final["b"])) < 1e-8 < abs(float(frozen.final["w"]))

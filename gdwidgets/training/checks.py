@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -111,6 +112,15 @@ def check(s: Setting, value: Any, *, hi: float | None = None) -> Any:
                 raise fail("config.lr", value, name=name)
             raise fail("settings.real_range", value, name=name, lo=s.lo, hi=top)
         return float(value)
+    if kind == "rates" and isinstance(value, Mapping):
+        out = {}
+        for key, rate in value.items():
+            if not (is_real(rate) and math.isfinite(rate) and rate > 0):
+                raise fail("config.lr", rate, name=f"{name}[{key!r}]")
+            out[key] = float(rate)
+        return out  # the names are checked with the model (config.validate)
+    if kind == "rates":
+        return check(replace(s, kind="real"), value)
     if kind == "dataset":
         if value is None and s.default is None:
             return None

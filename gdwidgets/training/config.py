@@ -68,6 +68,20 @@ register(
             "bias=False 不能与 normalize=True 同用：标准化会把输入减去均值，没有 b 的模型无法"
             "抵消这个平移；请用 normalize=False 或一个缩放系数（如 0.1）",
         ),
+        "config.lr_key": (
+            "lr has no parameter {value}: model {model} has {names}",
+            "lr 中的参数 {value} 不存在：模型 {model} 的参数是 {names}",
+        ),
+        "config.lr_twice": (
+            "lr gives both {first} and {value}: they are one parameter of model {model}",
+            "lr 同时给了 {first} 和 {value}：它们是模型 {model} 的同一个参数",
+        ),
+        "config.lr_missing": (
+            "lr gives no rate for {missing}: give one for every parameter of model {model} "
+            "({names}), or one number for all, got {value}",
+            "lr 没有给出 {missing} 的学习率：请为模型 {model} 的每个参数（{names}）各给一个，"
+            "或者给一个数用于全部参数，得到的是 {value}",
+        ),
         "config.init_twice": (
             "init gives both {alias!r} and {name!r}: they are one parameter of model "
             "{model} ({alias!r} is the engine's name for it, seed 000's; {name!r} the torch "
@@ -229,6 +243,7 @@ def validate(**settings: Any) -> Config:
     layout = build_model(model, d, out["degree"], out["hidden"], out["bias"]).layout
     check_work("Session", 1, epochs * steps, layout.size, epochs, steps)
     out["init"] = _init(v["init"], layout, model)
+    out["lr"] = _rates(out["lr"], layout, model)
     out["dataset"] = v["dataset"]
     return Config(**out, label=label, x=x, y=y, layout=layout, data=data)
 
@@ -238,10 +253,38 @@ ALIASES: dict[str, dict[str, str]] = {"linear": {"a": "w"}}
 the torch seeds and the sessions call it ``w``; ``b`` is ``b`` in both."""
 
 
+def _names(layout: Layout, model: str) -> str:
+    """The model's parameter names as messages list them (with their other names)."""
+    aliases = ALIASES.get(model, {})
+    return ", ".join("/".join([n, *(a for a, m in aliases.items() if m == n)])
+                     for n in layout.names)
+
+
+def _rates(lr: float | dict[str, float], layout: Layout, model: str
+           ) -> float | dict[str, float]:
+    """One learning rate, or one per parameter (every one named once, in layout order)."""
+    if not isinstance(lr, dict):
+        return lr
+    aliases, names = ALIASES.get(model, {}), _names(layout, model)
+    rates: dict[str, float] = {}
+    given: dict[str, Any] = {}
+    for key, rate in lr.items():
+        name = aliases.get(key, key) if isinstance(key, str) else key
+        if name not in layout.names:
+            raise fail("config.lr_key", key, model=repr(model), names=names)
+        if name in rates:
+            raise fail("config.lr_twice", key, first=repr(given[name]), model=repr(model))
+        rates[name], given[name] = rate, key
+    missing = [n for n in layout.names if n not in rates]
+    if missing:
+        raise fail("config.lr_missing", lr, missing=", ".join(missing), model=repr(model),
+                   names=names)
+    return {n: rates[n] for n in layout.names}
+
+
 def _init(init: Any, layout: Layout, model: str) -> float | dict[str, np.ndarray] | None:
     aliases = ALIASES.get(model, {})
-    names = ", ".join("/".join([n, *(a for a, m in aliases.items() if m == n)])
-                      for n in layout.names)
+    names = _names(layout, model)
     if init is None:
         return None
     if is_real(init):

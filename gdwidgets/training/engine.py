@@ -81,11 +81,12 @@ def train(model: Model, x: torch.Tensor, y: torch.Tensor, theta0: torch.Tensor,
     tensor ops per step), the residuals, turned into losses after the loop, all steps at
     once. Every ``CHECK_EVERY`` steps the run stops early once every run has diverged.
     """
-    runs = len(lr)
+    runs = lr.shape[-1]
     with torch.no_grad(), _one_thread():
         batcher = Batcher(model, x, y, batch_size, shuffle, gen, reduction)
         step = step_function(model, gradients)
-        update = make_update(optimizer, lr.reshape(1, runs).to(torch.float32))
+        rates = lr.reshape(1, runs) if lr.ndim == 1 else lr  # (1, R) or one per row (P, R)
+        update = make_update(optimizer, rates.to(torch.float32))
         limit = divergence_limit(model, x, y, theta0, reduction, batch_size)
         theta = theta0.reshape(-1, 1).repeat(1, runs)
         deferred = step is design_manual and accumulate == 1 and runs == 1

@@ -87,6 +87,14 @@ def _unscaled(x: np.ndarray) -> bool:
     return bool(np.abs(x).max() > 2 or np.abs(x.mean(0)).max() > 1)
 
 
+def rates_text(lr: float | Mapping[str, float], spec: str = ".2g", scale: float = 1.0
+               ) -> str:
+    """A learning rate, or one per parameter, as messages show it."""
+    if isinstance(lr, Mapping):
+        return "{" + ", ".join(f"{n}: {r * scale:{spec}}" for n, r in lr.items()) + "}"
+    return f"{lr * scale:{spec}}"
+
+
 class History:
     """The record of one run.
 
@@ -109,7 +117,7 @@ class History:
 
     GREW = 100.0
     TINY = 1e-6  # below this a float32 loss is round-off: "converged"
-    advice: dict[str, object]  # set by Session.run: {"lr": a checked lr, "normalize": bool}
+    advice: dict[str, object]  # set by Session.run: {"lr": checked rate(s), "normalize": bool}
 
     def __init__(self, config: Config, loss: np.ndarray, theta: np.ndarray, grad: np.ndarray,
                  batch_index: np.ndarray, diverged_step: int,
@@ -259,7 +267,7 @@ class History:
             if self.grew:
                 times = self.final_loss / self.initial_loss
                 text += tr("history.grew", times=_num(times) if np.isfinite(times) else "∞",
-                           lr=f"{cfg.lr:.3g}")
+                           lr=rates_text(cfg.lr, ".3g"))
             return text + self._notes()
         step = self.diverged_step
         return tr("history.diverged", step=step, epoch=self.epoch_of(step),
@@ -271,8 +279,8 @@ class History:
         """What to try, each checked by a run (see Session.run), in ``words``."""
         cfg = self.config
         lr = self.advice.get("lr")
-        advice = [tr("history.smaller_lr", lr=f"{lr:.2g}") if lr
-                  else tr("history.much_smaller", lr=f"{cfg.lr / 1000:.2g}")]
+        advice = [tr("history.smaller_lr", lr=rates_text(lr)) if lr
+                  else tr("history.much_smaller", lr=rates_text(cfg.lr, scale=1e-3))]
         if self.advice.get("normalize"):
             advice.append(tr("history.normalize", how=words.get("normalize",
                                                                   "normalize=True")))
@@ -288,8 +296,9 @@ class History:
         if not cfg.zero_grad:
             notes += tr("history.note.zero_grad")
         if cfg.optimizer == "adam":
-            notes += tr("history.note.adam", steps=len(self), lr=f"{cfg.lr:.3g}",
-                        reach=_num(cfg.lr * len(self)))
+            top = max(cfg.lr.values()) if isinstance(cfg.lr, dict) else cfg.lr
+            notes += tr("history.note.adam", steps=len(self), lr=rates_text(cfg.lr, ".3g"),
+                        reach=_num(top * len(self)))
         elif cfg.optimizer == "momentum":
             notes += tr("history.note.momentum")
         if cfg.shuffle and self.steps_per_epoch > 1:  # one update an epoch: order is moot

@@ -19,7 +19,8 @@ Update = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 def make_update(name: str, lr: torch.Tensor) -> Update:
-    """A function (theta, grad) -> new theta; ``lr`` has shape (1, R)."""
+    """A function (theta, grad) -> new theta; ``lr`` has shape (1, R), or (P, R) for a
+    rate per parameter."""
     neg_lr = -lr
     if name == "sgd":
 

@@ -69,6 +69,17 @@ class Problem:
             out = self.model.predict(torch.from_numpy(theta).reshape(-1, 1), self.transform(xt))
         return out[:, 0].numpy()
 
+    def rates(self, divide: tuple[float, ...] = (1.0,)) -> torch.Tensor:
+        """The learning rates of runs side by side, run r's divided by ``divide[r]``: (R,)
+        for one lr, (P, R) for one per parameter."""
+        cfg = self.config
+        d = torch.tensor(divide, dtype=torch.float64)
+        if isinstance(cfg.lr, dict):
+            per = torch.cat([torch.full((b - a,), cfg.lr[n], dtype=torch.float64)
+                             for n, (a, b) in cfg.layout.offsets().items()])
+            return (per[:, None] / d[None, :]).float()
+        return (cfg.lr / d).float()
+
     def run(self, lr: torch.Tensor, **overrides: Any) -> Any:
         cfg = self.config
         self.gen.manual_seed(cfg.seed)
@@ -121,7 +132,7 @@ class Session:
     def run(self) -> History:
         """Train; return (and keep in ``self.history``) the record of the run."""
         p = self._problem
-        raw = p.run(torch.tensor([self.config.lr], dtype=torch.float32))
+        raw = p.run(p.rates())
         s = int(raw.diverged_step[0])
         steps = s if s else len(raw.loss)  # a diverged run stops at its bad step
         self.history = History(
@@ -137,13 +148,16 @@ class Session:
         lr/10, ... lr/1000 whose run ends below its first loss (one vectorised run), and
         whether standardised inputs make this lr converge."""
         cfg, p = self.config, self._problem
-        lrs = cfg.lr / np.array([3, 10, 30, 100, 300, 1000], dtype=np.float64)
-        raw = p.run(torch.tensor(lrs, dtype=torch.float32))
+        divide = (3, 10, 30, 100, 300, 1000)
+        raw = p.run(p.rates(divide))
         ok = (raw.diverged_step.numpy() == 0) & _fell(p, raw)
-        advice: dict[str, object] = {"lr": float(lrs[np.argmax(ok)]) if ok.any() else None}
-        if cfg.normalize is False and p.model.kind != "mlp":
+        k = divide[int(np.argmax(ok))] if ok.any() else None
+        lr = cfg.lr if k is None else (  # the largest checked lr (or rates), each / k
+            {n: r / k for n, r in cfg.lr.items()} if isinstance(cfg.lr, dict) else cfg.lr / k)
+        advice: dict[str, object] = {"lr": None if k is None else lr}
+        if cfg.normalize is False and p.model.kind != "mlp" and cfg.bias:
             scaled = Problem(validate(**{**cfg.settings(), "normalize": True}))
-            again = scaled.run(torch.tensor([cfg.lr], dtype=torch.float32))
+            again = scaled.run(scaled.rates())
             advice["normalize"] = bool(again.diverged_step[0] == 0 and _fell(scaled, again)[0])
         return advice
 

@@ -49,7 +49,8 @@ class Setting:
 
     ``kind``: 'real' (a number in ``lo``..``hi``; ``lo`` excluded when it is 0),
     'int' (an integer in ``lo``..``hi``), 'choice' (one of ``allowed``), 'flag' (a bool),
-    'batch' (None or an integer >= 1), 'normalize', 'dataset', 'init', 'lr_range'
+    'batch' (None or an integer >= 1), 'normalize', 'dataset', 'init', 'rates' (a number or
+    a mapping of numbers, names checked with the model), 'lr_range'
     (two learning rates, low < high), 'lrs' (learning rates) or 'gradients' (None or a
     choice).
     """
@@ -119,12 +120,17 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     _s("lr", 0.1, "real",
        "the learning rate, > 0", "学习率，> 0",
        places=("session", REG, LRW, CHAIN, BACK), lo=0.0, hi=math.inf, type="float",
-       notes={REG: ("1e-5..10 (the slider's range)", "1e-5..10（滑块的范围）"),
+       notes={"session": ("or {name: rate} for every parameter, one rate each (seed 003's "
+                          "{'w': 1e-4, 'b': 1e-3}), for every optimizer",
+                          "或 {参数名: 学习率}，每个参数一个（种子 003 的 "
+                          "{'w': 1e-4, 'b': 1e-3}），所有优化器都适用"),
+              REG: ("1e-5..10 (the slider's range)", "1e-5..10（滑块的范围）"),
               LRW: ("within ``lr_range``", "须在 ``lr_range`` 之内"),
               CHAIN: ("1e-5..0.1; the default 1e-3 is seed 003's",
                       "1e-5..0.1；默认的 1e-3 来自种子 003"),
               BACK: ("1e-3..10 (the slider's range)", "1e-3..10（滑块的范围）")},
-       per={REG: {"default": 1e-2, "lo": 1e-5, "hi": 10.0},
+       per={"session": {"kind": "rates", "type": "float | dict[str, float]"},
+            REG: {"default": 1e-2, "lo": 1e-5, "hi": 10.0},
             LRW: {"default": 1e-2, "lo": 1e-7, "hi": 10.0},
             CHAIN: {"default": 1e-3, "lo": 1e-5, "hi": 0.1},
             BACK: {"default": 0.1, "lo": 1e-3, "hi": 10.0}}),
