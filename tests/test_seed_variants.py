@@ -203,3 +203,48 @@ def test_every_optimizer_takes_a_rate_per_parameter():
         frozen = Session(lr={"w": 0.05, "b": 1e-12}, optimizer=optimizer, epochs=20,
                          init=0.0).run()
         assert abs(float(frozen.final["b"])) < 1e-8 < abs(float(frozen.final["w"]))
+
+
+def seed_002_loader_run(seed: int, epochs: int) -> tuple[list[float], list[int]]:
+    """Seed 002's Linear-PReLU-Linear with Adam and DataLoader(shuffle=True), as its script
+    runs after torch.manual_seed(seed): every step's loss and the points in visiting order."""
+    torch.manual_seed(seed)
+    x_data = torch.Tensor([float(i) for i in range(1, 6)])
+    y_data = torch.Tensor([2 * i for i in x_data])
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x_data, y_data),
+                                         batch_size=1, shuffle=True)
+    model = torch.nn.Sequential(torch.nn.Linear(1, 1), torch.nn.PReLU(),
+                                torch.nn.Linear(1, 1))
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    losses, order = [], []
+    for _ in range(epochs):
+        for x, y in loader:
+            optimizer.zero_grad()
+            loss = torch.nn.MSELoss()(model(x), y)
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+            order.append(int(x.item()) - 1)
+    return losses, order
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_seed_002_dataloader_order_step_by_step(seed):
+    losses, order = seed_002_loader_run(seed, 30)
+    h = Session(dataset="y2x", model="mlp", hidden=1, optimizer="adam", lr=0.01, batch_size=1,
+                shuffle="loader", seed=seed, epochs=30).run()
+    assert [int(h.batch(update=k)[0]) for k in range(1, len(h) + 1)] == order
+    np.testing.assert_allclose(h.loss, losses, rtol=1e-4, atol=1e-6)
+    epoch_mean = np.add.reduceat(np.array(losses), np.arange(0, 150, 5)) / 5
+    np.testing.assert_allclose(h.epoch_loss, epoch_mean, rtol=1e-4, atol=1e-6)
+    own = Session(dataset="y2x", model="mlp", hidden=1, optimizer="adam", lr=0.01,
+                  batch_size=1, shuffle=True, seed=seed, epochs=30).run()
+    assert [int(own.batch(update=k)[0]) for k in range(1, 31)] != order[:30]  # not the same
+
+
+def test_shuffle_takes_false_true_or_loader():
+    with pytest.raises(ValueError, match=r"^shuffle must be False, True or 'loader' "
+                       r"\(torch DataLoader's order, seed 002\), got 'yes'$"):
+        Session(shuffle="yes")
+    h = Session(dataset="line200", batch_size=50, shuffle="loader", epochs=2, seed=3).run()
+    assert sorted(np.concatenate([h.batch(update=k) for k in range(1, 5)])) == list(range(200))

@@ -27,11 +27,21 @@ class Batch:
     grad_matrix: torch.Tensor | None  # (P, m) = 2 * (features * weights_col).T
 
 
+def loader_order(n: int, gen: torch.Generator) -> torch.Tensor:
+    """The order an epoch of ``DataLoader(shuffle=True)`` visits n points in, with ``gen``
+    standing for torch's global generator: the loader's iterator draws its base seed, its
+    ``RandomSampler`` draws the seed of a fresh generator, which permutes."""
+    torch.empty((), dtype=torch.int64).random_(generator=gen)  # the iterator's base seed
+    seed = int(torch.empty((), dtype=torch.int64).random_(generator=gen).item())
+    return torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+
+
 class Batcher:
     """Makes each epoch's batches (and remembers their row indices)."""
 
     def __init__(self, model: Model, x: torch.Tensor, y: torch.Tensor, batch_size: int,
-                 shuffle: bool, gen: torch.Generator, reduction: str = "mean") -> None:
+                 shuffle: bool | str, gen: torch.Generator, reduction: str = "mean"
+                 ) -> None:
         n = len(y)
         self.n, self.m, self.shuffle, self.gen = n, batch_size, shuffle, gen
         self.count = -(-n // batch_size)  # batches per epoch
@@ -53,6 +63,8 @@ class Batcher:
             if self._fixed is None:
                 self._fixed = self._build(torch.arange(self.n))
             return self._fixed
+        if self.shuffle == "loader":
+            return self._build(loader_order(self.n, self.gen))
         return self._build(torch.randperm(self.n, generator=self.gen))
 
     def _build(self, order: torch.Tensor) -> tuple[torch.Tensor, list[Batch]]:

@@ -54,6 +54,12 @@ register({
         "batch_size must be None (full batch) or an integer between 1 and {hi}, got {value}",
         "batch_size 必须是 None（全批量）或 1 到 {hi} 之间的整数，得到的是 {value}",
     ),
+    "settings.shuffle": (
+        "shuffle must be False, True or 'loader' (torch DataLoader's order, seed 002), got "
+        "{value}",
+        "shuffle 必须是 False、True 或 'loader'（torch DataLoader 的顺序，种子 002），得到的是 "
+        "{value}",
+    ),
     "settings.lr_range": (
         "{name} must be two learning rates (low, high), low < high, both between {lo:g} and "
         "{hi:g}, got {value}{hint}",
@@ -121,6 +127,12 @@ def check(s: Setting, value: Any, *, hi: float | None = None) -> Any:
         return out  # the names are checked with the model (config.validate)
     if kind == "rates":
         return check(replace(s, kind="real"), value)
+    if kind == "shuffle":
+        if isinstance(value, bool | np.bool_):
+            return bool(value)
+        if value == "loader":
+            return value
+        raise fail("settings.shuffle", value)
     if kind == "dataset":
         if value is None and s.default is None:
             return None

@@ -71,7 +71,7 @@ def _one_thread() -> Iterator[None]:
 
 
 def train(model: Model, x: torch.Tensor, y: torch.Tensor, theta0: torch.Tensor,
-          lr: torch.Tensor, *, epochs: int, batch_size: int, shuffle: bool,
+          lr: torch.Tensor, *, epochs: int, batch_size: int, shuffle: bool | str,
           optimizer: str, gradients: str, zero_grad: bool, accumulate: int,
           gen: torch.Generator, reduction: str = "mean") -> Raw:
     """Train R = len(lr) copies of ``model`` from ``theta0`` (P,), one per learning rate.

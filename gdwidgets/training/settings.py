@@ -150,7 +150,18 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
        notes={CHAIN: ("the default 5 is seed 003's", "默认的 5 来自种子 003")},
        per={CHAIN: {"default": 5}}),
     _s("shuffle", False, "flag", "shuffle the points every epoch", "每一轮都打乱数据顺序",
-       places=("session", "sweep", REG), type="bool"),
+       places=("session", "sweep", REG), type="bool",
+       per={p: {"kind": "shuffle", "type": "bool | str"} for p in ("session", "sweep")},
+       notes={p: ("True: a permutation from ``seed``'s generator; 'loader': the order "
+                  "torch's DataLoader(shuffle=True) visits after torch.manual_seed(seed) and "
+                  "the model's construction (seed 002's loop): the model's draws first (the "
+                  "mlp's as nn.Linear makes them; the line's, polynomial's and two layers' "
+                  "random w, w1..wk or a1, a2 as torch.randn), then two draws per epoch",
+                  "True：用 ``seed`` 的生成器打乱；'loader'：按 torch.manual_seed(seed) "
+                  "之后先建模型、再用 DataLoader(shuffle=True) 的顺序（种子 002 的循环）："
+                  "先是模型的随机数（mlp 按 nn.Linear 的方式；直线、多项式和两层模型的 w、"
+                  "w1..wk 或 a1、a2 用 torch.randn），然后每轮两次")
+              for p in ("session", "sweep")}),
     _s("optimizer", "sgd", "choice",
        f"'sgd' (plain steps), 'momentum' (torch.optim.SGD with momentum={MOMENTUM}) or "
        f"'adam' (torch.optim.Adam: betas={ADAM[:2]}, eps={ADAM[2]:g})",
