@@ -139,3 +139,34 @@ def test_figure_text_reads_on_its_ground():
         assert low[0] >= AA, f"{name}: {low[1]!r} at {low[0]:.2f}:1"
     print("smallest figure-text contrast per state:",
           ", ".join(f"{n} {r:.2f} ({t!r})" for r, n, t in worst))
+
+
+# ----- HTML colours in JupyterLab's light and dark themes ------------------------------
+LAB_GROUNDS = (("#ffffff", "#111111"), ("#ffffff", "#212121"))  # layout-color0 and 1
+
+
+@pytest.mark.parametrize("theme", [0, 1], ids=["light", "dark"])
+def test_themed_html_colours_read(theme):
+    from gdwidgets.views.theme import BUTTONS, THEMED
+
+    ink = {name: pair[theme] for name, pair in THEMED.items()}
+    pairs = [(t, g) for t in ("text", "muted") for g in
+             ("changed", "head", "info", "warning", "error")]
+    ratios = {f"{t} on {g}": contrast(ink[t], ink[g]) for t, g in pairs}
+    for ground in (pair[theme] for pair in LAB_GROUNDS):
+        ratios[f"muted on Lab's {ground}"] = contrast(ink["muted"], ground)
+    for kind, fill in BUTTONS.items():
+        ratios[f"white on the {kind} button"] = contrast("#ffffff", fill)
+    low = min(ratios, key=ratios.get)
+    assert ratios[low] >= AA, f"{low}: {ratios[low]:.2f}:1"
+
+
+def test_widget_html_names_themed_colours():
+    """Banners and tables name their colours through the theme's variables (a fixed light
+    ground with inherited white text was unreadable in the dark theme)."""
+    from gdwidgets.views.tables import Row, grid_table, value_table
+    from gdwidgets.widgets.base import banner_html
+
+    for html in (banner_html("x", "warning"), grid_table(["a"], [["1"]]),
+                 value_table([Row("a", "1", before="0")])):
+        assert "var(--gdw-" in html and "background:#" not in html, html
