@@ -117,9 +117,10 @@ def set_theme(page: Any, theme: str) -> None:
     page.wait_for_timeout(400)  # the theme's stylesheet settles
 
 
-def texts_below(page: Any, widget: Any, aa: float = 4.5) -> tuple[list[dict], float]:
-    """(the texts of ``widget`` under ``aa`` that count, the smallest ratio that counts)."""
+def texts_below(page: Any, widget: Any, aa: float = 4.5) -> tuple[list[dict], dict]:
+    """(the texts of ``widget`` under ``aa`` that count, the one that counts with the
+    smallest ratio: ``{kind, text, where, ratio}``)."""
     found = widget.evaluate(CONTRAST)
     counted = [t for t in found if not t["disabled"]]
-    low = min((t["ratio"] for t in counted), default=21.0)
+    low = min(counted, key=lambda t: t["ratio"], default={"ratio": 21.0, "text": ""})
     return [t for t in counted if t["ratio"] < aa], low
