@@ -1,6 +1,7 @@
 """The Scalar-engine lesson's figure: the points with the current line y = a·x + b (in
-accumulate mode, coloured by micro-batch, the one in use ringed), and per update step the
-full-batch loss or, in graph-bloat mode, the size of the graph against an in-place twin.
+accumulate mode, a colour and a marker per micro-batch, the one in use ringed), and per
+update step the full-batch loss or, in graph-bloat mode, the size of the graph against an
+in-place twin.
 
 Pure matplotlib (no ipywidgets), limits by the shared policy of :mod:`.loss_axis`; used by
 :class:`gdwidgets.widgets.backprop.BackpropWidget`.

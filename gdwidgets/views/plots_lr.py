@@ -141,7 +141,8 @@ class LearningRatePlot:
 
     def show_chosen(self, lr: float, loss: np.ndarray, diverged_step: int | None,
                     final: float | None = None) -> None:
-        """The chosen lr's run: a dashed curve on the left, a marker on the sweep."""
+        """The chosen lr's run: a wide pale band under the curves on the left, a marker on
+        the sweep."""
         self._chosen_loss = np.asarray(loss, dtype=np.float64)
         self._chosen_meta = (lr, diverged_step)
         self._refit_curves()
