@@ -1,6 +1,7 @@
 """The Scalar-engine lesson's figure: the points with the current line y = a·x + b (in
-accumulate mode, coloured by micro-batch, the one in use ringed), and per update step the
-full-batch loss or, in graph-bloat mode, the size of the graph against an in-place twin.
+accumulate mode, a colour and a marker per micro-batch, the one in use ringed), and per
+update step the full-batch loss or, in graph-bloat mode, the size of the graph against an
+in-place twin.
 
 Pure matplotlib (no ipywidgets), limits by the shared policy of :mod:`.loss_axis`; used by
 :class:`gdwidgets.widgets.backprop.BackpropWidget`.
@@ -12,13 +13,14 @@ from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.lines import Line2D
+from matplotlib.markers import MarkerStyle
 from matplotlib.ticker import MaxNLocator
 
 from ..i18n import register, tr
 from .canvas import FastFigure
 from .fonts import plotting
 from .loss_axis import FitAxis, StickyRange
-from .palette import BLUE, GREY, GROUPS, ORANGE, RED
+from .palette import BLUE, GREY, GROUP_MARKERS, GROUPS, ORANGE, RED
 
 __all__ = ["BackpropFigure"]
 
@@ -36,6 +38,8 @@ register({
 })
 
 WIDTH_PX, HEIGHT_PX, DPI = 390, 380, 90
+_GROUP_PATHS = [MarkerStyle(m).get_path().transformed(MarkerStyle(m).get_transform())
+                for m in GROUP_MARKERS]  # micro-batch j: marker j (not colour alone)
 
 
 def _proxy(line: Line2D) -> Line2D:
@@ -112,7 +116,8 @@ class BackpropFigure:
             if parts > 1:  # one colour per micro-batch, keyed in the lower right
                 fit.add_artist(self._legends[0])
                 self._legends.append(fit.legend(
-                    handles=[Line2D([], [], ls="", marker="o", ms=5, color=GROUPS[j % 10],
+                    handles=[Line2D([], [], ls="", marker=GROUP_MARKERS[j % 10], ms=5,
+                                    color=GROUPS[j % 10],
                                     label=str(j + 1)) for j in range(parts)],
                     title=tr("bpplot.micro_batch"), loc="lower right", framealpha=0.85,
                     ncol=parts, columnspacing=0.4, handletextpad=0.05, handlelength=1.0,
@@ -145,6 +150,7 @@ class BackpropFigure:
             self._points.set_data([], [])
             self._groups.set_offsets(np.array(used, dtype=float).reshape(-1, 2))
             self._groups.set_facecolor([GROUPS[g % 10] for g in groups])
+            self._groups.set_paths([_GROUP_PATHS[g % 10] for g in groups])
             self._groups.set_edgecolor("none")
         self._part.set_data([p[0] for p in part], [p[1] for p in part])
         self._part.set_visible(bool(part))

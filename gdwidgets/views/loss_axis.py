@@ -30,7 +30,7 @@ from matplotlib.axes import Axes
 from matplotlib.text import Text
 
 from ..i18n import register, tr
-from .palette import RED
+from .palette import RED_INK
 
 __all__ = ["FitAxis", "LossAxis", "StickyRange", "clip_log", "nice_ceil"]
 
@@ -198,7 +198,7 @@ class FitAxis:
     """
 
     REACH = 3.0  # the limits may grow to this many times the data's span
-    NOTE_COLOUR = RED
+    NOTE_COLOUR = RED_INK
 
     def __init__(self, ax: Axes, *, pad: float = 0.1) -> None:
         self.ax = ax

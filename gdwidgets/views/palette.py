@@ -1,7 +1,9 @@
 """The colours of every gdwidgets picture, table and message, in one place.
 
 Open Color's shades (https://yeun.github.io/open-color/), named by what they do where a
-role is shared, by hue elsewhere.
+role is shared, by hue elsewhere; colours that tell curves or groups apart are Okabe and
+Ito's colour-blind-safe set (https://jfly.uni-koeln.de/color/), and each has a second
+channel too (a marker and a dash style), so no meaning rests on colour alone.
 """
 
 from __future__ import annotations
@@ -19,12 +21,17 @@ GOLD = "#f59f00"  # the best learning rate's star
 BURNT = "#d9480f"  # parameters (graph borders, the loss curve)
 FLAME = "#e8590c"  # the optimizer's path on the loss surface
 CRIMSON = "#c92a2a"  # gradients on edges, the current step's marker
-# one colour per micro-batch (points of the same part share one); red and orange are the
-# line's and the current part's
-GROUPS = ("#1c7ed6", "#2f9e44", "#7048e8", "#0c8599", "#e64980", "#5c940d", "#1864ab",
-          "#862e9c", "#495057", "#a61e4d")
-# one colour per learning rate in the side-by-side curves
-CURVES = ("#4c6ef5", "#15aabf", "#40c057", "#fab005", "#e8590c", "#ae3ec9", "#868e96")
+RED_INK = "#a61e1e"  # red text: readable (4.5:1) also on a pale red ground
+# one colour and one marker per micro-batch (points of the same part share them); red and
+# orange are the line's and the current part's
+GROUPS = ("#0072b2", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#000000", "#e69f00",
+          "#0072b2", "#009e73", "#cc79a7")
+GROUP_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "h")
+# one colour, marker and dash style per learning rate in the side-by-side curves
+# (Okabe-Ito: blue, vermillion, bluish green, reddish purple, orange, sky blue, black)
+CURVES = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000")
+CURVE_MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+CURVE_DASHES = ("-", "--", "-.", ":", (0, (6, 2, 1, 2, 1, 2)), (0, (1, 1)), (0, (8, 3)))
 
 # ----- grounds: boxes, tables, banners ---------------------------------------------------
 CHANGED = "#fff3bf"  # what the last action changed (tables, graph nodes)

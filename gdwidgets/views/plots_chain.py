@@ -20,7 +20,7 @@ from ..i18n import register, tr
 from .canvas import FastFigure
 from .fonts import plot_rc, plotting
 from .loss_axis import FitAxis, LossAxis, StickyRange
-from .palette import BLUE, NOTE, ORANGE, RED, SILVER
+from .palette import BLUE, NOTE, ORANGE, RED, RED_INK, SILVER
 from .tables import grid_table
 
 __all__ = ["ChainRulePlot", "chain_table_html", "samples_table_html"]
@@ -164,7 +164,7 @@ class ChainRulePlot:
             self.cursor = bx.axvline(1, color=ORANGE, lw=1, alpha=0.6)
             (self.boom,) = bx.plot([], [], "x", ms=11, mew=2.5, color=RED,
                                    clip_on=False, zorder=6)
-            self.boom_text = bx.text(0, 0, tr("chain.diverged"), color=RED,
+            self.boom_text = bx.text(0, 0, tr("chain.diverged"), color=RED_INK,
                                      fontsize=10, ha="right", va="top", visible=False,
                                      transform=offset_copy(bx.transData, fast.figure,
                                                            x=-9, y=-5, units="points"))

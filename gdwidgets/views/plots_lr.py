@@ -18,7 +18,7 @@ from ..i18n import register, tr
 from .canvas import FastFigure
 from .fonts import plot_rc, plotting
 from .loss_axis import LossAxis, StickyRange
-from .palette import BLUE, CURVES, GOLD, INK, NOTE, RED
+from .palette import BLUE, CURVE_DASHES, CURVE_MARKERS, CURVES, GOLD, INK, NOTE, RED, RED_INK
 
 __all__ = ["LearningRatePlot", "diverged_spans", "lr_label"]
 
@@ -91,10 +91,15 @@ class LearningRatePlot:
             ax.set_ylabel(tr("lrplot.loss"))
             self.curve_axis = LossAxis(ax)
             ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
-            self.lines = [ax.plot([], [], "-", lw=1.4, color=COLORS[i % len(COLORS)])[0]
+            # each curve: its own colour, marker and dash (not by colour alone), drawn
+            # over the chosen lr's wide pale band, so a curve it repeats stays in sight
+            n = len(COLORS)
+            self.lines = [ax.plot([], [], ls=CURVE_DASHES[i % n], lw=1.5, color=COLORS[i % n],
+                                  marker=CURVE_MARKERS[i % n], ms=5, markevery=(0.02 * i, 0.1),
+                                  zorder=3)[0]
                           for i in range(curves)]
-            (self.chosen,) = ax.plot([], [], "--", lw=2.2, color=CHOSEN,
-                                     label=tr("lrplot.chosen"))
+            (self.chosen,) = ax.plot([], [], "-", lw=7, color=CHOSEN, alpha=0.25, zorder=2,
+                                     solid_capstyle="butt", label=tr("lrplot.chosen"))
             (self.ends,) = ax.plot([], [], "x", ms=10, mew=2.4, color=BAD, clip_on=False,
                                    zorder=6)
             x0, y0, w, h = ax.get_position().bounds
@@ -107,7 +112,7 @@ class LearningRatePlot:
             (self.sweep_line,) = bx.plot([], [], ".-", lw=1.2, ms=3, color=BLUE)
             self.spans = [bx.add_patch(Rectangle((1, 1), 0, 0, fc=BAD, alpha=0.13, lw=0,
                                                  visible=False)) for _ in range(MAX_SPANS)]
-            self.span_text = bx.text(0, 0, tr("lrplot.diverged"), color=BAD, fontsize=9.5,
+            self.span_text = bx.text(0, 0, tr("lrplot.diverged"), color=RED_INK, fontsize=9.5,
                                      ha="center", va="top", visible=False)
             (self.best,) = bx.plot([], [], "*", ms=13, color=GOLD, mec=NOTE,
                                    zorder=5, label=tr("lrplot.best"))
@@ -136,7 +141,8 @@ class LearningRatePlot:
 
     def show_chosen(self, lr: float, loss: np.ndarray, diverged_step: int | None,
                     final: float | None = None) -> None:
-        """The chosen lr's run: a dashed curve on the left, a marker on the sweep."""
+        """The chosen lr's run: a wide pale band under the curves on the left, a marker on
+        the sweep."""
         self._chosen_loss = np.asarray(loss, dtype=np.float64)
         self._chosen_meta = (lr, diverged_step)
         self._refit_curves()

@@ -6,7 +6,8 @@
 '<table ...'
 
 ``value_table``: named values in pairs of columns; a row with ``before`` reads
-``before → now`` on a yellow ground, so the eye finds what the last action changed.
+``before → now`` on a yellow ground, so the eye finds what the last action changed
+(colours follow JupyterLab's light or dark theme: :mod:`.theme`).
 ``grid_table``: a grid with a header row (and optionally a header column and a caption);
 columns listed in ``wrap`` hold text that may break across lines.
 """
@@ -17,11 +18,11 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .palette import BORDER, CHANGED, DATA_FILL, MUTED, NOTE, RULE
+from .theme import css
 
 __all__ = ["Row", "value_table", "grid_table"]
 
-CELL = f"padding:1px 6px;border-bottom:1px solid {RULE};line-height:1.35"
+CELL = f"padding:1px 6px;border-bottom:1px solid {css('rule')};line-height:1.35"
 NUMBER = "text-align:right;font-family:monospace;white-space:nowrap"
 
 
@@ -40,12 +41,12 @@ def _cells(row: Row) -> str:
     text = html.escape(row.text)
     style = f"{CELL};{NUMBER}"
     if row.before is not None and row.before != row.text:
-        text = (f'<span style="color:{MUTED}">{html.escape(row.before)}</span> → '
+        text = (f'<span style="color:{css("muted")}">{html.escape(row.before)}</span> → '
                 f"<b>{text}</b>")
-        style += f";background:{CHANGED}"
+        style += f";background:{css('changed')};color:{css('text')}"
     name = html.escape(row.name)
     if row.ref:
-        name, text = f"<i>{name}</i>", f'<i style="color:{MUTED}">{text}</i>'
+        name, text = f"<i>{name}</i>", f'<i style="color:{css("muted")}">{text}</i>'
     return (f'<td style="{CELL};text-align:left;white-space:nowrap">{name}</td>'
             f'<td style="{style}">{text}</td>')
 
@@ -63,11 +64,12 @@ def value_table(rows: Sequence[Row], columns: int = 2) -> str:
 
 GRID = ("border-collapse:collapse;font-size:13px;margin:4px 0;max-width:100%;"
         "font-variant-numeric:tabular-nums")
-GRID_CELL = f"border:1px solid {BORDER};padding:2px 6px;text-align:right;white-space:nowrap"
-GRID_HEAD = (f"border:1px solid {BORDER};padding:2px 6px;background:{DATA_FILL};"
+GRID_CELL = f"border:1px solid {css('border')};padding:2px 6px;text-align:right;white-space:nowrap"
+GRID_HEAD = (f"border:1px solid {css('border')};padding:2px 6px;background:{css('head')};"
+             f"color:{css('text')};"
              "text-align:center;white-space:normal")
-GRID_WRAP = f"border:1px solid {BORDER};padding:2px 6px;text-align:left;white-space:normal"
-CAPTION = f"caption-side:top;text-align:left;font-size:13px;color:{NOTE};padding:2px 0"
+GRID_WRAP = f"border:1px solid {css('border')};padding:2px 6px;text-align:left;white-space:normal"
+CAPTION = f"caption-side:top;text-align:left;font-size:13px;color:{css('muted')};padding:2px 0"
 
 
 def grid_table(headers: Sequence[str], rows: Sequence[Sequence[str]], caption: str = "",

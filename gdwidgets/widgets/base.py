@@ -33,7 +33,8 @@ from ..i18n import STRINGS, get_language, register, set_language, tr
 from ..training.checks import check_all
 from ..training.settings import defaults, here
 from ..views.fonts import cjk_font
-from ..views.palette import BLUE, ERROR_FILL, NOTE, OP_FILL, ORANGE, RED, WARNING_FILL
+from ..views.palette import BLUE, ORANGE, RED
+from ..views.theme import THEME_CSS, css
 from .controls import accept, is_control, lr_options
 
 __all__ = ["LessonWidget", "banner_html", "control_label"]
@@ -83,9 +84,9 @@ def _catch_up(*_: Any) -> None:
 
 
 BANNER_STYLE = {
-    "error": (ERROR_FILL, RED),
-    "warning": (WARNING_FILL, ORANGE),
-    "info": (OP_FILL, BLUE),
+    "error": (css("error"), RED),
+    "warning": (css("warning"), ORANGE),
+    "info": (css("info"), BLUE),
 }
 
 
@@ -97,8 +98,9 @@ def control_label(key: str) -> W.Label:
 def banner_html(text: str, kind: str = "info") -> str:
     """A coloured message box (HTML), text escaped."""
     fill, border = BANNER_STYLE[kind]
-    return (f'<div style="background:{fill};border-left:4px solid {border};padding:4px 10px;'
-            f'margin:2px 0;font-size:13px;line-height:1.4">{html.escape(text)}</div>')
+    return (f'<div style="background:{fill};color:{css("text")};border-left:4px solid {border};'
+            f'padding:4px 10px;margin:2px 0;font-size:13px;line-height:1.4">'
+            f"{html.escape(text)}</div>")
 
 
 class LessonWidget(W.VBox):
@@ -258,7 +260,8 @@ class LessonWidget(W.VBox):
         self._live_style = W.HTML(layout=W.Layout(display="none"))
         self._saved_note = tr("widget.saved")  # in the language the widget is built in
         super().__init__(**kwargs)
-        self._live_style.value = f"<style>.gdw-static-{self.model_id}{{display:none}}</style>"
+        self._live_style.value = (f"<style>.gdw-static-{self.model_id}{{display:none}}"
+                                  f"{THEME_CSS}</style>")
         # what the browser tests find a widget by (and its model in the kernel)
         self.add_class("gdw-widget")
         self.add_class(f"gdw-id-{self.model_id}")
@@ -312,10 +315,11 @@ class LessonWidget(W.VBox):
         return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}"/>'
 
     def _static_output(self) -> HTML:
-        note = (f'<div class="gdw-saved-note" style="font-size:13px;color:{NOTE};'
+        note = (f'<div class="gdw-saved-note" style="font-size:13px;color:{css("muted")};'
                 f'margin:2px 0 6px 0">{html.escape(self._saved_note)}</div>')
         style = _HIDE_DEAD_WIDGET.format(id=self.model_id)
-        return HTML(f'<div class="gdw-static-{self.model_id}"><style>{style}</style>{note}'
+        return HTML(f'<div class="gdw-static gdw-static-{self.model_id}"><style>{style}'
+                    f'{THEME_CSS}</style>{note}'
                     f"{self.static_html()}</div>")
 
     def _ipython_display_(self, **kwargs: Any) -> None:

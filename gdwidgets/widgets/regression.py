@@ -17,10 +17,10 @@ from ..i18n import tr
 from ..strings import regression as _strings  # noqa: F401  (registers the strings)
 from ..training.checks import check
 from ..training.settings import OPTIMIZERS, docstring, here, signature
-from ..views.palette import NOTE
 from ..views.regression_plots import RegressionFigure, trained_units
 from ..views.svg_fit import Box, fit_svg
 from ..views.tables import grid_table
+from ..views.theme import css
 from .base import LessonWidget, control_label
 from .controls import has_option, normalize_options
 from .playback import Playback
@@ -269,7 +269,8 @@ class RegressionWidget(LessonWidget):
             return
         title = html.escape(tr("reg.graph_at", step=self._graph_step))
         box = Box(GRAPH_BOX.width, 10**5) if self.full_size.value else GRAPH_BOX
-        self.graph_view.value = (f"<div style='font-size:13px;color:{NOTE}'>{title}</div>"
+        muted = css("muted")
+        self.graph_view.value = (f"<div style='font-size:13px;color:{muted}'>{title}</div>"
                                  + fit_svg(self.graph_svg, box))
 
     def _table(self, step: int) -> str:
