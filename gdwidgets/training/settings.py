@@ -297,10 +297,15 @@ def markdown_table() -> str:
              LRW: "LearningRate", CHAIN: "ChainRule", BACK: "Backprop"}
     for s in SETTINGS.values():
         where = ", ".join(short[p] for p in s.places)
-        notes = "".join(f"; {short[p]}: {n[0]}" for p, n in s.notes.items()
-                        if p in WIDGETS) if len(s.places) > 1 else ""
-        notes += "".join(f"; {short[p]}: {o['doc'][0]}" for p, o in s.per.items() if "doc" in o)
-        first = "" if len(s.places) > 1 else next(iter(s.notes.values()), ("",))[0]
+        said: dict[str, list[str]] = {}  # a note -> the places it holds in
+        for p, n in s.notes.items():
+            said.setdefault(n[0], []).append(short[p])
+        for p, o in s.per.items():
+            if "doc" in o:
+                said.setdefault(o["doc"][0], []).append(short[p])
+        everywhere = [n for n, ps in said.items() if len(ps) == len(s.places)]
+        first = everywhere[0] if everywhere else ""
+        notes = "".join(f"; {', '.join(ps)}: {n}" for n, ps in said.items() if n != first)
         default = "; ".join([f"`{s.default!r}`", *(
             f"{short[p]}: `{o['default']!r}`" for p, o in s.per.items()
             if "default" in o and o["default"] != s.default)])
