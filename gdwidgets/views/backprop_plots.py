@@ -35,7 +35,7 @@ register({
     "bpplot.in_place": ("in place", "原地更新"),
 })
 
-WIDTH_PX, HEIGHT_PX, DPI = 390, 380, 90
+WIDTH_PX, HEIGHT_PX, DPI = 390, 330, 90  # 330: the widget fits 680 px (issue #21)
 
 
 def _proxy(line: Line2D) -> Line2D:

@@ -19,7 +19,7 @@ from ..training.checks import check
 from ..training.settings import OPTIMIZERS, docstring, here, signature
 from ..views.palette import NOTE
 from ..views.regression_plots import RegressionFigure, trained_units
-from ..views.svg_fit import Box, fit_svg
+from ..views.svg_fit import Box, fit_svg, full_svg
 from ..views.tables import grid_table
 from .base import LessonWidget, control_label
 from .controls import has_option, normalize_options
@@ -262,15 +262,16 @@ class RegressionWidget(LessonWidget):
         return session_graph(self.session, update=k, history=self.history).svg()
 
     def _show_graph(self) -> None:
-        """The graph in its place: fitted to the plots' box, or (``full_size``) as wide as
-        the widget and as tall as it needs (scroll the notebook to see it all)."""
+        """The graph in its place: fitted to the plots' box, or (``full_size``) at 100 %
+        (the notebook scrolls; a wide graph scrolls sideways in its own visible box)."""
         if not self.graph_svg:
             self.graph_view.value = ""
             return
         title = html.escape(tr("reg.graph_at", step=self._graph_step))
-        box = Box(GRAPH_BOX.width, 10**5) if self.full_size.value else GRAPH_BOX
+        graph = (full_svg(self.graph_svg) if self.full_size.value
+                 else fit_svg(self.graph_svg, GRAPH_BOX))
         self.graph_view.value = (f"<div style='font-size:13px;color:{NOTE}'>{title}</div>"
-                                 + fit_svg(self.graph_svg, box))
+                                 + graph)
 
     def _table(self, step: int) -> str:
         """Parameters as columns (a degree-10 polynomial still fits): value, gradient."""
