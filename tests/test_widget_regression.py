@@ -155,5 +155,6 @@ def test_full_size_shows_the_graph_at_100_percent():
     assert width > 1090  # wider than the notebook: only full size shows it at 100 %
     assert f"width:{width:.0f}px;height:{height:.0f}px" in r.graph_view.value
     assert "gdw-full" in r.graph_view.value and "overflow-x:auto" in r.graph_view.value
+    assert r.graph_view.layout.max_width == "100%"  # the scroll box, not the widget, is wide
     r.full_size.value = False
     assert r.graph_view.value == fitted

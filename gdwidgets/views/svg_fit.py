@@ -98,5 +98,5 @@ def full_svg(svg: str) -> str:
     head_end = svg.index(">")
     head = re.sub(r'\s(width|height)="[\d.]+pt"', "", svg[:head_end])
     style = f'style="display:block;width:{w:.0f}px;height:{h:.0f}px;margin:0 auto"'
-    return (f"<div class='gdw-full' style='overflow-x:auto;max-width:100%'>"
+    return (f"<div class='gdw-full' style='overflow-x:auto;width:100%;min-width:0'>"
             f"{head} {style}{svg[head_end:]}</div>")

@@ -92,7 +92,7 @@ class ChainRuleWidget(LessonWidget):
         self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
         self.table = W.HTML(layout=W.Layout(max_width="100%"))
         self.samples_table = W.HTML(layout=W.Layout(max_width="100%", display="none"))
-        self.graph_view = W.HTML()
+        self.graph_view = W.HTML(layout=W.Layout(max_width="100%"))
         self.full_size = W.Checkbox(description=tr("chainw.full_size"), indent=False,
                                     layout=W.Layout(width="auto"))
         self.full_size.observe(lambda _: self._guard(self._fit_graph), "value")

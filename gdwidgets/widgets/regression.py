@@ -92,7 +92,7 @@ class RegressionWidget(LessonWidget):
         self.player = Playback(self.step, self._play_frame)
         self.play = self.player.button
         self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
-        self.graph_view = W.HTML(layout=W.Layout(display="none"))
+        self.graph_view = W.HTML(layout=W.Layout(display="none", max_width="100%"))
         self.full_size = W.Checkbox(description=tr("reg.full_size"), indent=False,
                                     layout=W.Layout(width="auto", display="none"))
         self.full_size.observe(lambda _: self._guard(self._show_graph), "value")
