@@ -313,3 +313,24 @@ def test_importing_torch_graph_is_lazy():
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+
+
+def test_a_polynomial_sum_is_one_box_with_its_terms_below_it():
+    """b + w1·x + … + w5·x⁵ is one n-ary "+" box with six inputs, not a chain of five
+    adds one rank each; the five terms' edges carry the gradient that reached the sum (b's,
+its sum over the batch)."""
+    set_language("en")
+    s = Session(dataset="y2x10", model="polynomial", degree=5, normalize=True, lr=0.05,
+                epochs=2, batch_size=5)
+    s.run()
+    bl = s.batch_loss(1)
+    bl.loss.backward(retain_graph=True)
+    pic = torch_picture(bl.loss, bl.params, named={"x": bl.x, "y": bl.y,
+                                                   "prediction": bl.prediction})
+    adds = [n for n in pic.nodes if any("(+)" in line or line.startswith("+")
+                                        for line in n.lines)]
+    assert len(adds) == 1, [n.lines for n in pic.nodes]
+    out = [e for e in pic.edges if e.src == adds[0].id]
+    assert len(out) == 6 > len(bl.prediction.grad_fn.next_functions)
+    labels = [e.label for e in out]  # a sum passes its gradient on to every term
+    assert max(labels.count(t) for t in labels) == 5 and "" not in labels, labels

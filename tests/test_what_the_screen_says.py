@@ -149,3 +149,12 @@ def test_float32_round_off_draws_flat_not_as_a_comb():
     assert w.history.loss[-50:].min() < 1e-7 * w.history.loss[0]  # noise down there
     assert np.ptp(np.log10(y[-50:])) < 0.05  # drawn as one flat line at the bottom
     assert y[-50:].min() >= w.plot.ax_loss.get_ylim()[0]
+
+
+def test_a_batch_of_10_keeps_the_tables_short():
+    """Batch size 10 (issue #21): five terms and "[5 more: …]" per parameter, so each row
+    stays one line, and five points then "… 5 more points" in the batch's table."""
+    w = ChainRuleWidget(batch_size=10)
+    assert "[5 more: " in w.table.value and "[6 more: " not in w.table.value
+    w.show_view.value = "batch"
+    assert "5 more points" in w.samples_table.value

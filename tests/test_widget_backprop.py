@@ -72,7 +72,8 @@ def test_backward_twice_doubles_every_grad():
         ["1.00", "4.00", "-1.00", "-1.00", "-1.00", "-4.00", "-4.00", "-4.00", "-1.50",
          "-8.00"])  # edges carry this pass's gradient: unchanged
     table = html.unescape(w.table.value)
-    assert "-9.50</span> → <b>-19.00" in table and "-5.00</span> → <b>-10.00" in table
+    now = '→</span> <b style="white-space:nowrap">'  # before → now, may break at the arrow
+    assert f"-9.50 {now}-19.00" in table and f"-5.00 {now}-10.00" in table
     assert "2 times" in banner(w)
     assert [h["action"] for h in w.actions] == ["reset", "backward", "backward"]
     assert [h["a_grad"] for h in w.actions] == [0.0, -9.5, -19.0]
@@ -323,3 +324,20 @@ def test_another_backward_press_relabels_the_last_layout():
     assert relabel.stats["layouts"] == before["layouts"]  # no layout program ran
     assert relabel.stats["relabels"] == before["relabels"] + 1
     assert "grad=-38.00" in html.unescape(w.graph_svg).replace("\xa0", " ")
+
+
+def test_graph_bloat_folds_earlier_updates_and_stays_readable():
+    """After 4 × (backward, update) the bloat graph keeps a and b with one "… and 4
+    earlier updates" box each (not a rank per update), and its text stays ≥ 11 px in the box
+    in the forward view; the table's changed values may break at the arrow (no nowrap
+    around the whole "before → now")."""
+    w = BackpropWidget(mode="bloat", points=20)
+    for _ in range(4):
+        w.backward()
+        w.update()
+    w.view.value = "forward"
+    t = texts(w.graph_svg)
+    assert not any("before update" in s for s in t)
+    assert sum("4 earlier updates" in s for s in t) == 2, t
+    assert text_px(w.graph_svg, GRAPH_BOX) >= MIN_TEXT_PX - 0.05
+    assert "white-space:normal" in w.table.value

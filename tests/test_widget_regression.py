@@ -139,3 +139,22 @@ def test_many_changes_leak_no_memory_and_open_no_figures(w):
     tracemalloc.stop()
     assert grown < 3_000_000
     assert plt.get_fignums() == []
+
+
+def test_full_size_shows_the_graph_at_100_percent():
+    """"full size" is the graph at its natural size (text as drawn, not shrunk to the
+    box), a wide one in a box that scrolls sideways; unticked, fitted to the plots' box."""
+    from gdwidgets.views.svg_fit import natural_size
+
+    r = RegressionWidget(dataset="y2x10", model="polynomial", degree=5, normalize=True,
+                         lr=0.05, epochs=2, batch_size=5)
+    r.show_view.value = "graph"
+    fitted = r.graph_view.value
+    r.full_size.value = True
+    width, height = natural_size(r.graph_svg)
+    assert width > 1090  # wider than the notebook: only full size shows it at 100 %
+    assert f"width:{width:.0f}px;height:{height:.0f}px" in r.graph_view.value
+    assert "gdw-full" in r.graph_view.value and "overflow-x:auto" in r.graph_view.value
+    assert r.graph_view.layout.max_width == "100%"  # the scroll box, not the widget, is wide
+    r.full_size.value = False
+    assert r.graph_view.value == fitted

@@ -37,7 +37,7 @@ register({
     "bpplot.in_place": ("in place", "原地更新"),
 })
 
-WIDTH_PX, HEIGHT_PX, DPI = 390, 380, 90
+WIDTH_PX, HEIGHT_PX, DPI = 390, 330, 90  # 330: the widget fits 680 px (issue #21)
 _GROUP_PATHS = [MarkerStyle(m).get_path().transformed(MarkerStyle(m).get_transform())
                 for m in GROUP_MARKERS]  # micro-batch j: marker j (not colour alone)
 

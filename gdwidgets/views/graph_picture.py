@@ -25,6 +25,7 @@ register(
             "… and {n} more samples like this",
             "……以及另外 {n} 个同样的样本",
         ),
+        "graph.earlier_updates": ("… and {n} earlier updates", "……以及更早的 {n} 次更新"),
         "graph.summary_nodes": ("({n} nodes)", "(共 {n} 个节点)"),
         "graph.accumulated": ("= {before} + {now} (this pass)", "= {before} + {now}(本次)"),
         "graph.arriving": ("({g} arriving)", "(即将加上 {g})"),
@@ -120,7 +121,8 @@ def picture(plan: Plan, mode: str, step: int | None,
     for v in pic.nodes:
         if v.id in heads:
             v.attrs["ordering"] = "out" if backward else "in"
-    pic.nodes += [_summary_box(k, g.hidden, g.nodes) for k, g in enumerate(plan.groups)]
+    pic.nodes += [_summary_box(k, g.hidden, g.nodes, g.kind)
+                  for k, g in enumerate(plan.groups)]
     pic.edges = edges
     if len(pic.nodes) > _BIG:  # bound dot's network simplex, which explodes on big graphs
         pic.graph_attr.update({"nslimit": "2", "nslimit1": "2", "searchsize": "10"})
@@ -278,7 +280,9 @@ def _box(i: int, node: Scalar, mode: str, progress: _Progress, arriving: float,
                     left=tuple(range(len(lines) - 1)))
 
 
-def _summary_box(k: int, hidden: int, nodes: int) -> vis.Node:
-    """Summary ``k``: "… and 197 more samples like this (985 nodes)"."""
-    return vis.Node(f"s{k}", "summary", (tr("graph.more_samples", n=hidden),
+def _summary_box(k: int, hidden: int, nodes: int, kind: str = "samples") -> vis.Node:
+    """Summary ``k``: "… and 197 more samples like this (985 nodes)" (or, ``kind``
+    "updates", "… and 3 earlier updates (7 nodes)")."""
+    key = "graph.earlier_updates" if kind == "updates" else "graph.more_samples"
+    return vis.Node(f"s{k}", "summary", (tr(key, n=hidden),
                                          tr("graph.summary_nodes", n=nodes)))

@@ -3,7 +3,9 @@
 A loss over 200 samples has 1003 nodes: drawn in full it is a wall of boxes nobody can
 read, and the layout program needs seconds for it. Most of those nodes repeat one shape,
 the error of one sample. A plan keeps the first ``KEEP`` samples of every repeated shape
-and stands one summary box, "… and 197 more samples like this", for the rest. It works on
+and stands one summary box, "… and 197 more samples like this", for the rest; a chain of
+parameter copies (graph bloat: ``a`` = ``a before update 4`` − lr·grad, and so on down to
+update 1) keeps the parameter and one box "… and 4 earlier updates". It works on
 numbered nodes (:func:`~gdwidgets.autograd.index_graph`), is linear in the size of the
 graph, and is memoised per root: a graph's structure never changes once built.
 """
@@ -34,6 +36,7 @@ class Group:
     hidden: int
     stops: list[int]
     nodes: int = 0  # how many nodes the box stands for
+    kind: str = "samples"  # or "updates": earlier copies of a parameter (graph bloat)
 
 
 @dataclass(slots=True)
@@ -93,6 +96,9 @@ def make_plan(root: Scalar, max_nodes: int = MAX_NODES, full: bool = False,
     sig = _signatures(graph, topo)
     absorbed, fan = _chains(graph, keep)
     groups, hidden, kept = _hide_repeats(graph, topo, sig, absorbed, fan, keep)
+    for group in _old_updates(graph, hidden):
+        groups.append(group)
+        hidden.update(group.stops)
     visible, drawn = _reachable(graph.kids, hidden, kept)
     owner, used, cross = _claim(groups, graph.kids, drawn)
     return Plan(graph.nodes, graph.kids, visible, owner, used, cross)
@@ -120,6 +126,33 @@ def _signatures(graph: IndexedGraph, topo: list[int]) -> list[int]:
             s = table[key] = len(table)
         sig[i] = s
     return sig
+
+
+def _update_link(graph: IndexedGraph, i: int) -> int | None:
+    """The earlier copy below ``i`` when ``i`` is one book-style update of a parameter
+    (a labelled ``-`` of that copy and a constant ``lr·grad``), else None."""
+    node, kids = graph.nodes[i], graph.kids[i]
+    if node.op != "-" or not node.label or len(kids) != 2:
+        return None
+    grad = [c for c in kids if graph.nodes[c].requires_grad]
+    if len(grad) != 1 or not graph.nodes[grad[0]].label:
+        return None
+    return grad[0]
+
+
+def _old_updates(graph: IndexedGraph, hidden: set[int]) -> list[Group]:
+    """For every chain of at least three updates of one parameter: its earlier copies, as
+    one group of "earlier updates" under it."""
+    below = {i: c for i in range(len(graph.nodes)) if (c := _update_link(graph, i)) is not None}
+    tops = set(below) - set(below.values()) - hidden
+    groups = []
+    for top in sorted(tops):
+        chain = [top]
+        while chain[-1] in below:
+            chain.append(below[chain[-1]])
+        if len(chain) >= 4:  # three updates or more: the parameter, then one box
+            groups.append(Group(chain[0], len(chain) - 1, [chain[1]], kind="updates"))
+    return groups
 
 
 def _chains(graph: IndexedGraph, keep: int) -> tuple[list[bool], list[bool]]:

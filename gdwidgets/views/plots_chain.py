@@ -69,7 +69,7 @@ def fmt(v: float) -> str:
     return sig(v, 4)
 
 
-SHOWN_TERMS = 8
+SHOWN_TERMS = 5  # the lesson's batch in full; a bigger one keeps each row on one line
 
 
 def _terms(terms: np.ndarray) -> str:
@@ -110,7 +110,7 @@ def chain_table_html(chains: Mapping[str, _Chain], params: Mapping[str, float], 
 
 
 def samples_table_html(samples: Mapping[str, np.ndarray], rows: np.ndarray, step: int,
-                       max_rows: int = 8) -> str:
+                       max_rows: int = 5) -> str:
     """Per point of the batch: x, y, h = a1·x + b1, ŷ, ∂L/∂ŷ, ∂L/∂h."""
     keys = ("x", "y", "h", "pred", "d_pred", "d_hidden")
     headers = [tr("chain.row"), tr("chain.x_seen"), "y", "h = a1·x + b1", "ŷ = a2·h + b2",

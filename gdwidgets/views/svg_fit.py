@@ -12,6 +12,7 @@ than the box.
 >>> box = Box(width=430, height=500)
 >>> text_px(svg, box)        # e.g. 12.3: fine; 7.9: collapse the graph further
 >>> html = fit_svg(svg, box)
+>>> html = full_svg(svg)     # "full size": 100 %, the notebook scrolls (a choice)
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Box", "MIN_TEXT_PX", "natural_size", "text_px", "fit_svg"]
+__all__ = ["Box", "MIN_TEXT_PX", "natural_size", "text_px", "fit_svg", "full_svg"]
 
 MIN_TEXT_PX = 11.0
 PX_PER_PT = 4 / 3
@@ -81,3 +82,21 @@ def fit_svg(svg: str, box: Box, min_text: float | None = MIN_TEXT_PX) -> str:
     head_end = svg.index(">")
     head = re.sub(r'\s(width|height)="[\d.]+pt"', "", svg[:head_end])
     return f"{head} {style}{svg[head_end:]}"
+
+
+def full_svg(svg: str) -> str:
+    """The SVG at 100 % (its natural size, text as graphviz set it), for a "full size"
+    the teacher chooses: taller than the screen if need be, and a graph wider than the
+    notebook scrolls sideways in a box with a visible scroll bar (class ``gdw-full``)."""
+    i = svg.find("<svg")
+    if i < 0:
+        return svg
+    svg = svg[i:]
+    w, h = natural_size(svg)
+    if not w:
+        return svg
+    head_end = svg.index(">")
+    head = re.sub(r'\s(width|height)="[\d.]+pt"', "", svg[:head_end])
+    style = f'style="display:block;width:{w:.0f}px;height:{h:.0f}px;margin:0 auto"'
+    return (f"<div class='gdw-full' style='overflow-x:auto;width:100%;min-width:0'>"
+            f"{head} {style}{svg[head_end:]}</div>")

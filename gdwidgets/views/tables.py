@@ -7,7 +7,8 @@
 
 ``value_table``: named values in pairs of columns; a row with ``before`` reads
 ``before → now`` on a yellow ground, so the eye finds what the last action changed
-(colours follow JupyterLab's light or dark theme: :mod:`.theme`).
+(colours follow JupyterLab's light or dark theme: :mod:`.theme`; in a narrow column "now"
+goes under "before →", never out of the column).
 ``grid_table``: a grid with a header row (and optionally a header column and a caption);
 columns listed in ``wrap`` hold text that may break across lines.
 """
@@ -41,9 +42,11 @@ def _cells(row: Row) -> str:
     text = html.escape(row.text)
     style = f"{CELL};{NUMBER}"
     if row.before is not None and row.before != row.text:
-        text = (f'<span style="color:{css("muted")}">{html.escape(row.before)}</span> → '
-                f"<b>{text}</b>")
-        style += f";background:{css('changed')};color:{css('text')}"
+        # "before →" and "now" each stay whole; a narrow column breaks between them
+        # (the cell grows a line) instead of pushing the table out of its column
+        text = (f'<span style="color:{css("muted")};white-space:nowrap">'
+                f'{html.escape(row.before)} →</span> <b style="white-space:nowrap">{text}</b>')
+        style += f";background:{css('changed')};color:{css('text')};white-space:normal"
     name = html.escape(row.name)
     if row.ref:
         name, text = f"<i>{name}</i>", f'<i style="color:{css("muted")}">{text}</i>'

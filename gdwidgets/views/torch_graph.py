@@ -188,24 +188,45 @@ def _links(w: Walk, saved_data: Mapping[tuple[int, int], torch.Tensor],
         return (hide_shape_ops and base_name(fn) in SHAPE_OPS and len(fn.next_functions) == 1
                 and fn.next_functions[0][0] is not None)
 
-    drawn = [i for i, fn in enumerate(w.fns) if i == 0 or not hidden(fn)]
+    folded = _folded_sums(w)
+    drawn = [i for i, fn in enumerate(w.fns) if i == 0 or not (hidden(fn) or i in folded)]
     links: list[_Link] = []
     unsaved: list[tuple[int, int]] = []
     for i in drawn:
         fn = w.fns[i]
-        for k, (child, _) in enumerate(fn.next_functions):
+        todo = [(fn, k, child) for k, (child, _) in enumerate(fn.next_functions)]
+        while todo:
+            carrier, slot, child = todo.pop(0)
             if child is None:
-                if (i, k) in saved_data:
-                    links.append((i, (i, k), fn, k))
+                if (i, slot) in saved_data and carrier is fn:
+                    links.append((i, (i, slot), fn, slot))
                 else:
-                    unsaved.append((i, k))
+                    unsaved.append((i, slot))
                 continue
-            carrier, slot = fn, k
             while hidden(child):
                 carrier, slot = child, 0
                 child = child.next_functions[0][0]
-            links.append((i, w.index[child], carrier, slot))
+            j = w.index[child]
+            if j in folded:  # its terms join this sum, in their order
+                todo[:0] = [(child, k, c) for k, (c, _) in enumerate(child.next_functions)]
+                continue
+            links.append((i, j, carrier, slot))
     return drawn, links, unsaved
+
+
+def _folded_sums(w: Walk) -> set[int]:
+    """The ``+`` nodes drawn inside the ``+`` above them (an n-ary sum: a polynomial's
+    ``b + w1·x + w2·x² + …`` is one box with its terms below it, not a chain one rank per
+    term): adds whose only consumer is an add and whose inputs are all nodes."""
+    uses: dict[int, list[Any]] = {}
+    for fn in w.fns:
+        for child, _ in fn.next_functions:
+            if child is not None:
+                uses.setdefault(w.index[child], []).append(fn)
+    return {i for i, fn in enumerate(w.fns)
+            if i and base_name(fn) == "Add" and len(uses.get(i, ())) == 1
+            and base_name(uses[i][0]) == "Add"
+            and all(c is not None for c, _ in fn.next_functions)}
 
 
 def _data_boxes(g: _Read, unsaved: list[tuple[int, int]],

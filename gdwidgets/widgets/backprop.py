@@ -126,7 +126,7 @@ class BackpropWidget(LessonWidget):
         self.backward_step.observe(self._on_step, "value")
 
         for c in (self.lr, self.points, self.backward_step, self.micro_batches):
-            c.layout.width = "290px"
+            c.layout.width = "290px" if c is self.lr else "235px"  # row 2: one row
         row = W.Layout(align_items="center", flex_flow="row wrap")
         self.children = (
             W.HBox([self.forward_button, self.backward_button, self.zero_grad_button,

@@ -17,7 +17,7 @@ from ..strings import chain_rule as _strings  # noqa: F401  (registers the strin
 from ..training.checks import check
 from ..training.settings import docstring, here, signature
 from ..views.plots_chain import ChainRulePlot, chain_table_html, samples_table_html
-from ..views.svg_fit import Box, fit_svg
+from ..views.svg_fit import Box, fit_svg, full_svg
 from .base import LessonWidget, control_label
 from .playback import Playback
 
@@ -92,7 +92,7 @@ class ChainRuleWidget(LessonWidget):
         self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
         self.table = W.HTML(layout=W.Layout(max_width="100%"))
         self.samples_table = W.HTML(layout=W.Layout(max_width="100%", display="none"))
-        self.graph_view = W.HTML()
+        self.graph_view = W.HTML(layout=W.Layout(max_width="100%"))
         self.full_size = W.Checkbox(description=tr("chainw.full_size"), indent=False,
                                     layout=W.Layout(width="auto"))
         self.full_size.observe(lambda _: self._guard(self._fit_graph), "value")
@@ -221,9 +221,9 @@ class ChainRuleWidget(LessonWidget):
         self._refresh_static()
 
     def _fit_graph(self) -> None:
-        """The graph fitted to the plots' box, or (``full_size``) to the widget's width."""
-        box = Box(GRAPH_BOX.width, 10**5) if self.full_size.value else GRAPH_BOX
-        self.graph_view.value = fit_svg(self.graph_svg, box)
+        """The graph fitted to the plots' box, or (``full_size``) at 100 %."""
+        self.graph_view.value = (full_svg(self.graph_svg) if self.full_size.value
+                                 else fit_svg(self.graph_svg, GRAPH_BOX))
 
     def _graph_svg(self, update: int) -> str:
         """The annotated autograd graph of update ``update``'s loss after one backward

@@ -18,7 +18,7 @@ from ..strings import regression as _strings  # noqa: F401  (registers the strin
 from ..training.checks import check
 from ..training.settings import OPTIMIZERS, docstring, here, signature
 from ..views.regression_plots import RegressionFigure, trained_units
-from ..views.svg_fit import Box, fit_svg
+from ..views.svg_fit import Box, fit_svg, full_svg
 from ..views.tables import grid_table
 from ..views.theme import css
 from .base import LessonWidget, control_label
@@ -92,7 +92,7 @@ class RegressionWidget(LessonWidget):
         self.player = Playback(self.step, self._play_frame)
         self.play = self.player.button
         self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
-        self.graph_view = W.HTML(layout=W.Layout(display="none"))
+        self.graph_view = W.HTML(layout=W.Layout(display="none", max_width="100%"))
         self.full_size = W.Checkbox(description=tr("reg.full_size"), indent=False,
                                     layout=W.Layout(width="auto", display="none"))
         self.full_size.observe(lambda _: self._guard(self._show_graph), "value")
@@ -262,16 +262,16 @@ class RegressionWidget(LessonWidget):
         return session_graph(self.session, update=k, history=self.history).svg()
 
     def _show_graph(self) -> None:
-        """The graph in its place: fitted to the plots' box, or (``full_size``) as wide as
-        the widget and as tall as it needs (scroll the notebook to see it all)."""
+        """The graph in its place: fitted to the plots' box, or (``full_size``) at 100 %
+        (the notebook scrolls; a wide graph scrolls sideways in its own visible box)."""
         if not self.graph_svg:
             self.graph_view.value = ""
             return
         title = html.escape(tr("reg.graph_at", step=self._graph_step))
-        box = Box(GRAPH_BOX.width, 10**5) if self.full_size.value else GRAPH_BOX
-        muted = css("muted")
-        self.graph_view.value = (f"<div style='font-size:13px;color:{muted}'>{title}</div>"
-                                 + fit_svg(self.graph_svg, box))
+        graph = (full_svg(self.graph_svg) if self.full_size.value
+                 else fit_svg(self.graph_svg, GRAPH_BOX))
+        self.graph_view.value = (f"<div style='font-size:13px;color:{css('muted')}'>{title}"
+                                 "</div>" + graph)
 
     def _table(self, step: int) -> str:
         """Parameters as columns (a degree-10 polynomial still fits): value, gradient."""
