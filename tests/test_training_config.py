@@ -66,7 +66,8 @@ CASES = [
      "got 'yes'"),
     (dict(normalize=1.0), "1 would leave them raw: use False"),
     (dict(normalize=0), "normalize must be False, True"),
-    (dict(shuffle=1), "shuffle must be True or False, got 1"),
+    (dict(shuffle=1), "shuffle must be False, True or 'loader' (torch DataLoader's order, "
+                      "seed 002), got 1"),
     (dict(zero_grad="no"), "zero_grad must be True or False, got 'no'"),
     (
         dict(accumulate=2),

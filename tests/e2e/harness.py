@@ -102,10 +102,18 @@ class Lab:
     def page_url(self, notebook: str) -> str:
         return f"{self.url}/lab/tree/{notebook}?token={self.token}&reset"
 
-    def shutdown_kernels(self) -> None:
+    def shutdown_kernels(self, notebook: str | None = None) -> None:
+        """Shut down the kernels of ``notebook``'s sessions (every kernel: None). A test
+        that shuts down its own notebook's kernel leaves the lesson tabs other tests
+        share running."""
         try:
-            for k in self.api("kernels"):
-                self.api(f"kernels/{k['id']}", method="DELETE")
+            if notebook is None:
+                ids = [k["id"] for k in self.api("kernels")]
+            else:
+                ids = [s["kernel"]["id"] for s in self.api("sessions")
+                       if s.get("path") == notebook and s.get("kernel")]
+            for kid in ids:
+                self.api(f"kernels/{kid}", method="DELETE")
         except OSError:
             pass
 

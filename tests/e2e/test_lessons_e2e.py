@@ -75,7 +75,7 @@ def test_a_saved_lesson_shows_its_last_pictures_without_its_kernel(page, lab, sh
     NotebookClient(nb, timeout=300, kernel_name="python3").execute()
     nbformat.write(nb, lab.root / "saved_lesson.ipynb")
     page.goto(lab.page_url("saved_lesson.ipynb"))
-    static = page.locator("[class^='gdw-static-'] img").first
+    static = page.locator(".gdw-static img").first
     static.wait_for(state="visible", timeout=60_000)
     static.scroll_into_view_if_needed()
     assert static.bounding_box()["height"] > 150

@@ -39,7 +39,7 @@ def test_learning_rate_slider_redraws_without_flicker(lesson_page, shot):
     # once the slider rests, the hidden static copy (for the saved notebook) follows
     png = page.evaluate(KERNEL_PRINT, "import base64; print(base64.b64encode(w.image.value)"
                                       ".decode())").strip()
-    static = page.locator("[class^='gdw-static-'] img").first
+    static = page.locator(".gdw-static img").first
     assert static.get_attribute("src") == f"data:image/png;base64,{png}"
     value = widget.locator(".widget-readout").first.inner_text()
     assert value == f"{run_lr:.2g}"  # the readout's format

@@ -45,7 +45,9 @@ def test_reopened_lesson_shows_its_saved_pictures_without_an_error(lab, page, sh
     assert sum("gdw-saved-note" in "".join(o.get("data", {}).get("text/html", ""))
                for o in outputs) == WIDGETS  # each static copy is in the file
     page.evaluate("window.jupyterapp.commands.execute('application:close-all')")
-    lab.shutdown_kernels()
+    lab.shutdown_kernels(NOTEBOOK)  # only this notebook's: other tests share the lessons'
+    assert not [s for s in lab.api("sessions") if s["path"] == NOTEBOOK and s.get("kernel")
+                and any(k["id"] == s["kernel"]["id"] for k in lab.api("kernels"))]
 
     # the next lesson day: the notebook opens with a new kernel that never ran a cell
     page.goto(lab.page_url(NOTEBOOK))
