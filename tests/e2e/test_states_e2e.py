@@ -127,7 +127,8 @@ LESSONS = sorted({w["lesson"] for w in tomllib.loads(STATES.read_text())["widget
 @pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("lesson", LESSONS, ids=[n[:2] for n in LESSONS])
 def test_every_state_fits_a_projector_screen(lesson_page, shot, lesson, lang):
-    page = lesson_page(lesson, lang)
+    lesson_page.release(lesson, lang)  # a fresh Run All: the lesson's own settings, not
+    page = lesson_page(lesson, lang)  # what earlier tests left in a shared tab
     page.locator(WIDGETS).first.wait_for(state="visible")
     _kernel(page, HELPERS)
     found: dict[str, list[str]] = {}
