@@ -248,3 +248,53 @@ def test_shuffle_takes_false_true_or_loader():
         Session(shuffle="yes")
     h = Session(dataset="line200", batch_size=50, shuffle="loader", epochs=2, seed=3).run()
     assert sorted(np.concatenate([h.batch(update=k) for k in range(1, 5)])) == list(range(200))
+
+
+# ----- seed 002's quadratic homework: the explosion it prints ---------------------------
+def seed_002_quadratic(steps: int, lr: float = 0.01) -> list[float]:
+    """Seed 002's quadratic loop as printed (y = x² w1 + x w2 + b from zeros, one point
+    per update, in order): every step's loss, ``l.item()``."""
+    x_data = [float(i) for i in range(1, 6)]
+    w1, w2, b = (torch.tensor([0.0], requires_grad=True) for _ in range(3))
+    losses: list[float] = []
+    while len(losses) < steps:
+        for x in x_data:
+            loss = (x**2 * w1 + x * w2 + b - 2 * x) ** 2
+            loss.backward()
+            losses.append(loss.item())
+            for p in (w1, w2, b):
+                p.data -= lr * p.grad.data
+                p.grad.zero_()
+    return losses[:steps]
+
+
+@pytest.mark.parametrize("gradients", ["manual", "autograd"])
+def test_seed_002_quadratic_records_its_explosion(gradients):
+    h = Session(dataset="y2x", model="polynomial", degree=2, lr=0.01, batch_size=1, init=0,
+                epochs=100, gradients=gradients).run()
+    assert h.diverged_step == 13 and h.end == 13  # the rule still names step 13
+    seed = seed_002_quadratic(len(h) + 1)
+    # every recorded step's loss is the seed's (each point's loss; the seed prints the
+    # epoch's last one), the explosion included: "Progress: 4/100 Loss: 257792327680.0"
+    np.testing.assert_allclose(h.loss, seed[: len(h)], rtol=1e-4)
+    assert h.loss[19] == pytest.approx(257792327680.0, rel=1e-4)
+    assert h.loss[4] == pytest.approx(1242.79296875, rel=1e-5)
+    # it stops before the first non-finite loss, long before 1000 more steps
+    assert 13 < len(h) < 13 + 1000 and np.isfinite(h.loss).all()
+    assert not np.isfinite(seed[len(h)])  # the seed's next loss is an inf
+    # final, final_loss and the fit are the run's at its divergence step, not the blow-up
+    assert h.final["w1"] == h.params["w1"][13] and h.final_loss < 1e8
+    np.testing.assert_allclose(h.fit([4.0]), h.fit([4.0], step=13))
+    assert "Diverged at step 13 (epoch 3): the loss reached 4.9e+06" in h.message
+
+
+def test_recorded_steps_end_at_the_first_non_finite_loss_or_after_more_steps():
+    from gdwidgets.training.engine import recorded_steps
+
+    inf = float("inf")
+    loss = torch.tensor([[1.0, 1, 1, 1], [9, 1, 9, 9], [9, 1, 9, inf], [9, 1, 9, 9],
+                         [9, 1, inf, 9], [9, 1, 9, 9]])
+    diverged = torch.tensor([2, 0, 2, 3])  # the last one's first bad loss is an inf
+    assert recorded_steps(loss, diverged, after=2).tolist() == [4, 6, 4, 3]
+    assert recorded_steps(loss, diverged, after=0).tolist() == [2, 6, 2, 3]
+    assert recorded_steps(loss, diverged, after=1000).tolist() == [6, 6, 4, 3]

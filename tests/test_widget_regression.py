@@ -71,9 +71,16 @@ def test_divergence_is_explained_and_axes_stay_readable(w):
     w.configure(dataset="thermometer", lr=1e-2, normalize=False)
     assert w.history.diverged
     assert "Diverged at step" in w.banner.value and "inputs → standardised" in w.banner.value
-    loss_ax = w.plot.axes[1]
-    assert loss_ax.get_ylim()[1] <= 1e12
-    assert np.isfinite(w.plot.loss_line.get_ydata()).all()
+    loss_ax, h = w.plot.axes[1], w.history
+    # the axis shows the whole recorded explosion (#23), every value finite and drawn
+    # where it is; the × marks the loss the banner names, on the curve
+    assert len(h) > h.diverged_step and np.isfinite(h.loss).all()
+    assert loss_ax.get_ylim()[1] >= h.loss.max() > 1e5 * h.initial_loss
+    np.testing.assert_allclose(w.plot.loss_line.get_ydata(), h.loss, rtol=1e-6)
+    assert w.plot.blowup.get_xdata()[0] == h.diverged_step
+    assert w.plot.blowup.get_ydata()[0] == pytest.approx(h.loss[h.diverged_step - 1], rel=1e-6)
+    # the widget opens at the divergence; the explosion is further along the step slider
+    assert w.step.value == h.diverged_step and w.step.max == len(h)
     w.normalize.value = 0.1
     assert not w.history.diverged
     w.configure(dataset="linear15", normalize=False, lr=1e-2)

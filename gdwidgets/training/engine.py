@@ -22,6 +22,7 @@ from .optimizers import make_update
 
 DIVERGENCE_FACTOR = 1e5  # over the loss on all the data at the start (see divergence_limit)
 CHECK_EVERY = 16
+EXPLOSION_STEPS = 1000  # a diverged Session records this many more steps at most
 
 
 @dataclass
@@ -33,6 +34,7 @@ class Raw:
     grad: torch.Tensor  # (S, P, R)
     batch_index: torch.Tensor  # (micro-batches, m), -1 on padding
     diverged_step: torch.Tensor  # (R,) 1-based step of the first diverged loss, 0 if none
+    recorded: torch.Tensor  # (R,) steps that belong to each run (see recorded_steps)
 
 
 def divergence_limit(model: Model, x: torch.Tensor, y: torch.Tensor,
@@ -58,6 +60,18 @@ def first_diverged(loss: torch.Tensor, limit: torch.Tensor) -> torch.Tensor:
     return torch.where(bad.any(0), first, 0)
 
 
+def recorded_steps(loss: torch.Tensor, diverged: torch.Tensor, after: int) -> torch.Tensor:
+    """(R,) how many of the (S, R) step losses belong to each run: all S for a run that
+    did not diverge; for one that did, its diverged step and up to ``after`` more, ending
+    before the first non-finite loss (the explosion, never an inf or nan)."""
+    steps = loss.shape[0]
+    bad = ~torch.isfinite(loss)
+    finite_for = torch.where(bad.any(0), bad.to(torch.int8).argmax(0), steps)
+    end = torch.minimum(torch.minimum(diverged + after, finite_for),
+                        torch.full_like(diverged, steps))
+    return torch.where(diverged > 0, torch.maximum(end, diverged), steps)
+
+
 @contextmanager
 def _one_thread() -> Iterator[None]:
     """Tensors here are small: torch's thread pool only adds latency (and jitter when
@@ -73,13 +87,15 @@ def _one_thread() -> Iterator[None]:
 def train(model: Model, x: torch.Tensor, y: torch.Tensor, theta0: torch.Tensor,
           lr: torch.Tensor, *, epochs: int, batch_size: int, shuffle: bool | str,
           optimizer: str, gradients: str, zero_grad: bool, accumulate: int,
-          gen: torch.Generator, reduction: str = "mean") -> Raw:
+          gen: torch.Generator, reduction: str = "mean", after: int = 0) -> Raw:
     """Train R = len(lr) copies of ``model`` from ``theta0`` (P,), one per learning rate.
 
     One loop for every case. Each step records what its loss comes from: the loss
     itself, or, for one run by the formulas without micro-batches (the hot path, three
     tensor ops per step), the residuals, turned into losses after the loop, all steps at
-    once. Every ``CHECK_EVERY`` steps the run stops early once every run has diverged.
+    once. Every ``CHECK_EVERY`` steps the loop stops early once every run has diverged
+    and, to record the explosion, gone ``after`` steps further or reached a non-finite
+    loss.
     """
     runs = lr.shape[-1]
     with torch.no_grad(), _one_thread():
@@ -94,6 +110,7 @@ def train(model: Model, x: torch.Tensor, y: torch.Tensor, theta0: torch.Tensor,
         weights: list[torch.Tensor] = []  # per deferred step: the batch's weights (1, m)
         thetas, grads, indices = [theta], [], []
         piled: torch.Tensor | None = None
+        over_at = torch.zeros(runs, dtype=torch.long)  # the check that saw it diverged
         for _ in range(epochs):
             idx, batches = batcher.epoch()
             indices.append(idx)
@@ -112,8 +129,10 @@ def train(model: Model, x: torch.Tensor, y: torch.Tensor, theta0: torch.Tensor,
                 grads.append(grad)
                 thetas.append(theta)
                 if len(grads) % CHECK_EVERY == 0:
-                    loss = torch.mm(weights[-1], record * record) if deferred else record
-                    if not bool((loss <= limit).any()):
+                    loss = (torch.mm(weights[-1], record * record) if deferred else record)[0]
+                    over_at = torch.where((over_at == 0) & ~(loss <= limit), len(grads), over_at)
+                    done = (over_at > 0) & (~torch.isfinite(loss) | (len(grads) - over_at >= after))
+                    if bool(done.all()):
                         break
             else:
                 continue
@@ -123,8 +142,9 @@ def train(model: Model, x: torch.Tensor, y: torch.Tensor, theta0: torch.Tensor,
             loss_t = (torch.cat(weights).T * r * r).sum(0)[:, None]
         else:
             loss_t = torch.cat(records)
+        diverged = first_diverged(loss_t, limit)
         return Raw(loss_t, torch.stack(thetas), torch.stack(grads), torch.cat(indices),
-                   first_diverged(loss_t, limit))
+                   diverged, recorded_steps(loss_t, diverged, after))
 
 
 def _group_step(step: StepFn, theta: torch.Tensor, group: list[Batch]

@@ -109,8 +109,13 @@ class History:
       ``normalize=True``).
     - ``diverged``, ``diverged_step`` (1-based; ``loss[diverged_step - 1]`` is the first
       bad loss), ``message`` (in the current language).
+    - ``end``: the steps of the run proper: all of them, or ``diverged_step``. A diverged
+      run records its explosion after that (``loss``, ``params``, ``grads``, up to
+      ``EXPLOSION_STEPS`` more steps, ending before the first non-finite loss), as the
+      seeds print it; ``final``, ``final_loss`` and ``fit`` are taken at ``end``.
     - ``initial_loss`` / ``final_loss``: the loss on all the data before the first and
-      after the last update (step losses are each taken on a batch, before its update);
+      after the last update of the run proper (after update ``end``; step losses are each
+      taken on a batch, before its update);
       ``grew``: the final loss is ``GREW`` times the initial one or more, a run too short
       for the divergence rule that still went the wrong way (a warning, not ``diverged``).
     """
@@ -129,6 +134,7 @@ class History:
         self.grads = config.layout.unflatten(grad)
         self.diverged = diverged_step > 0
         self.diverged_step = diverged_step if self.diverged else None
+        self.end = diverged_step if self.diverged else len(loss)
         self.steps_per_epoch = config.steps_per_epoch
         self._batch_index = batch_index
         self._predict = predict
@@ -137,7 +143,7 @@ class History:
         counts = np.minimum(spe, len(loss) - starts)
         self.epoch_loss = np.add.reduceat(loss.astype(np.float64), starts) / counts
         self.initial_loss = self._full_loss(0)
-        self.final_loss = self._full_loss(len(theta) - 1)
+        self.final_loss = self._full_loss(self.end)
         self.advice = {}
         self.grew = (not self.diverged and np.isfinite(self.initial_loss)
                      and not self.final_loss < self.GREW * self.initial_loss)
@@ -151,7 +157,7 @@ class History:
             return float(np.mean(err**2) * factor(cfg.reduction, len(err)))
 
     def __len__(self) -> int:
-        """The number of steps (updates) recorded."""
+        """The number of steps (updates) recorded, a diverged run's explosion included."""
         return len(self.loss)
 
     @property
@@ -161,8 +167,9 @@ class History:
 
     @property
     def final(self) -> dict[str, np.ndarray]:
-        """The parameters after the last update."""
-        return {name: values[-1] for name, values in self.params.items()}
+        """The parameters after update ``end``: the last one, or a diverged run's
+        ``diverged_step`` (its explosion is recorded after it, in ``params``)."""
+        return {name: values[self.end] for name, values in self.params.items()}
 
     def input_scale(self) -> tuple[np.ndarray, np.ndarray]:
         """``(a, c)`` per input column: the model sees ``a * x + c`` of the raw ``x``.
@@ -178,16 +185,18 @@ class History:
         factor = 1.0 if cfg.normalize is False else float(cfg.normalize)
         return np.full(d, factor), np.zeros(d)
 
-    def in_data_units(self, step: int = -1) -> dict[str, np.ndarray]:
-        """The parameters after ``step`` updates, for the data's raw inputs (float64):
-        the same predictions with ``x`` in its own units, whatever ``normalize`` was.
+    def in_data_units(self, step: int | None = None) -> dict[str, np.ndarray]:
+        """The parameters after ``step`` updates (None: ``end``), for the data's raw
+        inputs (float64): the same predictions with ``x`` in its own units, whatever
+        ``normalize`` was.
         ``final`` and ``params`` stay in the units the model trained in.
 
         >>> h = Session(dataset='thermometer', normalize=True, lr=0.1, epochs=500).run()
         >>> round(float(h.in_data_units()['w']), 3)  # °C per unit of t_u, as np.polyfit
         0.537
         """
-        p = {n: np.array(v[step], dtype=np.float64) for n, v in self.params.items()}
+        at = self.end if step is None else step
+        p = {n: np.array(v[at], dtype=np.float64) for n, v in self.params.items()}
         a, c = self.input_scale()
         kind = self.config.model
         if kind == "linear":  # without a bias c is 0 (standardising is refused then)
@@ -212,10 +221,11 @@ class History:
             p["w1"] = p["w1"] * a
         return p
 
-    def fit(self, x: object, step: int = -1) -> np.ndarray:
+    def fit(self, x: object, step: int | None = None) -> np.ndarray:
         """Predictions for raw inputs ``x`` ((n,) or (n, d)) with the parameters after
-        ``step`` updates (0: initial, -1: final)."""
-        return self._predict(self.theta[step], np.asarray(x, dtype=np.float32))
+        ``step`` updates (0: initial, None: ``end``, as ``final``)."""
+        at = self.end if step is None else step
+        return self._predict(self.theta[at], np.asarray(x, dtype=np.float32))
 
     def epoch_of(self, update: int) -> int:
         """The epoch (from 1) of update ``update`` (from 1; the epoch whose pass ends at
@@ -297,8 +307,8 @@ class History:
             notes += tr("history.note.zero_grad")
         if cfg.optimizer == "adam":
             top = max(cfg.lr.values()) if isinstance(cfg.lr, dict) else cfg.lr
-            notes += tr("history.note.adam", steps=len(self), lr=rates_text(cfg.lr, ".3g"),
-                        reach=_num(top * len(self)))
+            notes += tr("history.note.adam", steps=self.end, lr=rates_text(cfg.lr, ".3g"),
+                        reach=_num(top * self.end))
         elif cfg.optimizer == "momentum":
             notes += tr("history.note.momentum")
         if cfg.shuffle and self.steps_per_epoch > 1:  # one update an epoch: order is moot

@@ -9,7 +9,7 @@ import torch
 
 from ..renames import renamed
 from .config import Config, validate
-from .engine import train
+from .engine import EXPLOSION_STEPS, train
 from .history import History
 from .loss import factor, reduce
 from .models import Model, build_model
@@ -80,6 +80,13 @@ class Problem:
             return (per[:, None] / d[None, :]).float()
         return (cfg.lr / d).float()
 
+    def full_loss(self, theta: torch.Tensor) -> torch.Tensor:
+        """The loss on all the data (the run's ``reduction``) of flat parameters
+        (P, R) -> (R,)."""
+        with torch.no_grad():
+            err = self.model.predict(theta, self.x) - self.y.reshape(-1, 1)
+        return (err * err).mean(0) * factor(self.config.reduction, len(self.y))
+
     def run(self, lr: torch.Tensor, **overrides: Any) -> Any:
         cfg = self.config
         self.gen.manual_seed(cfg.seed)
@@ -94,11 +101,7 @@ class Problem:
 
 def _fell(problem: Problem, raw: Any) -> np.ndarray:
     """(R,) whether each run ends with a lower loss on all the data than it started."""
-    ends = torch.stack([raw.theta[0], raw.theta[-1]])  # (2, P, R)
-    with torch.no_grad():
-        err = torch.stack([problem.model.predict(t, problem.x) for t in ends]) - problem.y[:, None]
-    loss = (err * err).mean(1)  # (2, R)
-    return (loss[1] < loss[0]).numpy()
+    return (problem.full_loss(raw.theta[-1]) < problem.full_loss(raw.theta[0])).numpy()
 
 
 class Session:
@@ -132,9 +135,8 @@ class Session:
     def run(self) -> History:
         """Train; return (and keep in ``self.history``) the record of the run."""
         p = self._problem
-        raw = p.run(p.rates())
-        s = int(raw.diverged_step[0])
-        steps = s if s else len(raw.loss)  # a diverged run stops at its bad step
+        raw = p.run(p.rates(), after=EXPLOSION_STEPS)  # a diverged run: its explosion too
+        s, steps = int(raw.diverged_step[0]), int(raw.recorded[0])
         self.history = History(
             self.config, raw.loss[:steps, 0].numpy(), raw.theta[: steps + 1, :, 0].numpy(),
             raw.grad[:steps, :, 0].numpy(), raw.batch_index.numpy(), s, p.predict,
@@ -167,10 +169,7 @@ class Session:
         For drawing a loss surface: a grid of (w, b) is one call.
         """
         theta = torch.as_tensor(np.asarray(thetas, dtype=np.float32)).T
-        p = self._problem
-        with torch.no_grad():
-            err = p.model.predict(theta, p.x) - p.y.reshape(-1, 1)
-        return ((err * err).mean(0) * factor(self.config.reduction, len(p.y))).numpy()
+        return self._problem.full_loss(theta).numpy()
 
     def least_squares(self) -> np.ndarray | None:
         """The flat parameters of least full-data loss, for models linear in their

@@ -124,15 +124,24 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
                           "{'w': 1e-4, 'b': 1e-3}), for every optimizer",
                           "或 {参数名: 学习率}，每个参数一个（种子 003 的 "
                           "{'w': 1e-4, 'b': 1e-3}），所有优化器都适用"),
-              REG: ("1e-5..10 (the slider's range)", "1e-5..10（滑块的范围）"),
+              REG: ("1e-5..10 (the slider's range), or {name: rate} for every parameter "
+                    "(the slider is then off and shows the rates)",
+                    "1e-5..10（滑块的范围），或 {参数名: 学习率}，每个参数一个（此时滑块关闭，"
+                    "显示这些学习率）"),
               LRW: ("within ``lr_range``", "须在 ``lr_range`` 之内"),
-              CHAIN: ("1e-5..0.1; the default 1e-3 is seed 003's",
-                      "1e-5..0.1；默认的 1e-3 来自种子 003"),
+              CHAIN: ("1e-5..0.1; the default 1e-3 is seed 003's; or {name: rate} for a1, "
+                      "b1, a2, b2 (seed 003's own update: 1e-4 for a, 1e-3 for b; the "
+                      "slider is then off)",
+                      "1e-5..0.1；默认的 1e-3 来自种子 003；或给 a1、b1、a2、b2 各一个 "
+                      "{参数名: 学习率}（种子 003 自己的更新：a 用 1e-4，b 用 1e-3；"
+                      "此时滑块关闭）"),
               BACK: ("1e-3..10 (the slider's range)", "1e-3..10（滑块的范围）")},
        per={"session": {"kind": "rates", "type": "float | dict[str, float]"},
-            REG: {"default": 1e-2, "lo": 1e-5, "hi": 10.0},
+            REG: {"default": 1e-2, "lo": 1e-5, "hi": 10.0, "kind": "rates",
+                  "type": "float | dict[str, float]"},
             LRW: {"default": 1e-2, "lo": 1e-7, "hi": 10.0},
-            CHAIN: {"default": 1e-3, "lo": 1e-5, "hi": 0.1},
+            CHAIN: {"default": 1e-3, "lo": 1e-5, "hi": 0.1, "kind": "rates",
+                    "type": "float | dict[str, float]"},
             BACK: {"default": 0.1, "lo": 1e-3, "hi": 10.0}}),
     _s("epochs", 100, "int",
        "passes over the data", "遍历数据的轮数",

@@ -143,10 +143,11 @@ class LossAxis:
         if self.x is not None:
             self.x.reset()
 
-    def readable(self, curves: Iterable[np.ndarray], reference: float | None = None
-                 ) -> tuple[float, float]:
+    def readable(self, curves: Iterable[np.ndarray], reference: float | None = None,
+                 include: float | None = None) -> tuple[float, float]:
         """(lo, hi) of the curves' values within the band around ``reference`` (default:
-        the largest first value of the curves)."""
+        the largest first value of the curves), its top raised to ``include`` (a loss
+        that must be seen: a diverged run's explosion)."""
         arrays = [np.asarray(c, dtype=np.float64).reshape(-1) for c in curves]
         arrays = [a for a in arrays if a.size]
         if reference is None:
@@ -154,6 +155,8 @@ class LossAxis:
             reference = max(firsts, default=1.0)
         reference = reference if math.isfinite(reference) and reference > 0 else 1.0
         top = reference * 10**self.decades_above
+        if include is not None and math.isfinite(include):
+            top = max(top, include)
         bottom = max(reference * 10**-self.decades_below, 1e-300)
         self.band = (bottom, top)
         values = np.concatenate(arrays) if arrays else np.array([reference])
@@ -165,10 +168,11 @@ class LossAxis:
         return lo, hi
 
     def update(self, curves: Iterable[np.ndarray], *, reference: float | None = None,
-               steps: float | None = None) -> bool:
-        """Fit the limits to the curves (and ``steps`` on the x axis); True when they
-        changed, i.e. the panel's static content must be re-rendered."""
-        lo, hi = self.readable(curves, reference)
+               steps: float | None = None, include: float | None = None) -> bool:
+        """Fit the limits to the curves (and ``steps`` on the x axis; ``include``: see
+        ``readable``); True when they changed, i.e. the panel's static content must be
+        re-rendered."""
+        lo, hi = self.readable(curves, reference, include)
         changed = self.y.show(lo, hi)
         if self.x is not None and steps is not None:
             changed |= self.x.show(0.0, max(float(steps), 1.0))

@@ -5,11 +5,12 @@ parameters over the steps). Built once; a new run or a new step only updates dat
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.ticker import MaxNLocator, SymmetricalLogLocator
+from matplotlib.ticker import FixedLocator, MaxNLocator
 
 from ..i18n import register, tr
 from .canvas import FastFigure
@@ -132,11 +133,14 @@ class RegressionFigure:
 
     def _show_loss(self, h: History) -> None:
         loss = h.loss.astype(np.float64)
-        if self.loss_axis.update([loss], steps=h.planned):  # stays put when a run diverges
+        finite = loss[np.isfinite(loss)]
+        top = float(finite.max()) if h.diverged and finite.size else None  # the explosion
+        if self.loss_axis.update([loss], steps=h.planned, include=top):
             self.fast.invalidate(self.axes[1])
         self.loss_line.set_data(np.arange(1, len(loss) + 1), self.loss_axis.clip(loss))
-        if h.diverged:
-            self.blowup.set_data([h.diverged_step], [self.loss_axis.top / 1.5])
+        if h.diverged:  # on the curve, at the loss the banner names
+            at = h.diverged_step
+            self.blowup.set_data([at], self.loss_axis.clip(loss[at - 1 : at]))
         else:
             self.blowup.set_data([], [])
 
@@ -239,8 +243,6 @@ class RegressionFigure:
             ax.set_xlabel(tr("plot.step"))
             ax.set_ylabel("")
             ax.set_title(tr("plot.params"))
-            ax.yaxis.set_major_locator(SymmetricalLogLocator(base=10, linthresh=1.0))
-            ax.yaxis.get_major_locator().set_params(numticks=7)
             ax.legend(handles=self.param_lines, loc="upper left", ncols=4, fontsize=9,
                       handlelength=1.0, columnspacing=0.8, labelspacing=0.2,
                       framealpha=0.85)
@@ -251,6 +253,7 @@ class RegressionFigure:
         old = ax.get_ylim()
         if not (old[1] >= bound and old[1] <= 10 * bound):
             ax.set_ylim(*ylim)
+            ax.yaxis.set_major_locator(FixedLocator(symlog_ticks(bound)))
             self.fast.invalidate(ax)
         for j, line in enumerate(self.param_lines):
             line.set_visible(True)
@@ -276,7 +279,7 @@ class RegressionFigure:
             if self.fit_axis.follow(xs, fit):
                 self.fast.invalidate(self.axes[0])
             self.step_text.set_text(tr("plot.at_step", step=step) + (
-                f" · {tr('plot.diverged')}" if h.diverged and step >= len(h) else ""))
+                f" · {tr('plot.diverged')}" if h.diverged and step >= h.diverged_step else ""))
         k = min(step, len(h) - 1)
         self.loss_mark.set_data([k + 1], self.loss_axis.clip(h.loss[k : k + 1]))
         if self.path.get_visible() and self._surface_box is not None:
@@ -287,6 +290,17 @@ class RegressionFigure:
 
     def png(self) -> bytes:
         return self.fast.png()
+
+
+def symlog_ticks(bound: float) -> list[float]:
+    """Ticks for a symlog axis (linear within ±1) from -bound to bound: 0 and ±10^k for
+    every k-th decade, at most four a side, so that labels never overlap (±1, one
+    decade apart, would touch once the axis spans many decades)."""
+    decades = max(0, math.floor(math.log10(max(bound, 1.0))))
+    step = max(1, math.ceil((decades + 1) / 4))
+    ks = range(0, decades + 1, step) if step == 1 else range(step, decades + 1, step)
+    side = [10.0**k for k in ks if 10.0**k <= bound]
+    return [-v for v in reversed(side)] + [0.0] + side
 
 
 def trained_units(normalize: bool | float) -> str:

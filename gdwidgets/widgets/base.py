@@ -36,6 +36,7 @@ from ..views.fonts import cjk_font
 from ..views.palette import BLUE, ORANGE, RED
 from ..views.theme import THEME_CSS, css
 from .controls import accept, is_control, lr_options
+from .rates import refusal
 
 __all__ = ["LessonWidget", "banner_html", "control_label"]
 
@@ -170,6 +171,8 @@ class LessonWidget(W.VBox):
         observers redraw before this returns); ValueError if it cannot be taken."""
         if name == "dataset":
             value = self._take_data(value)
+        if name == "lr" and (why := refusal(self.__dict__.get("_rates"), value)):
+            raise ValueError(why)
         value = accept(name, control, value, here(self._place).get(name))
         if isinstance(control, W.SelectionRangeSlider):  # learning rates
             every = [v for _, v in control.options]

@@ -20,6 +20,7 @@ from ..views.plots_chain import ChainRulePlot, chain_table_html, samples_table_h
 from ..views.svg_fit import Box, fit_svg, full_svg
 from .base import LessonWidget, control_label
 from .playback import Playback
+from .rates import fixed_rates, slider_value
 
 if TYPE_CHECKING:
     from ..training import History, Session
@@ -74,9 +75,11 @@ class ChainRuleWidget(LessonWidget):
         step = check(spec["step"], s["step"], hi=steps)
         super().__init__(**box)
         self._normalize, self._seed = s["normalize"], s["seed"]
+        self._rates = s["lr"] if isinstance(s["lr"], dict) else None  # fixed per parameter
+        lr = slider_value(self._rates, spec["lr"].lo, spec["lr"].hi) if self._rates else s["lr"]
         self.dataset = W.Dropdown(options=self._data_names(), value=name,
                                   description=tr("chainw.dataset"), style=STYLE)
-        self.lr = W.FloatLogSlider(value=s["lr"], base=10, min=math.log10(spec["lr"].lo),
+        self.lr = W.FloatLogSlider(value=lr, base=10, min=math.log10(spec["lr"].lo),
                                    max=math.log10(spec["lr"].hi), step=0.05,
                                    description=tr("chainw.lr"), readout_format=".2g",
                                    style=STYLE, continuous_update=True)
@@ -126,7 +129,8 @@ class ChainRuleWidget(LessonWidget):
         for c in (self.dataset, self.lr, self.epochs, self.batch_size):
             c.layout.width = "265px"
         self.children = (
-            W.HBox([self.dataset, self.lr, self.epochs, self.batch_size], layout=row),
+            W.HBox([self.dataset, fixed_rates(self.lr, self._rates) if self._rates else self.lr,
+                    self.epochs, self.batch_size], layout=row),
             W.HBox([self.play, self.step, control_label("chainw.show"), self.show_view],
                    layout=row),
             self.banner, self.image, self.table, self.samples_table, self.graph_box,
@@ -178,7 +182,8 @@ class ChainRuleWidget(LessonWidget):
     def _run(self) -> tuple[Session, History]:
         from ..training import Session  # torch loads with the first run, not on import
 
-        session = Session(**self._control_values(), model="two_layer",
+        rates = {"lr": self._rates} if self._rates else {}
+        session = Session(**{**self._control_values(), **rates}, model="two_layer",
                           normalize=self._normalize, seed=self._seed)
         return session, session.run()
 

@@ -65,8 +65,8 @@ def accept(name: str, control: W.ValueWidget, value: Any, setting: Setting | Non
     """``value`` as ``control`` (named ``name``) would take it, checked against the
     setting's kind and the control's current range or options; raises ValueError naming
     the setting and what is allowed (in the current language)."""
-    if setting is not None and setting.kind not in ("int", "real", "batch", "lr_range",
-                                                    "dataset"):  # data: the dropdown's names
+    if setting is not None and setting.kind not in ("int", "real", "rates", "batch",
+                                                    "lr_range", "dataset"):  # data: names
         value = check(setting, value)  # choices, flags, normalize: the setting's rules
     if isinstance(control, W.FloatLogSlider):
         lo, hi = control.base ** control.min, control.base ** control.max

@@ -24,6 +24,7 @@ from ..views.theme import css
 from .base import LessonWidget, control_label
 from .controls import has_option, normalize_options
 from .playback import Playback
+from .rates import fixed_rates, refusal, slider_value
 
 __all__ = ["RegressionWidget"]
 
@@ -55,6 +56,7 @@ class RegressionWidget(LessonWidget):
         n = len(as_dataset(s["dataset"]))
         s["batch_size"] = check(here("regression")["batch_size"], s["batch_size"], hi=n)
         self._init, self._seed, self._with_graph = s["init"], s["seed"], s["graph"]
+        self._rates = s["lr"] if isinstance(s["lr"], dict) else None  # fixed per parameter
         first = {name: s[name] for name in SETTINGS}
         session = self._new_session(first)  # a bad combination raises before any work
         self.session: Any = None
@@ -70,7 +72,8 @@ class RegressionWidget(LessonWidget):
         self.model = W.Dropdown(
             options=[(tr(f"reg.{m}"), m) for m in spec["model"].allowed],
             description=tr("reg.model"), style=style)
-        self.lr = W.FloatLogSlider(value=s["lr"], base=10, min=math.log10(spec["lr"].lo),
+        lr = slider_value(self._rates, spec["lr"].lo, spec["lr"].hi) if self._rates else s["lr"]
+        self.lr = W.FloatLogSlider(value=lr, base=10, min=math.log10(spec["lr"].lo),
                                    max=math.log10(spec["lr"].hi), step=0.05,
                                    description=tr("reg.lr"), readout_format=".2g", style=style)
         self.epochs = W.IntSlider(value=s["epochs"], min=1, max=spec["epochs"].hi,
@@ -116,7 +119,8 @@ class RegressionWidget(LessonWidget):
             c.layout = W.Layout(width="265px")
         row = W.Layout(flex_flow="row wrap", align_items="center")
         return [W.HBox([self.dataset, self.model, self.normalize, self.optimizer], layout=row),
-                W.HBox([self.lr, self.epochs, self.batch_size, self.degree], layout=row),
+                W.HBox([fixed_rates(self.lr, self._rates) if self._rates else self.lr,
+                        self.epochs, self.batch_size, self.degree], layout=row),
                 W.HBox([self.zero_grad, self.shuffle, control_label("reg.show"), self.show_view,
                         self.full_size, self.play, self.step],
                        layout=row),
@@ -136,6 +140,8 @@ class RegressionWidget(LessonWidget):
         s["dataset"] = self._data_of(s["dataset"])
         n = len(as_dataset(s["dataset"]))
         s["batch_size"] = None if s["batch_size"] >= n else s["batch_size"]
+        if self._rates:
+            s["lr"] = self._rates
         return s
 
     def configure(self, **settings: Any) -> bool:
@@ -148,6 +154,8 @@ class RegressionWidget(LessonWidget):
                                    allowed=", ".join(SETTINGS)))
 
         def apply() -> None:
+            if "lr" in settings and (why := refusal(self._rates, settings["lr"])):
+                raise ValueError(why)
             checked = {k: check(here(self._place)[k], v) for k, v in settings.items()}
             if "dataset" in checked:
                 checked["dataset"] = self._data_of(self._take_data(checked["dataset"]))
@@ -170,6 +178,8 @@ class RegressionWidget(LessonWidget):
                     value = value.name
                 if name == "normalize" and not has_option(self.normalize, value):
                     self.normalize.options = normalize_options(value)
+                if name == "lr" and self._rates:
+                    continue  # the slider is off: the rates are fixed
                 if value is not None and getattr(self, name).value != value:
                     getattr(self, name).value = value
         self._show(session)
@@ -218,10 +228,10 @@ class RegressionWidget(LessonWidget):
         self.degree.disabled = session.config.model != "polynomial"
         self.plot.set_history(history, session.losses, surface_key=self._surface_key(),
                               optimum=session.least_squares())
-        with self._hold():
+        with self._hold():  # a diverged run opens at its divergence; its explosion follows
             self.step.max = len(history)
-            self.step.value = len(history)
-        self._draw(len(history), (self._run_text(history),
+            self.step.value = history.end
+        self._draw(history.end, (self._run_text(history),
                                       "warning" if history.diverged or history.grew else "info"))
 
     def _surface_key(self) -> tuple[Any, ...]:
