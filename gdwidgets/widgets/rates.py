@@ -64,9 +64,13 @@ def fixed_rates(slider: W.FloatLogSlider, rates: dict[str, float]) -> W.VBox:
     slider.disabled = True
     slider.readout = False
     slider.tooltip = note
+    slider.layout.width = "calc(100% - 6px)"  # within the box, its margins included
+    pairs = " · ".join(  # a line breaks between two rates, never inside one
+        f'<span style="white-space:nowrap">{html.escape(rates_label({n: r}))}</span>'
+        for n, r in rates.items())
     shown = W.HTML(
         f'<div title="{html.escape(note)}" style="font-size:12px;line-height:1.2;'
-        f'margin-left:8px">{html.escape(rates_label(rates))} '
+        f'margin-left:8px">{pairs} '
         f'<span style="color:{css("muted")}">({html.escape(tr("rates.label"))})</span></div>',
         layout=W.Layout(width="auto", margin="-4px 0 2px 0"))
     shown.add_class("gdw-rates")
