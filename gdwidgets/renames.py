@@ -7,7 +7,7 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from .i18n import register, tr
+from .i18n import get_language, register, tr
 
 __all__ = ["renamed"]
 
@@ -21,6 +21,11 @@ register({
 })
 
 
+STEP_IS_UPDATE_DONE = ("a step counts updates done; this is the number of an update",
+                       "step 指已完成的更新次数；这里是某一次更新的序号")
+"""Why ``step`` became ``update`` where a function takes the number of one update."""
+
+
 def renamed(why: tuple[str, str], **names: str) -> Callable[[F], F]:
     """Refuse the old keywords ``names`` (``old='new'``) with a TypeError naming the new one
     and ``why`` (English, Chinese)."""
@@ -29,8 +34,6 @@ def renamed(why: tuple[str, str], **names: str) -> Callable[[F], F]:
         @functools.wraps(func)
         def call(*args: Any, **kwargs: Any) -> Any:
             for old in names.keys() & kwargs.keys():
-                from .i18n import get_language
-
                 raise TypeError(tr("renamed", where=func.__qualname__, old=old,
                                    new=names[old], why=why[get_language() == "zh"]))
             return func(*args, **kwargs)

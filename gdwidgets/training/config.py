@@ -72,22 +72,18 @@ register(
             "lr has no parameter {value}: model {model} has {names}",
             "lr 中的参数 {value} 不存在：模型 {model} 的参数是 {names}",
         ),
-        "config.lr_twice": (
-            "lr gives both {first} and {value}: they are one parameter of model {model}",
-            "lr 同时给了 {first} 和 {value}：它们是模型 {model} 的同一个参数",
-        ),
         "config.lr_missing": (
             "lr gives no rate for {missing}: give one for every parameter of model {model} "
             "({names}), or one number for all, got {value}",
             "lr 没有给出 {missing} 的学习率：请为模型 {model} 的每个参数（{names}）各给一个，"
             "或者给一个数用于全部参数，得到的是 {value}",
         ),
-        "config.init_twice": (
-            "init gives both {alias!r} and {name!r}: they are one parameter of model "
+        "config.twice": (
+            "{setting} gives both {alias!r} and {name!r}: they are one parameter of model "
             "{model} ({alias!r} is the engine's name for it, seed 000's; {name!r} the torch "
             "seeds')",
-            "init 同时给了 {alias!r} 和 {name!r}：它们是模型 {model} 的同一个参数（{alias!r} "
-            "是引擎中的名字，来自种子 000；{name!r} 是 torch 种子中的名字）",
+            "{setting} 同时给了 {alias!r} 和 {name!r}：它们是模型 {model} 的同一个参数"
+            "（{alias!r} 是引擎中的名字，来自种子 000；{name!r} 是 torch 种子中的名字）",
         ),
         "config.init_value": (
             "init[{param}] must be finite and of shape {shape}, got {value}",
@@ -260,30 +256,40 @@ def _names(layout: Layout, model: str) -> str:
                      for n in layout.names)
 
 
+def _by_name(given: dict[Any, Any], setting: str, layout: Layout, model: str
+             ) -> dict[str, tuple[Any, Any]]:
+    """``{parameter: (key as given, value)}`` of a mapping keyed by the model's parameter
+    names or their other names (ALIASES); ValueError for an unknown name or one parameter
+    named twice."""
+    aliases = ALIASES.get(model, {})
+    for alias, name in aliases.items():
+        if alias in given and name in given:
+            raise fail("config.twice", given, setting=setting, alias=alias, name=name,
+                       model=repr(model))
+    out: dict[str, tuple[Any, Any]] = {}
+    for key, value in given.items():
+        name = aliases.get(key, key) if isinstance(key, str) else key
+        if name not in layout.names:
+            raise fail(f"config.{setting}_key", key, model=repr(model),
+                       names=_names(layout, model))
+        out[name] = (key, value)
+    return out
+
+
 def _rates(lr: float | dict[str, float], layout: Layout, model: str
            ) -> float | dict[str, float]:
     """One learning rate, or one per parameter (every one named once, in layout order)."""
     if not isinstance(lr, dict):
         return lr
-    aliases, names = ALIASES.get(model, {}), _names(layout, model)
-    rates: dict[str, float] = {}
-    given: dict[str, Any] = {}
-    for key, rate in lr.items():
-        name = aliases.get(key, key) if isinstance(key, str) else key
-        if name not in layout.names:
-            raise fail("config.lr_key", key, model=repr(model), names=names)
-        if name in rates:
-            raise fail("config.lr_twice", key, first=repr(given[name]), model=repr(model))
-        rates[name], given[name] = rate, key
+    rates = _by_name(lr, "lr", layout, model)
     missing = [n for n in layout.names if n not in rates]
     if missing:
         raise fail("config.lr_missing", lr, missing=", ".join(missing), model=repr(model),
-                   names=names)
-    return {n: rates[n] for n in layout.names}
+                   names=_names(layout, model))
+    return {n: rates[n][1] for n in layout.names}
 
 
 def _init(init: Any, layout: Layout, model: str) -> float | dict[str, np.ndarray] | None:
-    aliases = ALIASES.get(model, {})
     names = _names(layout, model)
     if init is None:
         return None
@@ -294,13 +300,7 @@ def _init(init: Any, layout: Layout, model: str) -> float | dict[str, np.ndarray
     if not isinstance(init, dict):
         raise fail("config.init", init, names=names)
     out = {}
-    for alias, name in aliases.items():
-        if alias in init and name in init:
-            raise fail("config.init_twice", init, alias=alias, name=name, model=repr(model))
-    for key, value in init.items():
-        name = aliases.get(key, key) if isinstance(key, str) else key
-        if name not in layout.names:
-            raise fail("config.init_key", key, model=repr(model), names=names)
+    for name, (key, value) in _by_name(init, "init", layout, model).items():
         shape = layout.shapes[layout.names.index(name)]
         try:
             arr = np.broadcast_to(_to_numpy(value), shape).copy()

@@ -10,7 +10,7 @@ from numpy.polynomial import Polynomial
 
 from ..formats import sig
 from ..i18n import register, tr
-from ..renames import renamed
+from ..renames import STEP_IS_UPDATE_DONE, renamed
 from .loss import factor
 
 if TYPE_CHECKING:
@@ -232,8 +232,7 @@ class History:
         step ``update``)."""
         return (update - 1) // self.steps_per_epoch + 1
 
-    @renamed(("a step counts updates done; this is the number of an update",
-              "step 指已完成的更新次数；这里是某一次更新的序号"), step="update")
+    @renamed(STEP_IS_UPDATE_DONE, step="update")
     def batch(self, update: int) -> np.ndarray:
         """Row indices of the data of update ``update`` (from 1), all micro-batches."""
         if not 1 <= update <= len(self):

@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 
-from ..renames import renamed
+from ..renames import STEP_IS_UPDATE_DONE, renamed
 from .config import Config, validate
 from .engine import EXPLOSION_STEPS, train
 from .history import History
@@ -192,8 +192,7 @@ class Session:
         eig = torch.linalg.eigvalsh(features.T @ features)
         return float(eig[-1] / eig[0])
 
-    @renamed(("a step counts updates done; this is the number of an update",
-              "step 指已完成的更新次数；这里是某一次更新的序号"), step="update")
+    @renamed(STEP_IS_UPDATE_DONE, step="update")
     def batch_loss(self, update: int, history: History | None = None) -> BatchLoss:
         """The loss whose gradient made update ``update`` (from 1: the first update, made
         at step 0) of a run, rebuilt with its autograd graph from the parameters before

@@ -25,7 +25,7 @@ from typing import Any, Literal
 import torch
 
 from ..i18n import register, tr
-from ..renames import renamed
+from ..renames import STEP_IS_UPDATE_DONE, renamed
 from . import dot as vis
 from .graph import GraphDrawing  # also registers the strings graph.* used here
 from .torch_autograd import (
@@ -305,8 +305,7 @@ def torch_graph_svg(batch_loss: Any, mode: Mode = "backward", **kwargs: Any) -> 
     return draw_torch_graph(batch_loss, mode, **kwargs).svg()
 
 
-@renamed(("a step counts updates done; this is the number of an update",
-          "step 指已完成的更新次数；这里是某一次更新的序号"), step="update")
+@renamed(STEP_IS_UPDATE_DONE, step="update")
 def session_graph(session: Any, update: int = 1, history: Any = None,
                   backward_passes: int = 1, mode: Mode = "backward",
                   **kwargs: Any) -> GraphDrawing:
