@@ -341,3 +341,13 @@ def test_graph_bloat_folds_earlier_updates_and_stays_readable():
     assert sum("4 earlier updates" in s for s in t) == 2, t
     assert text_px(w.graph_svg, GRAPH_BOX) >= MIN_TEXT_PX - 0.05
     assert "white-space:normal" in w.table.value
+
+
+def test_the_first_loss_point_shows_whole_beside_the_y_axis():
+    """Step 0's marker was half hidden behind the loss panel's y axis (#22)."""
+    w = BackpropWidget()
+    panel = w.plot.axes[1]
+    line = w.plot._curve_a
+    x0 = panel.transData.transform((line.get_xdata()[0], line.get_ydata()[0]))[0]
+    radius = line.get_markersize() / 2 * panel.figure.dpi / 72
+    assert panel.get_window_extent().x0 < x0 - radius

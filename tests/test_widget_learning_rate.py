@@ -157,3 +157,20 @@ def test_no_leaks():
     tracemalloc.stop()
     assert grown < 4e6, grown
     assert plt.get_fignums() == []
+
+
+def test_the_diverged_label_stays_inside_the_sweep_panel():
+    """A blitted panel cuts what sticks out ("diverged" read "divergec", #22)."""
+    from gdwidgets.views.plots_lr import LearningRatePlot
+
+    plot = LearningRatePlot()
+    lrs = np.geomspace(1e-4, 1, 30)
+    plot.show_sweep(lrs, np.where(lrs > 0.05, np.inf, 1 / lrs), lrs > 0.05, 0.04)
+    ax, text = plot.ax_sweep, plot.span_text
+    renderer = ax.figure.canvas.get_renderer()
+    for x, align in ((0.99, "left"), (1.1e-4, "right"), (0.3, "center")):
+        text.set_position((x, text.get_position()[1]))
+        text.set_horizontalalignment(align)
+        plot._keep_inside(text)
+        box, frame = text.get_window_extent(renderer), ax.get_window_extent(renderer)
+        assert frame.x0 < box.x0 and box.x1 < frame.x1, (x, align)

@@ -165,3 +165,16 @@ def test_full_size_shows_the_graph_at_100_percent():
     assert r.graph_view.layout.max_width == "100%"  # the scroll box, not the widget, is wide
     r.full_size.value = False
     assert r.graph_view.value == fitted
+
+
+def test_the_parameters_key_covers_none_of_their_lines():
+    """Lesson 4's key lay over the w2 line (#22): it goes to the emptiest corner."""
+    w = RegressionWidget(dataset="cubic", model="polynomial", degree=2, lr=1e-3, epochs=500)
+    ax = w.plot.axes[2]
+    w.plot.fast.png()  # drawn: the legend has its place
+    box = ax.get_legend().get_window_extent()
+    for line in w.plot.param_lines:
+        xy = ax.transData.transform(np.column_stack(line.get_data()))
+        inside = ((xy[:, 0] > box.x0) & (xy[:, 0] < box.x1) & (xy[:, 1] > box.y0)
+                  & (xy[:, 1] < box.y1))
+        assert not inside.any(), line.get_label()

@@ -168,6 +168,8 @@ class BackpropFigure:
         values = np.array([*curve, *(twin or ())], dtype=float)
         values = values[np.isfinite(values)]
         changed = self.steps.show(0, max(len(curve) - 1, 4))
+        if changed:  # step 0's marker whole, beside the y axis rather than under it
+            panel.set_xlim(-0.4, panel.get_xlim()[1])
         if values.size:
             changed |= self.values.show(min(0.0, float(values.min())), float(values.max()))
         if changed:

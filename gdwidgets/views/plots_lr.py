@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import matplotlib
 import numpy as np
 from matplotlib.patches import Rectangle
+from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 
 from ..i18n import register, tr
@@ -245,6 +246,20 @@ class LearningRatePlot:
         else:
             self.span_text.set_position((middle, y))
             self.span_text.set_horizontalalignment("center")
+        self._keep_inside(self.span_text)
+
+    def _keep_inside(self, text: Text, margin: float = 3.0) -> None:
+        """Slide ``text`` sideways so that it ends inside the sweep panel (a blitted
+        panel cuts what sticks out: "diverged" read "divergec")."""
+        ax = self.ax_sweep
+        renderer = ax.figure.canvas.get_renderer()
+        with matplotlib.rc_context(self.rc):  # the fonts it is drawn with
+            box = text.get_window_extent(renderer)
+        frame = ax.get_window_extent(renderer)
+        shift = min(0.0, frame.x1 - margin - box.x1) or max(0.0, frame.x0 + margin - box.x0)
+        if shift:
+            x, y = ax.transData.transform(text.get_position())
+            text.set_x(float(ax.transData.inverted().transform((x + shift, y))[0]))
 
     def reset(self) -> None:
         """A new model, data set or range: every axis is set afresh at the next run."""

@@ -87,6 +87,7 @@ class RegressionFigure:
         self._surface_box: tuple[float, float, float, float] | None = None
         self._contours: Any = None
         self._params_key: Any = None
+        self._legend_corner = ""
         self._xgrid = np.zeros(0)
 
     @property
@@ -191,8 +192,9 @@ class RegressionFigure:
             px = np.clip(np.nan_to_num(theta[:, 0], nan=x1, posinf=x1, neginf=x0), x0, x1)
             py = np.clip(np.nan_to_num(theta[:, 1], nan=y1, posinf=y1, neginf=y0), y0, y1)
         out = (px != theta[:, 0]) | (py != theta[:, 1])
+        leaves = out & ~np.r_[False, out[:-1]]  # one × where the path leaves the view
         self.path.set_data(px, py)
-        self.path_out.set_data(px[out], py[out])
+        self.path_out.set_data(px[leaves], py[leaves])
         self.path_head.set_data(px[-1:], py[-1:])
 
     def _draw_contours(self, h: History, surface: Surface) -> None:
@@ -213,7 +215,7 @@ class RegressionFigure:
         names, units = h.config.layout.names, trained_units(h.config.normalize)
         ax.set_xlabel(names[0] + units)
         ax.set_ylabel(names[1] + units)
-        ax.set_title(tr("plot.surface"))
+        ax.set_title(tr("plot.surface"), pad=9)  # clear of a × on the top edge
         self.fast.invalidate(ax)
 
     def _show_params(self, h: History) -> None:
@@ -243,9 +245,7 @@ class RegressionFigure:
             ax.set_xlabel(tr("plot.step"))
             ax.set_ylabel("")
             ax.set_title(tr("plot.params"))
-            ax.legend(handles=self.param_lines, loc="upper left", ncols=4, fontsize=9,
-                      handlelength=1.0, columnspacing=0.8, labelspacing=0.2,
-                      framealpha=0.85)
+            self._legend_corner = ""
             self.fast.invalidate(ax)
         finite = h.theta[np.isfinite(h.theta).all(1)]
         bound = float(np.abs(finite).max()) * 1.3 + 1 if len(finite) else 10.0
@@ -258,6 +258,13 @@ class RegressionFigure:
         for j, line in enumerate(self.param_lines):
             line.set_visible(True)
             line.set_data(steps, np.clip(h.theta[:, j], -bound, bound))
+        corner = emptiest_corner(ax, self.param_lines)
+        if corner != self._legend_corner:  # the key where it covers the fewest points
+            self._legend_corner = corner
+            ax.legend(handles=self.param_lines, loc=corner, ncols=4, fontsize=9,
+                      handlelength=1.0, columnspacing=0.8, labelspacing=0.2,
+                      framealpha=0.85)
+            self.fast.invalidate(ax)
 
     # ----- a step of the run -----------------------------------------------------------
     def set_step(self, step: int) -> None:
@@ -290,6 +297,22 @@ class RegressionFigure:
 
     def png(self) -> bytes:
         return self.fast.png()
+
+
+def emptiest_corner(ax: Any, lines: list[Any], width: float = 0.5, height: float = 0.18
+                    ) -> str:
+    """The corner of ``ax`` (a legend ``loc``) whose ``width`` × ``height`` box (in axes
+    fractions) holds the fewest points of ``lines``; ties go to the upper left."""
+    xy = np.concatenate([np.column_stack(line.get_data()) for line in lines] or
+                        [np.zeros((0, 2))]).astype(float)
+    xy = xy[np.isfinite(xy).all(1)]
+    at = ax.transAxes.inverted().transform(ax.transData.transform(xy)) if len(xy) else xy
+    counts = {}
+    for corner in ("upper left", "upper right", "lower left", "lower right"):
+        x_in = at[:, 0] <= width if "left" in corner else at[:, 0] >= 1 - width
+        y_in = at[:, 1] >= 1 - height if "upper" in corner else at[:, 1] <= height
+        counts[corner] = int((x_in & y_in).sum())
+    return min(counts, key=lambda c: counts[c])  # dicts keep order: upper left first
 
 
 def symlog_ticks(bound: float) -> list[float]:
