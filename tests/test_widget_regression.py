@@ -178,3 +178,13 @@ def test_the_parameters_key_covers_none_of_their_lines():
         inside = ((xy[:, 0] > box.x0) & (xy[:, 0] < box.x1) & (xy[:, 1] > box.y0)
                   & (xy[:, 1] < box.y1))
         assert not inside.any(), line.get_label()
+
+
+def test_a_converged_run_falls_below_the_words_below_1e_6_on_its_axis():
+    """Lesson 6 said "below 1e-6" while the curve lay on an axis floor of 1e-5 (#22)."""
+    w = RegressionWidget(dataset="y2x10", normalize=True, lr=0.05, epochs=50, batch_size=5)
+    assert "below 1e-6" in w.banner.value
+    bottom = w.plot.axes[1].get_ylim()[0]
+    assert bottom <= w.history.TINY / 10
+    shown = w.plot.loss_line.get_ydata()
+    assert shown.min() < w.history.TINY  # the curve goes below the words' 1e-6

@@ -144,10 +144,12 @@ class LossAxis:
             self.x.reset()
 
     def readable(self, curves: Iterable[np.ndarray], reference: float | None = None,
-                 include: float | None = None) -> tuple[float, float]:
+                 include: float | None = None, floor: float | None = None
+                 ) -> tuple[float, float]:
         """(lo, hi) of the curves' values within the band around ``reference`` (default:
         the largest first value of the curves), its top raised to ``include`` (a loss
-        that must be seen: a diverged run's explosion)."""
+        that must be seen: a diverged run's explosion), its bottom lowered to ``floor``
+        (below the words' "below 1e-6", so the curve does not lie on the floor)."""
         arrays = [np.asarray(c, dtype=np.float64).reshape(-1) for c in curves]
         arrays = [a for a in arrays if a.size]
         if reference is None:
@@ -158,6 +160,8 @@ class LossAxis:
         if include is not None and math.isfinite(include):
             top = max(top, include)
         bottom = max(reference * 10**-self.decades_below, 1e-300)
+        if floor is not None and 0 < floor < bottom:
+            bottom = floor
         self.band = (bottom, top)
         values = np.concatenate(arrays) if arrays else np.array([reference])
         values = values[np.isfinite(values)]
@@ -168,11 +172,12 @@ class LossAxis:
         return lo, hi
 
     def update(self, curves: Iterable[np.ndarray], *, reference: float | None = None,
-               steps: float | None = None, include: float | None = None) -> bool:
-        """Fit the limits to the curves (and ``steps`` on the x axis; ``include``: see
-        ``readable``); True when they changed, i.e. the panel's static content must be
-        re-rendered."""
-        lo, hi = self.readable(curves, reference, include)
+               steps: float | None = None, include: float | None = None,
+               floor: float | None = None) -> bool:
+        """Fit the limits to the curves (and ``steps`` on the x axis; ``include`` and
+        ``floor``: see ``readable``); True when they changed, i.e. the panel's static
+        content must be re-rendered."""
+        lo, hi = self.readable(curves, reference, include, floor)
         changed = self.y.show(lo, hi)
         if self.x is not None and steps is not None:
             changed |= self.x.show(0.0, max(float(steps), 1.0))

@@ -136,7 +136,7 @@ class RegressionFigure:
         loss = h.loss.astype(np.float64)
         finite = loss[np.isfinite(loss)]
         top = float(finite.max()) if h.diverged and finite.size else None  # the explosion
-        if self.loss_axis.update([loss], steps=h.planned, include=top):
+        if self.loss_axis.update([loss], steps=h.planned, include=top, floor=h.TINY / 10):
             self.fast.invalidate(self.axes[1])
         self.loss_line.set_data(np.arange(1, len(loss) + 1), self.loss_axis.clip(loss))
         if h.diverged:  # on the curve, at the loss the banner names
