@@ -64,7 +64,7 @@ def test_no_bias_polynomial_and_sweep_agree_with_session():
             w.grad.zero_()
     np.testing.assert_allclose([h.final["w1"], h.final["w2"]], w.detach(), rtol=1e-5)
     sweep = lr_sweep(lrs=[1e-3], **s)
-    assert sweep.final_loss[0] == pytest.approx(float(h.loss[-1]), rel=1e-5)
+    assert sweep.final_loss[0] == pytest.approx(h.final_loss, rel=1e-5)
 
 
 @pytest.mark.parametrize("settings, words", [

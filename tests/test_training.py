@@ -264,7 +264,7 @@ def test_lr_sweep_agrees_with_individual_sessions(settings, lrs):
             assert sweep.final_loss[i] == np.inf
         else:
             assert sweep.diverged_step[i] is None  # one sentinel, as History
-            assert sweep.final_loss[i] == pytest.approx(float(h.loss[-1]), rel=1e-4)
+            assert sweep.final_loss[i] == pytest.approx(h.final_loss, rel=1e-4)
             np.testing.assert_allclose(sweep.loss[i], h.loss, rtol=1e-4)
     assert sweep.diverged.any() and not sweep.diverged.all()
     assert sweep.best_lr in lrs

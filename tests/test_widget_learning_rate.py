@@ -174,3 +174,17 @@ def test_the_diverged_label_stays_inside_the_sweep_panel():
         plot._keep_inside(text)
         box, frame = text.get_window_extent(renderer), ax.get_window_extent(renderer)
         assert frame.x0 < box.x0 and box.x1 < frame.x1, (x, align)
+
+
+def test_the_same_settings_give_the_same_final_loss_in_every_widget():
+    """RegressionWidget said 0.234 and LearningRateWidget 0.235 for lesson 2's settings
+    (#22): one was the loss after the last update, the other the last batch's before it."""
+    from gdwidgets import RegressionWidget
+
+    reg = RegressionWidget(dataset="linear15", lr=1e-2, epochs=100)
+    lrw = LearningRateWidget(dataset="linear15", lr=1e-2, epochs=100)
+    said = f"{reg.history.final_loss:.3g}"
+    assert said in reg.banner.value and said in lrw.summary.value
+    assert lrw.history.final_loss == reg.history.final_loss
+    sweep = lr_sweep(lrs=[1e-2], dataset="linear15", epochs=100)  # the right panel's number
+    assert sweep.final_loss[0] == pytest.approx(reg.history.final_loss, rel=1e-5)

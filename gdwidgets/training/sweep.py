@@ -38,7 +38,8 @@ class SweepResult:
     """Per learning rate: the final loss (inf if diverged), divergence, loss curves."""
 
     lrs: np.ndarray  # (R,)
-    final_loss: np.ndarray  # (R,) loss of the last step; inf for diverged runs
+    final_loss: np.ndarray  # (R,) loss on all the data after the last update, as
+    # History.final_loss (every widget shows the same number); inf for diverged runs
     diverged: np.ndarray  # (R,) bool
     diverged_step: tuple[int | None, ...]  # (R,) first bad step (from 1), None if none
     loss: np.ndarray  # (R, S) per-step losses (until every run had diverged)
@@ -95,10 +96,13 @@ def lr_sweep(*given: Any, **settings: Any) -> SweepResult:
     cfg = validate(**{**defaults("session"), **s, "lr": float(lr.min())})
     steps = cfg.steps_per_epoch
     check_work("lr_sweep", len(values), cfg.epochs * steps, cfg.layout.size, cfg.epochs, steps)
-    raw = Problem(cfg).run(lr)
+    problem = Problem(cfg)
+    raw = problem.run(lr)
     step = raw.diverged_step.numpy()
     loss = raw.loss.numpy().T.copy()
-    final = np.where(step > 0, np.inf, loss[:, -1])
+    with np.errstate(all="ignore"):
+        after = problem.full_loss(raw.theta[-1]).double().numpy()
+    final = np.where(step > 0, np.inf, after)
     return SweepResult(values, final, step > 0, tuple(int(s) or None for s in step), loss)
 
 

@@ -160,7 +160,7 @@ class LearningRateWidget(LessonWidget):
 
     def _show(self, session: Session, history: History) -> None:
         self.session, self.history = session, history
-        final = None if history.diverged else float(history.loss[-1])
+        final = None if history.diverged else history.final_loss
         self.plot.show_chosen(session.config.lr, history.loss, history.diverged_step, final)
         sw = self.sweep
         if sw is not None and sw.diverged.all():
@@ -171,7 +171,7 @@ class LearningRateWidget(LessonWidget):
         best = tr("lrw.best", lr=sw.best_lr) if sw is not None and sw.best_lr else ""
         if sw is not None:
             outcome = (tr("lrw.diverged", step=history.diverged_step) if history.diverged
-                       else tr("lrw.final", loss=float(history.loss[-1])))
+                       else tr("lrw.final", loss=history.final_loss))
             self.summary.value = html.escape(tr(
                 "lrw.summary", n=len(sw.lrs), lo=sw.lrs[0], hi=sw.lrs[-1],
                 bad=int(sw.diverged.sum()), best=best, epochs=session.config.epochs,
