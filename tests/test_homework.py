@@ -214,7 +214,7 @@ def test_forgotten_or_misplaced_zero_grad_gets_its_hint(mode, hint):
 # ---------------------------------------------------------------- seed 002: quadratic
 
 def forward(x, w1, w2, b):
-    return w1 * x ** 2 + w2 * x + b
+    return w2 * x ** 2 + w1 * x + b
 
 
 def train(x_data, y_data, lr, epochs, zero=True):
@@ -231,13 +231,13 @@ def train(x_data, y_data, lr, epochs, zero=True):
 
 def test_quadratic_forward():
     assert check_quadratic_forward(forward).passed
-    failed_with(check_quadratic_forward(lambda x, w1, w2, b: w2 * x ** 2 + w1 * x + b),
+    failed_with(check_quadratic_forward(lambda x, w1, w2, b: w1 * x ** 2 + w2 * x + b),
                 "swapped")
-    failed_with(check_quadratic_forward(lambda x, w1, w2, b: w1 * x ** 2 + w2 * x),
+    failed_with(check_quadratic_forward(lambda x, w1, w2, b: w2 * x ** 2 + w1 * x),
                 "bias b is missing")
-    failed_with(check_quadratic_forward(lambda x, w1, w2, b: w1 * 2 * x + w2 * x + b),
+    failed_with(check_quadratic_forward(lambda x, w1, w2, b: w2 * 2 * x + w1 * x + b),
                 "not 2 * x")
-    failed_with(check_quadratic_forward(lambda x, w1, w2, b: w1 * x ^ 2 + w2 * x + b),
+    failed_with(check_quadratic_forward(lambda x, w1, w2, b: w2 * x ^ 2 + w1 * x + b),
                 "`^` is bitwise XOR")
 
 

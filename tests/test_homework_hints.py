@@ -154,7 +154,7 @@ def test_epochs_are_counted_in_good_grammar(lang, one, three):
 
 def test_a_failing_first_message_is_headed_by_the_name():
     set_language("zh")
-    text = failing(check_quadratic_forward(_named(lambda x, w1, w2, b: w1 * x ** 2 + w2 * x,
+    text = failing(check_quadratic_forward(_named(lambda x, w1, w2, b: w2 * x ** 2 + w1 * x,
                                                   "fwd")), "✗ fwd：少了偏置 b")
     assert text.count("fwd") == 2  # the head and the numbers, fwd(x, w1=...)
 

@@ -1,4 +1,5 @@
-"""Seed 002's homework: the quadratic model ŷ = w1 x² + w2 x + b, trained per sample.
+"""Seed 002's homework: the quadratic model ŷ = w2 x² + w1 x + b (w_k multiplies x^k, as in
+every widget and lesson; the seed writes w1 x² + w2 x + b), trained per sample.
 
 The student writes ``forward(x, w1, w2, b)``, ``train(x_data, y_data, lr, epochs)``
 returning ``(w1, w2, b)``, and picks a learning rate ``LR`` with which it trains. The seed's
@@ -35,16 +36,17 @@ register(
             "{name}(x, w1={w1}, w2={w2}, b={b}) 在 x = {x} 时应为 {want}，实际是 {got}。",
         ),
         "hw.quad.fwd_swapped": (
-            "w1 and w2 are swapped: the model is ŷ = w1 * x**2 + w2 * x + b.",
-            "w1 和 w2 弄反了：模型是 ŷ = w1 * x**2 + w2 * x + b。",
+            "w1 and w2 are swapped: the model is ŷ = w2 * x**2 + w1 * x + b (w1 multiplies x, "
+            "w2 multiplies x²).",
+            "w1 和 w2 弄反了：模型是 ŷ = w2 * x**2 + w1 * x + b（w1 乘 x，w2 乘 x²）。",
         ),
-        "hw.quad.fwd_no_b": ("The bias b is missing: ŷ = w1 * x**2 + w2 * x + b.",
-                             "少了偏置 b：ŷ = w1 * x**2 + w2 * x + b。"),
+        "hw.quad.fwd_no_b": ("The bias b is missing: ŷ = w2 * x**2 + w1 * x + b.",
+                             "少了偏置 b：ŷ = w2 * x**2 + w1 * x + b。"),
         "hw.quad.fwd_2x": (
             "x squared is x ** 2 (or x * x), not 2 * x.",
             "x 的平方是 x ** 2（或 x * x），不是 2 * x。",
         ),
-        "hw.quad.fwd_ok": ("ŷ = w1 x² + w2 x + b is right.", "ŷ = w1 x² + w2 x + b 正确。"),
+        "hw.quad.fwd_ok": ("ŷ = w2 x² + w1 x + b is right.", "ŷ = w2 x² + w1 x + b 正确。"),
         "hw.quad.returned": (
             "{name} should return (w1, w2, b), three numbers or tensors, got {kind}.",
             "{name} 应该返回 (w1, w2, b) 三个数或张量，实际得到 {kind}。",
@@ -110,7 +112,8 @@ GOOD_LOSS = 1.0  # mean squared error over the 5 points
 
 
 def _quad(x: float) -> list[float]:
-    return [x * x, x, 1.0]
+    """The features of (w1, w2, b): x, x², 1."""
+    return [x, x * x, 1.0]
 
 
 def stable_lr(x: float) -> float:
@@ -120,7 +123,7 @@ def stable_lr(x: float) -> float:
 
 @checker("forward")
 def check_quadratic_forward(forward: Callable[..., Any]) -> Feedback:
-    """Check ``forward(x, w1, w2, b)`` = w1 x² + w2 x + b."""
+    """Check ``forward(x, w1, w2, b)`` = w2 x² + w1 x + b."""
     name = shown_name(forward, "forward")
     bad = check_callable(name, forward)
     if bad is not None:
@@ -135,15 +138,15 @@ def check_quadratic_forward(forward: Callable[..., Any]) -> Feedback:
     if call.value is None:
         return Feedback.fail(name, tr("hw.returned_none", name=name))
     got = as_tensor(call.value)
-    want = (w1 * x**2 + w2 * x + b).double()
+    want = (w2 * x**2 + w1 * x + b).double()
     if got is not None and close(got, want):
         return Feedback.ok(name, tr("hw.quad.fwd_ok"))
     msg = tr("hw.quad.fwd_case", name=name, w1=w1, w2=w2, b=b, x=fmt(x), want=fmt(want),
              got=fmt(got) if got is not None else repr(call.value))
     if got is not None:
-        for wrong, key in (((w2 * x**2 + w1 * x + b), "hw.quad.fwd_swapped"),
-                           ((w1 * x**2 + w2 * x), "hw.quad.fwd_no_b"),
-                           ((w1 * 2 * x + w2 * x + b), "hw.quad.fwd_2x")):
+        for wrong, key in (((w1 * x**2 + w2 * x + b), "hw.quad.fwd_swapped"),
+                           ((w2 * x**2 + w1 * x), "hw.quad.fwd_no_b"),
+                           ((w2 * 2 * x + w1 * x + b), "hw.quad.fwd_2x")):
             if close(got, wrong.double()):
                 return Feedback.fail(name, tr(key), msg)
     return Feedback.fail(name, msg)
@@ -195,7 +198,7 @@ def _lr_verdict(lr: float) -> tuple[bool, str, list[str]]:
 @checker("train")
 def check_quadratic(train: Callable[..., Any], lr: Any) -> Feedback:
     """Check ``train(x_data, y_data, lr, epochs) -> (w1, w2, b)`` (per-sample SGD of
-    ŷ = w1 x² + w2 x + b from 0 on x = 1..5, y = 2x) and the chosen learning rate ``lr``."""
+    ŷ = w2 x² + w1 x + b from 0 on x = 1..5, y = 2x) and the chosen learning rate ``lr``."""
     name = shown_name(train, "train")
     bad = check_callable(name, train)
     if bad is not None:
