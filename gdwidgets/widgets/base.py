@@ -36,6 +36,7 @@ from ..views.fonts import cjk_font
 from ..views.palette import BLUE, ORANGE, RED
 from ..views.theme import THEME_CSS, css
 from .controls import accept, is_control, lr_options
+from .snapshot import TeacherTools
 
 __all__ = ["LessonWidget", "banner_html", "control_label"]
 
@@ -103,8 +104,9 @@ def banner_html(text: str, kind: str = "info") -> str:
             f"{html.escape(text)}</div>")
 
 
-class LessonWidget(W.VBox):
-    """Base class: ``banner`` for messages, ``_guard`` for bad input, a static snapshot."""
+class LessonWidget(TeacherTools, W.VBox):
+    """Base class: ``banner`` for messages, ``_guard`` for bad input, a static snapshot;
+    ``reset_settings()`` and ``save(path)`` (see :mod:`.snapshot`)."""
 
     _quiet = False  # True while _hold() is on: observers leave the redrawing to the holder
     _place = ""  # the widget's place in gdwidgets.training.settings.SETTINGS
@@ -120,6 +122,7 @@ class LessonWidget(W.VBox):
         def built(self: LessonWidget, *args: Any, **kw: Any) -> None:
             init(self, *args, **kw)
             if type(self) is cls:
+                self._remember_built()  # what reset_settings() goes back to
                 self._built = True
 
         cls.__init__ = built  # type: ignore[method-assign]

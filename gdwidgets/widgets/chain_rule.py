@@ -58,6 +58,8 @@ class ChainRuleWidget(LessonWidget):
     chain rule), ``samples_table`` (the batch, point by point), ``graph_view``
     (``graph_svg``); latest state: ``history``, ``session``, ``chains`` (the shown
     update's :class:`~gdwidgets.training.chain_rule.ParamChain` per parameter).
+    ``reset_settings()`` goes back to the settings it was built with, ``save(path)``
+    writes the view shown as PNG or SVG (the buttons **reset settings** and **save view**).
     """
 
     _place = "chain_rule"
@@ -127,8 +129,8 @@ class ChainRuleWidget(LessonWidget):
             c.layout.width = "265px"
         self.children = (
             W.HBox([self.dataset, self.lr, self.epochs, self.batch_size], layout=row),
-            W.HBox([self.play, self.step, control_label("chainw.show"), self.show_view],
-                   layout=row),
+            W.HBox([self.play, self.step, control_label("chainw.show"), self.show_view,
+                    *self._teacher_buttons()], layout=row),
             self.banner, self.image, self.table, self.samples_table, self.graph_box,
         )
 
@@ -174,6 +176,12 @@ class ChainRuleWidget(LessonWidget):
         self.plot.set_data(x, y, self._labels())
         self._grid = np.linspace(float(x.min()), float(x.max()), 80)
         self._apply(*run)
+
+    def _rebuild(self) -> None:
+        self._new_dataset()
+
+    def _views_shown(self) -> list[str]:
+        return ["graph" if self.show_view.value == "graph" and self.graph_svg else "figure"]
 
     def _run(self) -> tuple[Session, History]:
         from ..training import Session  # torch loads with the first run, not on import

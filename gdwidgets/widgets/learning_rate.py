@@ -47,6 +47,8 @@ class LearningRateWidget(LessonWidget):
     Views: ``image``, ``summary``; ``figure``; ``sweep`` (a
     :class:`~gdwidgets.training.SweepResult` of ``sweep_size`` learning rates),
     ``curve_lrs``, ``history``, ``session``; ``graph_svg`` is '' (no graph here).
+    ``reset_settings()`` goes back to the settings it was built with, ``save(path)``
+    writes the figure as PNG or SVG (the buttons **reset settings** and **save view**).
     """
 
     _place = "learning_rate"
@@ -101,7 +103,7 @@ class LearningRateWidget(LessonWidget):
         self.image.layout.max_width = "100%"
         self.children = (
             W.HBox([self.dataset, self.model, self.normalize, self.epochs], layout=row),
-            W.HBox([self.lr_range, self.lr], layout=row),
+            W.HBox([self.lr_range, self.lr, *self._teacher_buttons()], layout=row),
             self.banner, self.image, self.summary,
         )
 
@@ -148,6 +150,9 @@ class LearningRateWidget(LessonWidget):
         self.plot.show_curves(curve_lrs, list(both.loss[k:]), list(both.diverged_step[k:]),
                               s["epochs"])
         self._show(*chosen)
+
+    def _rebuild(self) -> None:
+        self._rerun(fresh_axes=True)
 
     def _chosen_run(self) -> tuple[Session, History]:
         from ..training import Session

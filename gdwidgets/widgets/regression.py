@@ -42,7 +42,9 @@ class RegressionWidget(LessonWidget):
     the recorded run without retraining; ``show_view`` puts the backward graph in the
     plots' place (``full_size`` shows it at 100 %). Views: ``image``, ``table``,
     ``graph_view``. Latest state: ``session``, ``history``, ``figure``, ``graph_svg``.
-    ``configure(**settings)`` changes several settings at once (one retrain).
+    ``configure(**settings)`` changes several settings at once (one retrain);
+    ``reset_settings()`` goes back to the settings it was built with, ``save(path)``
+    writes the view shown as PNG or SVG (the buttons **reset settings** and **save view**).
     ``batch_size`` None is the full batch (the slider at its maximum).
     """
 
@@ -118,7 +120,7 @@ class RegressionWidget(LessonWidget):
         return [W.HBox([self.dataset, self.model, self.normalize, self.optimizer], layout=row),
                 W.HBox([self.lr, self.epochs, self.batch_size, self.degree], layout=row),
                 W.HBox([self.zero_grad, self.shuffle, control_label("reg.show"), self.show_view,
-                        self.full_size, self.play, self.step],
+                        self.full_size, self.play, self.step, *self._teacher_buttons()],
                        layout=row),
                 self.banner, self.image, self.table, self.graph_view]
 
@@ -223,6 +225,12 @@ class RegressionWidget(LessonWidget):
             self.step.value = len(history)
         self._draw(len(history), (self._run_text(history),
                                       "warning" if history.diverged or history.grew else "info"))
+
+    def _rebuild(self) -> None:
+        self._show(self._new_session(self.settings()))
+
+    def _views_shown(self) -> list[str]:
+        return ["graph" if self.show_view.value == "graph" and self.graph_svg else "figure"]
 
     def _surface_key(self) -> tuple[Any, ...]:
         c = self.session.config
