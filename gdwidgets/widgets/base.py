@@ -347,6 +347,7 @@ class LessonWidget(TeacherTools, W.VBox):
         the last change) and when the running cell ends, not at every step of a drag:
         each rewrite makes the browser re-render a hidden output. Elsewhere: at once.
         """
+        self._drop_downloads()  # links to the last picture would be stale
         if self._static is None:
             return
         try:

@@ -136,6 +136,7 @@ class ChainRuleWidget(LessonWidget):
 
     def _on_show_view(self, change: dict[str, Any]) -> None:
         view = change["new"]
+        self._drop_downloads()  # they were the other view's
         self.image.layout.display = "none" if view == "graph" else ""
         self.table.layout.display = "" if view == "chain" else "none"
         self.samples_table.layout.display = "" if view == "batch" else "none"

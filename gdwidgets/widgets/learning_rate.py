@@ -77,12 +77,12 @@ class LearningRateWidget(LessonWidget):
         self.lr_range = W.SelectionRangeSlider(
             options=lr_options(spec["lr_range"].lo, spec["lr_range"].hi, lo, hi),
             value=(lo, hi), description=tr("lrw.lr_range"), style=STYLE,
-            layout=W.Layout(width="420px"))
+            layout=W.Layout(width="390px"))
         self.lr = W.FloatLogSlider(value=s["lr"], base=10, min=np.log10(lo),
                                    max=np.log10(hi), step=0.02,
                                    description=tr("lrw.lr"), readout_format=".2g",
                                    style=STYLE,  # room for the range's wide readout
-                                   layout=W.Layout(width="420px", margin="2px 0 2px 48px"))
+                                   layout=W.Layout(width="390px", margin="2px 0 2px 24px"))
         self.image = W.Image(format="png")
         self.summary = W.HTML()
 

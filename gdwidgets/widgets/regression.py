@@ -126,6 +126,7 @@ class RegressionWidget(LessonWidget):
 
     def _on_show_view(self, change: dict[str, Any]) -> None:
         graph = change["new"] == "graph"
+        self._drop_downloads()  # they were the other view's
         for view in (self.image, self.table):
             view.layout.display = "none" if graph else ""
         self.graph_view.layout.display = "" if graph else "none"

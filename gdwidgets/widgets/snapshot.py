@@ -190,6 +190,11 @@ class TeacherTools:
         path.write_bytes(self.picture(view, fmt, scale))
         return path
 
+    def _drop_downloads(self) -> None:
+        """Take the download links out of the banner (the picture they hold is gone)."""
+        if 'class="gdw-downloads"' in self.banner.value:
+            self.banner.value = self.banner.value.split('<div class="gdw-downloads"')[0]
+
     def show_downloads(self) -> None:
         """Put download links for the views shown now (PNG and SVG) under the banner."""
         stem = type(self).__name__.removesuffix("Widget").lower()
@@ -205,7 +210,7 @@ class TeacherTools:
                              f'text-decoration:underline;margin:0 6px">{fmt.upper()}</a>')
             label = html.escape(tr("teacher.links", view=tr(f"teacher.view.{view}")))
             rows.append(f"{label}{''.join(links)}")
-        said = self.banner.value.split('<div class="gdw-downloads"')[0]  # one set of links
-        self.banner.value = said + (f'<div class="gdw-downloads" style="font-size:13px;'
+        self._drop_downloads()  # one set of links
+        self.banner.value += (f'<div class="gdw-downloads" style="font-size:13px;'
                               f'color:{css("text")};margin:2px 0 2px 14px">'
                               + " &nbsp; ".join(rows) + "</div>")
