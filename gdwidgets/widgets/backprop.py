@@ -130,16 +130,16 @@ class BackpropWidget(LessonWidget):
 
         for c in (self.lr, self.points, self.backward_step, self.micro_batches):
             c.layout.width = "290px" if c is self.lr else "235px"  # row 2: one row
-        for b in self._teacher_buttons():  # icons (names in their tooltips): row 2 fits
+        for b in self._teacher_buttons():  # icons (names in their tooltips): row 1 fits
             b.description, b.layout.width = "", "36px"
         row = W.Layout(align_items="center", flex_flow="row wrap")
         self.children = (
             W.HBox([self.forward_button, self.backward_button, self.zero_grad_button,
                     self.update_button, self.start_again_button,
-                    control_label("backprop.view"), self.view, self.lr], layout=row),
+                    control_label("backprop.view"), self.view, self.lr,
+                    *self._teacher_buttons()], layout=row),
             W.HBox([control_label("backprop.mode"), self.mode, self.points,
-                    self.backward_step, self.micro_batches, *self._teacher_buttons()],
-                   layout=row),
+                    self.backward_step, self.micro_batches], layout=row),
             self.banner,
             # the table and figure go below the graph when both do not fit side by side
             W.HBox([self.graph_view,

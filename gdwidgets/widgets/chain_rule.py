@@ -88,7 +88,7 @@ class ChainRuleWidget(LessonWidget):
                                           description=tr("chainw.batch_size"), style=STYLE)
         self.step = W.IntSlider(value=step, min=0, max=steps,
                                 description=tr("chainw.step"), style=STYLE,
-                                layout=W.Layout(width="360px"))
+                                layout=W.Layout(width="260px"))
         self.player = Playback(self.step, self._play_frame)
         self.play = self.player.button
         self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))

@@ -90,7 +90,7 @@ class RegressionWidget(LessonWidget):
         self.shuffle = W.Checkbox(value=s["shuffle"], description=tr("reg.shuffle"),
                                   indent=False, layout=W.Layout(width="auto"))
         self.step = W.IntSlider(value=0, min=0, max=1, description=tr("reg.step"), style=style,
-                                continuous_update=True, layout=W.Layout(width="330px"))
+                                continuous_update=True, layout=W.Layout(width="240px"))
         self.player = Playback(self.step, self._play_frame)
         self.play = self.player.button
         self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
