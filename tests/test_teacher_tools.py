@@ -245,3 +245,12 @@ def test_backprop_links_offer_graph_and_figure():
     assert names == ["backprop-graph.png", "backprop-graph.svg", "backprop-figure.png",
                      "backprop-figure.svg"]
     assert "下载当前显示的计算图" in w.banner.value and "下载当前显示的图表" in w.banner.value
+
+
+def test_the_saved_notebook_copy_has_no_download_links():
+    w = RegressionWidget(dataset="linear15", epochs=20)
+    w.save_button.click()
+    assert "gdw-downloads" in w.banner.value
+    static = w._static_output().data
+    assert "gdw-downloads" not in static and "download=" not in static
+    assert w.banner.value.split("<div")[1] in static  # the banner's message is kept

@@ -18,6 +18,7 @@ import asyncio
 import base64
 import functools
 import html
+import re
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -73,6 +74,7 @@ _HIDE_DEAD_WIDGET = (
     ".jp-OutputArea-child:has(+ .jp-OutputArea-child .gdw-static-{id}) "
     "> .jp-OutputArea-output:not(:has(*)) {{display:none}}")
 
+_DOWNLOADS = re.compile(r'<div class="gdw-downloads".*?</div>', re.S)  # not in a saved copy
 _font_hint_shown = False  # the "no Chinese font" hint is said once per kernel
 STATIC_REST = 0.4  # s without changes before the static copy follows the live picture
 _behind: weakref.WeakSet[LessonWidget] = weakref.WeakSet()  # static copies to rewrite
@@ -323,7 +325,7 @@ class LessonWidget(TeacherTools, W.VBox):
         style = _HIDE_DEAD_WIDGET.format(id=self.model_id)
         return HTML(f'<div class="gdw-static gdw-static-{self.model_id}"><style>{style}'
                     f'{THEME_CSS}</style>{note}'
-                    f"{self.static_html()}</div>")
+                    f"{_DOWNLOADS.sub('', self.static_html())}</div>")
 
     def _ipython_display_(self, **kwargs: Any) -> None:
         """Show the live widget, and under it a static copy of its picture.
