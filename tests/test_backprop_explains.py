@@ -199,4 +199,4 @@ def test_chinese_widget_has_no_english_words_outside_names(mode):
 
 def _controls(w: BackpropWidget) -> list:
     return [w.forward_button, w.backward_button, w.zero_grad_button, w.update_button,
-            w.reset_button, w.lr, w.points, w.micro_batches, w.backward_step]
+            w.start_again_button, w.lr, w.points, w.micro_batches, w.backward_step]

@@ -21,7 +21,8 @@ from gdwidgets import (
 )
 
 NAMES = {"SGD", "Adam", "Linear", "PReLU", "MSE", "mse", "lr", "grad", "None", "float",
-         "mean", "log"} | {w for n in datasets.names() for w in re.findall(r"[A-Za-z]+", n)}
+         "mean", "log", "PNG", "SVG"}  # PNG, SVG: the formats save view offers
+NAMES |= {w for n in datasets.names() for w in re.findall(r"[A-Za-z]+", n)}
 NAMES |= {"t_u", "t_c"}  # seed 001's variable names, on its thermometer data's axes
 
 

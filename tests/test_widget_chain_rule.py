@@ -192,7 +192,7 @@ def test_slider_range_follows_the_data(widget):
 def test_chinese():
     set_language("zh")
     w = ChainRuleWidget(epochs=2)
-    assert w.lr.description == "学习率 lr" and w.step.description == "第几步"
+    assert w.lr.description == "学习率" and w.step.description == "步数"
     assert w.plot.ax_fit.get_title() == "数据与本次更新前的模型"
     assert w.plot.ax_loss.get_xlabel() == "更新次数"
     assert "手算" in w.table.value and "自动求导" in w.table.value

@@ -10,7 +10,7 @@ register({
     "backprop.backward": ("backward", "反向传播"),
     "backprop.zero_grad": ("zero grad", "梯度清零"),
     "backprop.update": ("update", "更新参数"),
-    "backprop.reset": ("reset", "重新开始"),
+    "backprop.start_again": ("start again", "重新开始"),
     "backprop.forward_tip": ("Build the graph of the loss for the current a and b",
                              "用当前的 a、b 构建损失函数的计算图"),
     "backprop.backward_tip": ("Add one pass of gradients into every node's grad",
@@ -19,7 +19,8 @@ register({
                                "把计算图中所有的 grad 重新设为 0"),
     "backprop.update_tip": ("a -= lr * a.grad, b -= lr * b.grad, grads to 0, then forward",
                             "a -= lr * a.grad，b -= lr * b.grad，梯度清零，再前向传播"),
-    "backprop.reset_tip": ("Start over: a = b = 0, no history", "重新开始：a = b = 0，清空历史"),
+    "backprop.start_again_tip": ("Start over with these settings: a = b = 0, no history",
+                                 "用当前设置重新开始：a = b = 0，清空历史"),
     "backprop.lr": ("learning rate", "学习率"),
     "backprop.points": ("points", "数据点数"),
     "backprop.mode": ("mode", "模式"),
@@ -111,8 +112,8 @@ register({
         "试试更小的学习率。",
     ),
     "backprop.msg.overflow": (
-        "The parameters overflowed at update {k}: lr = {lr} is far too large. Press reset "
-        "and choose a smaller learning rate.",
+        "The parameters overflowed at update {k}: lr = {lr} is far too large. Press start "
+        "again and choose a smaller learning rate.",
         "第 {k} 次更新时参数溢出：lr = {lr} 太大了。请按“重新开始”并选择更小的学习率。",
     ),
     "backprop.msg.step": (

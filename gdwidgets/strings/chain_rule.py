@@ -7,10 +7,10 @@ from ..i18n import register
 
 register({
     "chainw.dataset": ("data", "数据"),
-    "chainw.lr": ("learning rate lr", "学习率 lr"),
+    "chainw.lr": ("learning rate", "学习率"),  # as RegressionWidget and BackpropWidget
     "chainw.epochs": ("epochs", "轮数"),
     "chainw.batch_size": ("batch size", "批大小"),
-    "chainw.step": ("step", "第几步"),
+    "chainw.step": ("step", "步数"),  # as RegressionWidget's step
     "chainw.graph": ("Autograd graph of this update's loss", "本次更新的损失的自动求导计算图"),
     "chainw.show": ("show", "显示"),
     "chainw.show_chain": ("chain rule", "链式法则"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..i18n import register
 
 register({
-    "reg.dataset": ("data", "数据集"),
+    "reg.dataset": ("data", "数据"),  # as every widget's data
     "reg.model": ("model", "模型"),
     "reg.lr": ("learning rate", "学习率"),
     "reg.epochs": ("epochs", "轮数"),

@@ -25,7 +25,7 @@ register(
             "在第 {step} 步（第 {epoch} 轮）发散：损失达到 {last}，超过开始时全部数据上损失 "
             "{first} 的 10 万倍（{what} 爆炸了）。试试{advice}。",
         ),
-        "history.or": (" or ", " 或 "),
+        "history.or": (" or ", "或"),  # zh: no spaces between Chinese words
         "history.smaller_lr": ("learning rate {lr} (checked: it converges)",
                                "学习率 {lr}（已验证：可以收敛）"),
         "history.much_smaller": ("a much smaller learning rate (even {lr} diverges)",
@@ -35,29 +35,29 @@ register(
         "history.zero_grad": ("{how} (the gradients are piling up)", "{how}（梯度在不断累加）"),
         "history.bad_update": ("update must be between 1 and {n} (the run's updates), got {got}",
                                "update 必须在 1 到 {n}（这次训练的更新次数）之间，得到的是 {got}"),
-        "history.tiny": ("below 1e-6 (converged)", "低于 1e-6（已收敛）"),
+        "history.tiny": ("below 1e-6 (converged)", "1e-6 以下（已收敛）"),  # "变为 1e-6 以下"
         "history.note.zero_grad": (
             " Without zero_grad each step's gradient is added to all the earlier ones: the "
             "steps pile up, so the loss oscillates and the path circles the minimum.",
-            " 不清零梯度时，每一步的梯度都会加到之前所有梯度上：步子越积越大，所以损失来回振荡，"
+            "不清零梯度时，每一步的梯度都会加到之前所有梯度上：步子越积越大，所以损失来回振荡，"
             "路径绕着最低点转圈。",
         ),
         "history.note.adam": (
             " Adam moves each parameter by about lr per step, whatever the gradient's size: "
             "{steps} steps at lr {lr} go at most about {reach} per parameter.",
-            " Adam 每一步让每个参数移动大约 lr，与梯度大小无关：lr = {lr} 时 {steps} 步每个参数"
+            "Adam 每一步让每个参数移动大约 lr，与梯度大小无关：lr = {lr} 时 {steps} 步每个参数"
             "最多移动约 {reach}。",
         ),
         "history.note.momentum": (
             " Momentum adds most of the last step to each new one: faster along a valley, "
             "but it can overshoot where plain SGD does not.",
-            " 动量法把上一步的大部分加到新的一步上：沿山谷走得更快，但在普通 SGD 没问题的地方"
+            "动量法把上一步的大部分加到新的一步上：沿山谷走得更快，但在普通 SGD 没问题的地方"
             "可能冲过头。",
         ),
         "history.note.shuffle": (
             " Shuffling puts different points together in each epoch's batches: the loss "
             "per step gets noisier, the order of the data no longer matters.",
-            " 打乱数据后每一轮的批次由不同的点组成：每步的损失更嘈杂，数据的顺序不再有影响。",
+            "打乱数据后每一轮的批次由不同的点组成：每步的损失更嘈杂，数据的顺序不再有影响。",
         ),
         "history.ok": (
             "Trained {steps} {steps_word} ({epochs} {epochs_word}): the loss on all the data "

@@ -103,6 +103,27 @@ class FastFigure:
             if a.get_visible():
                 (a.axes or self.figure).draw_artist(a)
 
+    def export(self, fmt: str, scale: float = 1.0) -> bytes:
+        """The current picture as a file's bytes for slides: ``fmt`` 'png' (``scale``
+        times the on-screen pixels) or 'svg' (text as paths: it reads the same anywhere).
+
+        The moving artists are drawn with the rest; the on-screen picture is unchanged
+        (every panel is re-rendered at the next ``draw``).
+        """
+        moving = [a for a in self._animated if a.get_visible()]
+        for a in moving:
+            a.set_animated(False)
+        out = io.BytesIO()
+        try:
+            self.figure.savefig(out, format=fmt, dpi=self.figure.dpi * scale,
+                                facecolor=self.figure.get_facecolor())
+        finally:
+            for a in moving:
+                a.set_animated(True)
+            self.invalidate()  # savefig drew the canvas at another size
+            self._background = None
+        return out.getvalue()
+
     def png(self) -> bytes:
         """The current picture as PNG (drawn first)."""
         self.draw()

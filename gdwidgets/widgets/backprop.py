@@ -52,14 +52,17 @@ class BackpropWidget(LessonWidget):
     every node (press it twice: every grad doubles); zero grad resets them; update takes
     a gradient step and builds the next forward graph, as the next loop iteration would.
 
-    Changing points, mode or micro_batches starts the lesson over (a = b = 0).
+    Changing points, mode or micro_batches starts the lesson over (a = b = 0), as does
+    ``start_again()``; ``reset_settings()`` also puts the controls back as built;
+    ``save(path)`` writes the graph (``view='figure'``: the figure) as PNG or SVG.
 
     Controls (ipywidgets): ``forward_button``, ``backward_button``, ``zero_grad_button``,
-    ``update_button``, ``reset_button``, ``lr``, ``points``, ``mode``, ``micro_batches``,
-    ``view``, ``backward_step`` (the backward pass node by node; only in the backward
-    view). Views: ``graph_view`` (the SVG), ``table``, ``image`` (the figure as PNG).
-    Results: ``graph_svg`` (latest SVG text), ``figure`` (matplotlib Figure), ``actions``
-    (one dict per button press), ``model`` and ``root`` (the engine objects).
+    ``update_button``, ``start_again_button``, ``reset_settings_button``, ``save_button``,
+    ``lr``, ``points``, ``mode``, ``micro_batches``, ``view``, ``backward_step`` (the
+    backward pass node by node; only in the backward view). Views: ``graph_view`` (the
+    SVG), ``table``, ``image`` (the figure as PNG). Results: ``graph_svg`` (latest SVG
+    text), ``figure`` (matplotlib Figure), ``actions`` (one dict per button press),
+    ``model`` and ``root`` (the engine objects).
 
     Graph and table always show the same numbers: a grad reads None until a backward
     pass puts something in it; while the pass is stepped through, the values at that
@@ -71,12 +74,12 @@ class BackpropWidget(LessonWidget):
     def __init__(self, **settings: Any) -> None:
         """Check every setting (ValueError naming a bad one), then the seed's first graph."""
         s, box = self._checked(settings)
-        points, lr, mode, micro_batches = (s[k] for k in ("points", "lr", "mode",
-                                                          "micro_batches"))
+        points, lr, mode, micro_batches = (s[k] for k in ("points", "lr", "mode", "micro_batches"))
         self._custom: tuple[str, list[float], list[float]] | None = None
         if s["dataset"] is not None:  # the user's points instead of seed 000's
             self._custom = own_points(s["dataset"], MAX_POINTS)
             points = len(self._custom[1])
+        self._built_custom = self._custom  # reset_settings() goes back to these points
         super().__init__(**box)
         self.actions: list[dict[str, Any]] = []
         self.graph_svg = ""
@@ -86,11 +89,10 @@ class BackpropWidget(LessonWidget):
         self.backward_button = _button("backward", "arrow-down", "primary")
         self.zero_grad_button = _button("zero_grad", "eraser")
         self.update_button = _button("update", "forward", "success")
-        self.reset_button = _button("reset", "undo")
+        self.start_again_button = _button("start_again", "fast-backward")
         self.lr = W.FloatLogSlider(value=lr, base=10, min=math.log10(SPEC["lr"].lo),
                                    max=math.log10(SPEC["lr"].hi), step=0.05,
-                                   readout_format=".3g", description=tr("backprop.lr"),
-                                   style=wide)
+                                   readout_format=".3g", description=tr("backprop.lr"), style=wide)
         self.points = W.IntSlider(value=points, min=int(SPEC["points"].lo), max=MAX_POINTS,
                                   description=tr("backprop.points"), style=wide)
         self.mode = W.ToggleButtons(
@@ -116,7 +118,8 @@ class BackpropWidget(LessonWidget):
         for button, act in ((self.forward_button, self.forward),
                             (self.backward_button, self.backward),
                             (self.zero_grad_button, self.zero_grad),
-                            (self.update_button, self.update), (self.reset_button, self.reset)):
+                            (self.update_button, self.update),
+                            (self.start_again_button, self.start_again)):
             button.on_click(lambda _, act=act: act())
         for control in (self.points, self.mode, self.micro_batches):
             control.observe(self._on_setup, "value")
@@ -127,11 +130,14 @@ class BackpropWidget(LessonWidget):
 
         for c in (self.lr, self.points, self.backward_step, self.micro_batches):
             c.layout.width = "290px" if c is self.lr else "235px"  # row 2: one row
+        for b in self._teacher_buttons():  # icons (names in their tooltips): row 1 fits
+            b.description, b.layout.width = "", "36px"
         row = W.Layout(align_items="center", flex_flow="row wrap")
         self.children = (
             W.HBox([self.forward_button, self.backward_button, self.zero_grad_button,
-                    self.update_button, self.reset_button, control_label("backprop.view"),
-                    self.view, self.lr], layout=row),
+                    self.update_button, self.start_again_button,
+                    control_label("backprop.view"), self.view, self.lr,
+                    *self._teacher_buttons()], layout=row),
             W.HBox([control_label("backprop.mode"), self.mode, self.points,
                     self.backward_step, self.micro_batches], layout=row),
             self.banner,
@@ -161,15 +167,20 @@ class BackpropWidget(LessonWidget):
         """One gradient-descent step with ``lr``, grads to 0, then the next forward graph."""
         self._act("update", self._update)
 
-    def reset(self) -> None:
-        """Start over: a = b = 0, grads 0, no actions, the forward graph."""
+    def start_again(self) -> None:
+        """Start over with these settings: a = b = 0, grads 0, no actions, forward graph."""
         self._guard(self._start)
 
-    def set_data(self, x: Sequence[float], y: Sequence[float]) -> None:
-        """Use these points instead of seed 000's (2 to 200 pairs); starts over.
+    def _rebuild(self) -> None:  # reset_settings(): the built points too
+        self._custom = self._built_custom
+        self._start()
 
-        Bad data shows a message in the widget and keeps the current picture.
-        """
+    def _views_shown(self) -> list[str]:
+        return ["graph", "figure"]  # side by side, the graph first
+
+    def set_data(self, x: Sequence[float], y: Sequence[float]) -> None:
+        """Use these points instead of seed 000's (2 to 200 pairs); starts over. Bad data
+        shows a message in the widget and keeps the current picture."""
         def apply() -> None:
             self._custom = own_points((x, y), MAX_POINTS)
             with self._hold():
@@ -362,18 +373,7 @@ class BackpropWidget(LessonWidget):
         lesson = self.lesson
         name, xs, ys = self._source()
         self.plot.set_source(name, xs, ys, self.mode.value, lesson.parts)
-        points = [(x.value, y.value) for x, y in lesson.points]
-        part: list[tuple[float, float]] = []
-        groups: list[int] | None = None
-        if lesson.parts > 1:  # which micro-batch each point belongs to, the current ringed
-            start, stop = lesson.slices[lesson.micro]
-            part = points[start:stop]
-            groups = [j for j, (lo, hi) in enumerate(lesson.slices) for _ in range(lo, hi)]
-        if lesson.twin is not None:
-            curve = [n for n, _ in lesson.node_curve]
-            twin: list[float] | None = [t for _, t in lesson.node_curve]
-        else:
-            curve, twin = lesson.loss_curve, None
+        points, part, groups, curve, twin = lesson.figure_data()
         self.plot.show(points, part,
                        (self.model.a.value, self.model.b.value), curve, twin, groups)
         self._png = self.plot.png()

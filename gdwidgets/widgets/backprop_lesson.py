@@ -199,6 +199,23 @@ class Lesson:
         mse([ref.error(x, y) for x, y in self.points]).backward()
         return ref.a.grad, ref.b.grad
 
+    def figure_data(self) -> tuple[list[tuple[float, float]], list[tuple[float, float]],
+                                   list[int] | None, Sequence[float], Sequence[float] | None]:
+        """What the figure shows: (points, the current micro-batch's points, each point's
+        micro-batch or None, the curve per update, the in-place twin's curve or None).
+        The curve is the full-batch loss, or in bloat mode the graph's node count."""
+        points = [(x.value, y.value) for x, y in self.points]
+        part: list[tuple[float, float]] = []
+        groups: list[int] | None = None
+        if self.parts > 1:  # which micro-batch each point belongs to, the current ringed
+            start, stop = self.slices[self.micro]
+            part = points[start:stop]
+            groups = [j for j, (lo, hi) in enumerate(self.slices) for _ in range(lo, hi)]
+        if self.twin is not None:
+            return (points, part, groups, [n for n, _ in self.node_curve],
+                    [t for _, t in self.node_curve])
+        return points, part, groups, self.loss_curve, None
+
     def snapshot(self) -> dict[str, Any]:
         """The numbers of the table, as a record of the latest action."""
         m = self.model

@@ -18,6 +18,7 @@ import asyncio
 import base64
 import functools
 import html
+import re
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -37,6 +38,7 @@ from ..views.palette import BLUE, ORANGE, RED
 from ..views.theme import THEME_CSS, css
 from .controls import accept, is_control, lr_options
 from .rates import refusal
+from .snapshot import TeacherTools
 
 __all__ = ["LessonWidget", "banner_html", "control_label"]
 
@@ -73,6 +75,7 @@ _HIDE_DEAD_WIDGET = (
     ".jp-OutputArea-child:has(+ .jp-OutputArea-child .gdw-static-{id}) "
     "> .jp-OutputArea-output:not(:has(*)) {{display:none}}")
 
+_DOWNLOADS = re.compile(r'<div class="gdw-downloads".*?</div>', re.S)  # not in a saved copy
 _font_hint_shown = False  # the "no Chinese font" hint is said once per kernel
 STATIC_REST = 0.4  # s without changes before the static copy follows the live picture
 _behind: weakref.WeakSet[LessonWidget] = weakref.WeakSet()  # static copies to rewrite
@@ -104,8 +107,9 @@ def banner_html(text: str, kind: str = "info") -> str:
             f"{html.escape(text)}</div>")
 
 
-class LessonWidget(W.VBox):
-    """Base class: ``banner`` for messages, ``_guard`` for bad input, a static snapshot."""
+class LessonWidget(TeacherTools, W.VBox):
+    """Base class: ``banner`` for messages, ``_guard`` for bad input, a static snapshot;
+    ``reset_settings()`` and ``save(path)`` (see :mod:`.snapshot`)."""
 
     _quiet = False  # True while _hold() is on: observers leave the redrawing to the holder
     _place = ""  # the widget's place in gdwidgets.training.settings.SETTINGS
@@ -121,6 +125,7 @@ class LessonWidget(W.VBox):
         def built(self: LessonWidget, *args: Any, **kw: Any) -> None:
             init(self, *args, **kw)
             if type(self) is cls:
+                self._remember_built()  # what reset_settings() goes back to
                 self._built = True
 
         cls.__init__ = built  # type: ignore[method-assign]
@@ -323,7 +328,7 @@ class LessonWidget(W.VBox):
         style = _HIDE_DEAD_WIDGET.format(id=self.model_id)
         return HTML(f'<div class="gdw-static gdw-static-{self.model_id}"><style>{style}'
                     f'{THEME_CSS}</style>{note}'
-                    f"{self.static_html()}</div>")
+                    f"{_DOWNLOADS.sub('', self.static_html())}</div>")
 
     def _ipython_display_(self, **kwargs: Any) -> None:
         """Show the live widget, and under it a static copy of its picture.
@@ -347,6 +352,7 @@ class LessonWidget(W.VBox):
         the last change) and when the running cell ends, not at every step of a drag:
         each rewrite makes the browser re-render a hidden output. Elsewhere: at once.
         """
+        self._drop_downloads()  # links to the last picture would be stale
         if self._static is None:
             return
         try:

@@ -59,6 +59,8 @@ class ChainRuleWidget(LessonWidget):
     chain rule), ``samples_table`` (the batch, point by point), ``graph_view``
     (``graph_svg``); latest state: ``history``, ``session``, ``chains`` (the shown
     update's :class:`~gdwidgets.training.chain_rule.ParamChain` per parameter).
+    ``reset_settings()`` goes back to the settings it was built with, ``save(path)``
+    writes the view shown as PNG or SVG (the buttons **reset settings** and **save view**).
     """
 
     _place = "chain_rule"
@@ -89,7 +91,7 @@ class ChainRuleWidget(LessonWidget):
                                           description=tr("chainw.batch_size"), style=STYLE)
         self.step = W.IntSlider(value=step, min=0, max=steps,
                                 description=tr("chainw.step"), style=STYLE,
-                                layout=W.Layout(width="360px"))
+                                layout=W.Layout(width="260px"))
         self.player = Playback(self.step, self._play_frame)
         self.play = self.player.button
         self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
@@ -131,13 +133,14 @@ class ChainRuleWidget(LessonWidget):
         self.children = (
             W.HBox([self.dataset, fixed_rates(self.lr, self._rates) if self._rates else self.lr,
                     self.epochs, self.batch_size], layout=row),
-            W.HBox([self.play, self.step, control_label("chainw.show"), self.show_view],
-                   layout=row),
+            W.HBox([self.play, self.step, control_label("chainw.show"), self.show_view,
+                    *self._teacher_buttons()], layout=row),
             self.banner, self.image, self.table, self.samples_table, self.graph_box,
         )
 
     def _on_show_view(self, change: dict[str, Any]) -> None:
         view = change["new"]
+        self._drop_downloads()  # they were the other view's
         self.image.layout.display = "none" if view == "graph" else ""
         self.table.layout.display = "" if view == "chain" else "none"
         self.samples_table.layout.display = "" if view == "batch" else "none"
@@ -178,6 +181,12 @@ class ChainRuleWidget(LessonWidget):
         self.plot.set_data(x, y, self._labels())
         self._grid = np.linspace(float(x.min()), float(x.max()), 80)
         self._apply(*run)
+
+    def _rebuild(self) -> None:
+        self._new_dataset()
+
+    def _views_shown(self) -> list[str]:
+        return ["graph" if self.show_view.value == "graph" and self.graph_svg else "figure"]
 
     def _run(self) -> tuple[Session, History]:
         from ..training import Session  # torch loads with the first run, not on import

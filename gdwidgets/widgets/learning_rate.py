@@ -47,6 +47,8 @@ class LearningRateWidget(LessonWidget):
     Views: ``image``, ``summary``; ``figure``; ``sweep`` (a
     :class:`~gdwidgets.training.SweepResult` of ``sweep_size`` learning rates),
     ``curve_lrs``, ``history``, ``session``; ``graph_svg`` is '' (no graph here).
+    ``reset_settings()`` goes back to the settings it was built with, ``save(path)``
+    writes the figure as PNG or SVG (the buttons **reset settings** and **save view**).
     """
 
     _place = "learning_rate"
@@ -75,12 +77,12 @@ class LearningRateWidget(LessonWidget):
         self.lr_range = W.SelectionRangeSlider(
             options=lr_options(spec["lr_range"].lo, spec["lr_range"].hi, lo, hi),
             value=(lo, hi), description=tr("lrw.lr_range"), style=STYLE,
-            layout=W.Layout(width="420px"))
+            layout=W.Layout(width="390px"))
         self.lr = W.FloatLogSlider(value=s["lr"], base=10, min=np.log10(lo),
                                    max=np.log10(hi), step=0.02,
                                    description=tr("lrw.lr"), readout_format=".2g",
                                    style=STYLE,  # room for the range's wide readout
-                                   layout=W.Layout(width="420px", margin="2px 0 2px 48px"))
+                                   layout=W.Layout(width="390px", margin="2px 0 2px 24px"))
         self.image = W.Image(format="png")
         self.summary = W.HTML()
 
@@ -101,7 +103,7 @@ class LearningRateWidget(LessonWidget):
         self.image.layout.max_width = "100%"
         self.children = (
             W.HBox([self.dataset, self.model, self.normalize, self.epochs], layout=row),
-            W.HBox([self.lr_range, self.lr], layout=row),
+            W.HBox([self.lr_range, self.lr, *self._teacher_buttons()], layout=row),
             self.banner, self.image, self.summary,
         )
 
@@ -148,6 +150,9 @@ class LearningRateWidget(LessonWidget):
         self.plot.show_curves(curve_lrs, list(both.loss[k:]), list(both.diverged_step[k:]),
                               s["epochs"])
         self._show(*chosen)
+
+    def _rebuild(self) -> None:
+        self._rerun(fresh_axes=True)
 
     def _chosen_run(self) -> tuple[Session, History]:
         from ..training import Session

@@ -43,7 +43,9 @@ class RegressionWidget(LessonWidget):
     the recorded run without retraining; ``show_view`` puts the backward graph in the
     plots' place (``full_size`` shows it at 100 %). Views: ``image``, ``table``,
     ``graph_view``. Latest state: ``session``, ``history``, ``figure``, ``graph_svg``.
-    ``configure(**settings)`` changes several settings at once (one retrain).
+    ``configure(**settings)`` changes several settings at once (one retrain);
+    ``reset_settings()`` goes back to the settings it was built with, ``save(path)``
+    writes the view shown as PNG or SVG (the buttons **reset settings** and **save view**).
     ``batch_size`` None is the full batch (the slider at its maximum).
     """
 
@@ -91,7 +93,7 @@ class RegressionWidget(LessonWidget):
         self.shuffle = W.Checkbox(value=s["shuffle"], description=tr("reg.shuffle"),
                                   indent=False, layout=W.Layout(width="auto"))
         self.step = W.IntSlider(value=0, min=0, max=1, description=tr("reg.step"), style=style,
-                                continuous_update=True, layout=W.Layout(width="330px"))
+                                continuous_update=True, layout=W.Layout(width="240px"))
         self.player = Playback(self.step, self._play_frame)
         self.play = self.player.button
         self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
@@ -122,12 +124,13 @@ class RegressionWidget(LessonWidget):
                 W.HBox([fixed_rates(self.lr, self._rates) if self._rates else self.lr,
                         self.epochs, self.batch_size, self.degree], layout=row),
                 W.HBox([self.zero_grad, self.shuffle, control_label("reg.show"), self.show_view,
-                        self.full_size, self.play, self.step],
+                        self.full_size, self.play, self.step, *self._teacher_buttons()],
                        layout=row),
                 self.banner, self.image, self.table, self.graph_view]
 
     def _on_show_view(self, change: dict[str, Any]) -> None:
         graph = change["new"] == "graph"
+        self._drop_downloads()  # they were the other view's
         for view in (self.image, self.table):
             view.layout.display = "none" if graph else ""
         self.graph_view.layout.display = "" if graph else "none"
@@ -233,6 +236,12 @@ class RegressionWidget(LessonWidget):
             self.step.value = history.end
         self._draw(history.end, (self._run_text(history),
                                       "warning" if history.diverged or history.grew else "info"))
+
+    def _rebuild(self) -> None:
+        self._show(self._new_session(self.settings()))
+
+    def _views_shown(self) -> list[str]:
+        return ["graph" if self.show_view.value == "graph" and self.graph_svg else "figure"]
 
     def _surface_key(self) -> tuple[Any, ...]:
         c = self.session.config

@@ -66,8 +66,8 @@ def _gdw_restore(mid):
     for k, v in _gdw_saved[mid].items():
         if controls[k].value != v:
             controls[k].value = v
-    if hasattr(w, "reset") and callable(w.reset):
-        w.reset()
+    if hasattr(w, "start_again") and callable(w.start_again):
+        w.start_again()
 
 def _gdw_run(mid, code):
     w = _gdw_all[mid]
