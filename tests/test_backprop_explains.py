@@ -59,9 +59,41 @@ def test_grads_read_none_in_graph_and_table_until_a_backward_pass():
     assert nodes(w.graph_svg)["a"]["grad"] == "None" and table(w)["a.grad"] == "None"
     w.backward_button.click()
     assert nodes(w.graph_svg)["a"]["grad"] == "-9.50" == table(w)["a.grad"]
-    w.view.value = "forward"  # the forward view shows what each node holds now
-    assert nodes(w.graph_svg)["a"]["grad"] == "-9.50" == table(w)["a.grad"]
-    assert nodes(w.graph_svg)["b"]["grad"] == "-5.00" == table(w)["b.grad"]
+    w.view.value = "forward"  # a forward graph has no grads (DESIGN); the table keeps them
+    assert nodes(w.graph_svg)["a"]["grad"] == "None" and table(w)["a.grad"] == "-9.50"
+    assert nodes(w.graph_svg)["b"]["grad"] == "None" and table(w)["b.grad"] == "-5.00"
+
+
+def test_one_rule_for_none_and_zero_after_every_action():
+    """#22: the forward view shows every grad as None; the backward view and the table
+    show 0.00 for a grad that zero grad or an update set back, and None only for a node
+    that no backward pass has reached; the banner says the same."""
+    w = BackpropWidget()
+    grads = lambda: {k: v.get("grad") for k, v in nodes(w.graph_svg).items()}  # noqa: E731
+    assert set(grads().values()) <= {"None", None}  # data nodes show no grad line
+    w.backward_button.click()
+    w.zero_grad_button.click()  # shows the backward view
+    assert w.view.value == "backward" and "Every grad is 0 again" in w.banner.value
+    assert grads()["a"] == "0.00" == table(w)["a.grad"] and grads()["mse"] == "0.00"
+    w.backward_button.click()
+    w.update_button.click()  # the forward view of the next graph
+    assert "the grads went back to 0" in w.banner.value
+    assert grads()["a"] == "None" and table(w)["a.grad"] == "0.00" == table(w)["b.grad"]
+    w.view.value = "backward"  # a and b were reached and set back; the new graph was not
+    assert grads()["a"] == "0.00" == grads()["b"] == table(w)["a.grad"]
+    assert grads()["mse"] == "None"
+    w.forward_button.click()
+    assert table(w)["a.grad"] == "0.00" and grads()["a"] == "None"
+    w.start_again()
+    assert table(w)["a.grad"] == "None" and grads()["a"] == "None"
+
+    bloat = BackpropWidget(mode="bloat")
+    bloat.backward()
+    bloat.update()  # the new a and b are new nodes: no pass has reached them
+    bloat.view.value = "backward"
+    shown = {k: v.get("grad") for k, v in nodes(bloat.graph_svg).items()}
+    assert shown["a (-)"] == "None" == table(bloat)["a.grad"]
+    assert shown["a before update 1"] != "None"  # the old copy keeps its grad
 
 
 def test_backward_step_slider_works_only_in_the_backward_view():
@@ -122,12 +154,13 @@ def test_bloat_mode_names_the_current_parameters_and_marks_older_copies():
     # the current ones highlighted as parameters, the older copies not
     assert "a" not in shown and "b" not in shown
     assert shown["a before update 1"]["fill"] not in (param_fill,)
+    # an older copy holds the gradient that piles up in it (the forward view shows none)
+    assert shown["a before update 1"]["grad"] not in ("None", "0.00")
     w.view.value = "forward"  # nothing changed yet since the pass: plain fills
     shown = nodes(w.graph_svg)
     assert shown["a (-)"]["fill"] == param_fill
     assert shown["a before update 1"]["fill"] == old_fill
-    # an older copy holds the gradient that piles up in it, in both views
-    assert shown["a before update 1"]["grad"] not in ("None", "0.00")
+    assert shown["a before update 1"]["grad"] == "None"
     labels = [t for v in shown.values() for t in v["lines"]]
     assert sum(t.startswith("lr·a.grad=") for t in labels) == 2  # the two steps' constants
 

@@ -145,7 +145,7 @@ class Scalar:
 
     @property
     def pass_grad(self) -> float | None:
-        """Gradient this node received in the latest backward pass (None: data node)."""
+        """Gradient received in the latest backward pass (None: data node, or unreached)."""
         return self._pass if self._requires_grad else None
 
     @property
@@ -176,7 +176,7 @@ class Scalar:
         c = self._custom
         if c is not None and c.backward is not None:
             return c.sent or (0.0,) * len(c.children)
-        return tuple(self._pass * d for d in self.local_grads())
+        return tuple((self._pass or 0.0) * d for d in self.local_grads())
 
     @property
     def _backward(self) -> Callable[[], Any]:
@@ -278,7 +278,7 @@ def _node(cls: type[S], data: Any, op: str, a: Scalar | None, b: Scalar | None,
     node._a = a
     node._b = b
     node._custom = custom
-    node._pass = 0.0
+    node._pass = None  # no backward pass has reached it yet
     node._requires_grad = requires_grad
     node._height = height
     return node
@@ -311,7 +311,7 @@ def _binary(op: str, reflected: bool = False) -> Callable[[Scalar, Any], Scalar]
         node._a = a
         node._b = b
         node._custom = None
-        node._pass = 0.0
+        node._pass = None
         node._requires_grad = a._requires_grad or b._requires_grad
         node._height = (ha if ha > hb else hb) + 1
         return node

@@ -48,9 +48,10 @@ register({
     "backprop.passes": ("backward passes", "反向传播次数"),
     # messages
     "backprop.msg.forward": (
-        "Forward: the graph of the loss for a = {a}, b = {b}; every grad is None until "
-        "backward.",
-        "前向传播：a = {a}、b = {b} 时损失函数的计算图；反向传播之前所有 grad 都是 None。",
+        "Forward: the graph of the loss for a = {a}, b = {b}; a forward graph shows no "
+        "grads (None): backward fills them.",
+        "前向传播：a = {a}、b = {b} 时损失函数的计算图；前向图不显示 grad（None），反向传播"
+        "会填上它们。",
     ),
     "backprop.msg.backward": (
         "Backward: every node's grad holds d loss / d node; each edge shows the gradient it "

@@ -41,15 +41,14 @@ Sums = dict[tuple[str, str], list[Any]]  # edge (src, dst) -> [sum, labelled?]
 def node_grad(node: Scalar, mode: str, done: bool = True) -> float | None:
     """The grad a drawing shows for ``node`` (the widgets' tables show the same).
 
-    Forward view: what the node holds, ``None`` while that is nothing (0). Backward view:
-    its grad; while a pass is stepped through and has not reached the node (``done``
-    false), its grad before the pass. Data nodes: ``None``.
+    Forward view: ``None`` (no grads in a forward pass). Backward view: its grad (0 once
+    zero grad or an update set it back); while a pass is stepped through and has not
+    reached the node (``done`` false), its grad before the pass. Data nodes, and nodes
+    that no backward pass has reached: ``None``.
     """
     g = node.pass_grad
-    if g is None:
+    if g is None or mode == "forward":
         return None
-    if mode == "forward":
-        return node.grad if node.grad != 0.0 else None
     if done or node.grad == 0.0:  # zeroed since the pass: nothing of it is held
         return node.grad
     return node.grad - g

@@ -64,9 +64,9 @@ class BackpropWidget(LessonWidget):
     text), ``figure`` (matplotlib Figure), ``actions`` (one dict per button press),
     ``model`` and ``root`` (the engine objects).
 
-    Graph and table always show the same numbers: a grad reads None until a backward
-    pass puts something in it; while the pass is stepped through, the values at that
-    step; after zero grad, 0 at every node while each edge keeps what it carried.
+    One rule for None and 0: the forward graph shows no grads (None); the backward graph
+    and the table show a node's grad (0 after zero grad or an update; while the pass is
+    stepped through, the values at that step), None where no pass has reached.
     """
 
     _place = "backprop"
@@ -225,12 +225,12 @@ class BackpropWidget(LessonWidget):
         return {**self.lesson.snapshot(), "shown": self._shown_grads()}
 
     def _shown_grads(self) -> tuple[float | None, float | None]:
-        """a's and b's grads as the graph shows them now (view, backward step)."""
-        view, step = self.view.value, self._graph_step()
+        """a's and b's grads as the backward view shows them (the table, in either view)."""
+        step, params = self._graph_step(), (self.model.a, self.model.b)
         if step is None:
-            return node_grad(self.model.a, view), node_grad(self.model.b, view)
+            return node_grad(params[0], "backward"), node_grad(params[1], "backward")
         reached = set(backward_order(self.root)[:step])
-        return tuple(node_grad(p, view, p in reached) for p in (self.model.a, self.model.b))
+        return tuple(node_grad(p, "backward", p in reached) for p in params)
 
     def _graph_step(self) -> int | None:
         """The backward step the graph shows (None: the whole pass or the forward view)."""
