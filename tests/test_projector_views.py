@@ -15,6 +15,7 @@ from matplotlib import font_manager
 
 from gdwidgets import LearningRateWidget, RegressionWidget, set_language
 from gdwidgets.views import fonts
+from gdwidgets.views.regression_plots import SUPERSCRIPT as SUP
 from gdwidgets.views.svg_fit import Box, fit_svg, natural_size, text_px
 
 SVG = ('<?xml version="1.0"?>\n<svg width="300pt" height="150pt" viewBox="0 0 300 150">'
@@ -106,7 +107,7 @@ def test_many_parameters_then_back_to_two_leaves_nothing_stale():
     w = RegressionWidget(dataset="cubic", model="polynomial", degree=10, lr=1e-4, epochs=50)
     third = w.plot.axes[2]
     labels = [t.get_text() for t in third.get_legend().get_texts()]
-    assert labels == [f"w{i}" for i in range(1, 11)] + ["b"]  # the legend lists all drawn
+    assert labels == ["w1·x"] + [f"w{i}·x{str(i).translate(SUP)}" for i in range(2, 11)] + ["b"]
     assert len(third.yaxis.get_major_locator()()) <= 12  # readable ticks
     w.configure(model="linear")
     assert third.get_legend() is None and third.get_yscale() == "linear"

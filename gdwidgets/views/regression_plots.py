@@ -238,7 +238,9 @@ class RegressionFigure:
         if key != self._params_key:
             self._params_key = key
             self.fast.forget(*self.param_lines)
-            self.param_lines = [ax.plot([], [], lw=1.4, label=n)[0] for n in names[:shown]]
+            terms = param_terms(h.config)
+            self.param_lines = [ax.plot([], [], lw=1.4, label=terms.get(n, n))[0]
+                                for n in names[:shown]]
             self.fast.animate(*self.param_lines)
             ax.set_yscale("symlog", linthresh=1.0)
             ax.set_xlim(0, max(len(h.theta) - 1, 1))
@@ -324,6 +326,21 @@ def symlog_ticks(bound: float) -> list[float]:
     ks = range(0, decades + 1, step) if step == 1 else range(step, decades + 1, step)
     side = [10.0**k for k in ks if 10.0**k <= bound]
     return [-v for v in reversed(side)] + [0.0] + side
+
+
+SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def param_terms(config: Any) -> dict[str, str]:
+    """Each parameter with the term it multiplies, for tables and keys: ``w1·x``,
+    ``w2·x²`` (w_k multiplies x^k, in every widget, lesson and homework), ``w·x``; the
+    others (b, the chain's and the MLP's) by name."""
+    if config.model == "polynomial":
+        return {f"w{k}": f"w{k}·x" + (str(k).translate(SUPERSCRIPT) if k > 1 else "")
+                for k in range(1, config.degree + 1)}
+    if config.model == "linear" and config.x.shape[1] == 1:
+        return {"w": "w·x"}
+    return {}
 
 
 def trained_units(normalize: bool | float) -> str:

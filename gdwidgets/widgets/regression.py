@@ -17,7 +17,7 @@ from ..i18n import tr
 from ..strings import regression as _strings  # noqa: F401  (registers the strings)
 from ..training.checks import check
 from ..training.settings import OPTIMIZERS, docstring, here, signature
-from ..views.regression_plots import RegressionFigure, trained_units
+from ..views.regression_plots import RegressionFigure, param_terms, trained_units
 from ..views.svg_fit import Box, fit_svg, full_svg
 from ..views.tables import grid_table
 from ..views.theme import css
@@ -293,11 +293,14 @@ class RegressionWidget(LessonWidget):
                                  "</div>" + graph)
 
     def _table(self, step: int) -> str:
-        """Parameters as columns (a degree-10 polynomial still fits): value, gradient."""
+        """Parameters as columns, headed by their terms (w2·x²; a degree-10 polynomial
+        still fits): where the run started, the value and gradient at ``step``."""
         h = self.history
         k = int(np.clip(step, 0, len(h)))
         units = trained_units(h.config.normalize)
         names, grads = list(h.params), [tr("reg.grad")]
+        start = [tr("reg.start") if h.config.init is not None
+                 else tr("reg.start_random", seed=h.config.seed)]
         values = [tr("reg.value") + units]
         raw = [tr("reg.raw_value", x=h.config.data.x_name)]
         in_data = h.in_data_units(k)
@@ -305,11 +308,14 @@ class RegressionWidget(LessonWidget):
             value = np.asarray(h.params[name][k]).reshape(-1)
             grad = (np.asarray(h.grads[name][min(k, len(h) - 1)]).reshape(-1)
                     if len(h) else np.zeros_like(value))
+            start.append(_nums(np.asarray(h.params[name][0]).reshape(-1)))
             values.append(_nums(value))
             grads.append(_nums(grad))
             raw.append(_nums(np.asarray(in_data[name]).reshape(-1)))
-        rows = [values, grads] if not units else [values, raw, grads]
-        return grid_table([tr("reg.param"), *names], rows, row_heads=True)
+        rows = [start, values, grads] if not units else [start, values, raw, grads]
+        terms = param_terms(h.config)
+        return grid_table([tr("reg.param"), *(terms.get(n, n) for n in names)], rows,
+                          row_heads=True)
 
     def static_html(self) -> str:
         if self.history is None:
