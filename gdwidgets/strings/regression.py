@@ -26,7 +26,7 @@ register({
     "reg.raw_value": ("for {x} as given", "对原始的{x}"),
     "reg.grad": ("gradient", "梯度"),
     "reg.start": ("start (init)", "起点（init）"),
-    "reg.start_random": ("start (random, seed {seed})", "起点（随机，seed {seed}）"),
+    "reg.start_random": ("start (random, seed {seed})", "起点（随机种子 {seed}）"),
     "reg.batch_clamped": (
         "batch size {asked} is more than the {n} points of '{dataset}': using {n} (full batch).",
         "批大小 {asked} 超过了数据集“{dataset}”的 {n} 个点：改用 {n}（全批量）。",

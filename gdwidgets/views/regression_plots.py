@@ -94,6 +94,12 @@ class RegressionFigure:
     def axes(self) -> list[Any]:
         return self.fast.axes
 
+    def forget(self) -> None:
+        """Set every panel afresh at the next run, as for the first one (a widget's
+        reset: the sticky limits a wilder run left are not kept)."""
+        self._data_key = self._surface_key = self._params_key = None
+        self.loss_axis.reset()
+
     # ----- a new run -------------------------------------------------------------------
     def set_history(self, history: History, surface: Surface | None = None,
                     surface_key: Any = None, optimum: np.ndarray | None = None) -> None:
@@ -235,12 +241,14 @@ class RegressionFigure:
         shown = min(cols, MAX_LINES)
         key = (tuple(names[:shown]), len(h.theta))
         steps = np.arange(len(h.theta))
-        if key != self._params_key:
+        new_lines = key != self._params_key
+        if new_lines:
             self._params_key = key
             self.fast.forget(*self.param_lines)
             terms = param_terms(h.config)
-            self.param_lines = [ax.plot([], [], lw=1.4, label=terms.get(n, n))[0]
-                                for n in names[:shown]]
+            self.param_lines = [ax.plot([], [], lw=1.4, color=f"C{j % 10}",  # the same
+                                        label=terms.get(n, n))[0]  # colours every time
+                                for j, n in enumerate(names[:shown])]
             self.fast.animate(*self.param_lines)
             ax.set_yscale("symlog", linthresh=1.0)
             ax.set_xlim(0, max(len(h.theta) - 1, 1))
@@ -253,7 +261,7 @@ class RegressionFigure:
         bound = float(np.abs(finite).max()) * 1.3 + 1 if len(finite) else 10.0
         ylim = (-bound, bound)
         old = ax.get_ylim()
-        if not (old[1] >= bound and old[1] <= 10 * bound):
+        if new_lines or not (old[1] >= bound and old[1] <= 10 * bound):
             ax.set_ylim(*ylim)
             ax.yaxis.set_major_locator(FixedLocator(symlog_ticks(bound)))
             self.fast.invalidate(ax)

@@ -8,7 +8,6 @@ says in the banner what each press did.
 from __future__ import annotations
 
 import inspect
-import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -35,6 +34,7 @@ from .backprop_lesson import (
     source,
 )
 from .base import LessonWidget, control_label
+from .controls import lr_slider
 
 __all__ = ["BackpropWidget", "SEED_POINTS", "MODES"]
 
@@ -90,9 +90,8 @@ class BackpropWidget(LessonWidget):
         self.zero_grad_button = _button("zero_grad", "eraser")
         self.update_button = _button("update", "forward", "success")
         self.start_again_button = _button("start_again", "fast-backward")
-        self.lr = W.FloatLogSlider(value=lr, base=10, min=math.log10(SPEC["lr"].lo),
-                                   max=math.log10(SPEC["lr"].hi), step=0.05,
-                                   readout_format=".3g", description=tr("backprop.lr"), style=wide)
+        self.lr = lr_slider(lr, SPEC["lr"].lo, SPEC["lr"].hi, tr("backprop.lr"),
+                            readout_format=".3g", style=wide)
         self.points = W.IntSlider(value=points, min=int(SPEC["points"].lo), max=MAX_POINTS,
                                   description=tr("backprop.points"), style=wide)
         self.mode = W.ToggleButtons(

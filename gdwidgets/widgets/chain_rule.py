@@ -4,7 +4,6 @@ chain rule next to autograd's, for any step of a mini-batch run."""
 from __future__ import annotations
 
 import inspect
-import math
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as W
@@ -19,6 +18,7 @@ from ..training.settings import docstring, here, signature
 from ..views.plots_chain import ChainRulePlot, chain_table_html, samples_table_html
 from ..views.svg_fit import Box, fit_svg, full_svg
 from .base import LessonWidget, control_label
+from .controls import lr_slider
 from .playback import Playback
 from .rates import fixed_rates, slider_value
 
@@ -81,10 +81,8 @@ class ChainRuleWidget(LessonWidget):
         lr = slider_value(self._rates, spec["lr"].lo, spec["lr"].hi) if self._rates else s["lr"]
         self.dataset = W.Dropdown(options=self._data_names(), value=name,
                                   description=tr("chainw.dataset"), style=STYLE)
-        self.lr = W.FloatLogSlider(value=lr, base=10, min=math.log10(spec["lr"].lo),
-                                   max=math.log10(spec["lr"].hi), step=0.05,
-                                   description=tr("chainw.lr"), readout_format=".2g",
-                                   style=STYLE, continuous_update=True)
+        self.lr = lr_slider(lr, spec["lr"].lo, spec["lr"].hi, tr("chainw.lr"),
+                            readout_format=".2g", style=STYLE)
         self.epochs = W.IntSlider(value=s["epochs"], min=1, max=spec["epochs"].hi,
                                   description=tr("chainw.epochs"), style=STYLE)
         self.batch_size = StrictIntSlider(value=batch, min=1, max=n,

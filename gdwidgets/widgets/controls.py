@@ -16,7 +16,8 @@ from ..i18n import register, tr
 from ..training.checks import check, fail, is_int, is_real
 from ..training.settings import Setting
 
-__all__ = ["VIEWS", "accept", "has_option", "is_control", "lr_options", "normalize_options"]
+__all__ = ["VIEWS", "accept", "has_option", "is_control", "lr_options", "lr_slider",
+           "normalize_options"]
 
 register({
     "controls.norm_off": ("raw", "原始"),
@@ -38,6 +39,16 @@ def normalize_options(value: bool | float = False) -> list[tuple[str, bool | flo
     factors = [0.1] + ([float(value)] if not isinstance(value, bool) and value != 0.1 else [])
     return ([(tr("controls.norm_off"), False), (tr("controls.norm_std"), True)]
             + [(tr("controls.norm_factor", f=f), f) for f in factors])
+
+
+def lr_slider(value: float, lo: float, hi: float, description: str, **kwargs: Any
+              ) -> W.FloatLogSlider:
+    """A learning-rate slider, log-scaled from ``lo`` to ``hi``, without stops: a rate
+    typed into its readout (or set from Python) stays as given. (With a ``step``,
+    ipywidgets 8 moves the handle to the nearest stop after every change and sends that
+    back: 0.05 came back as 0.0501.) The arrow keys move it a tenth of its range."""
+    return W.FloatLogSlider(value=value, base=10, min=math.log10(lo), max=math.log10(hi),
+                            step=None, description=description, **kwargs)
 
 
 def lr_options(lo: float, hi: float, *given: float) -> list[tuple[str, float]]:

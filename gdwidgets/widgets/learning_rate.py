@@ -16,7 +16,7 @@ from ..training.checks import fail
 from ..training.settings import docstring, here, signature
 from ..views.plots_lr import LearningRatePlot
 from .base import LessonWidget
-from .controls import lr_options, normalize_options
+from .controls import lr_options, lr_slider, normalize_options
 
 if TYPE_CHECKING:
     from ..training import History, Session, SweepResult
@@ -78,11 +78,9 @@ class LearningRateWidget(LessonWidget):
             options=lr_options(spec["lr_range"].lo, spec["lr_range"].hi, lo, hi),
             value=(lo, hi), description=tr("lrw.lr_range"), style=STYLE,
             layout=W.Layout(width="390px"))
-        self.lr = W.FloatLogSlider(value=s["lr"], base=10, min=np.log10(lo),
-                                   max=np.log10(hi), step=0.02,
-                                   description=tr("lrw.lr"), readout_format=".2g",
-                                   style=STYLE,  # room for the range's wide readout
-                                   layout=W.Layout(width="390px", margin="2px 0 2px 24px"))
+        self.lr = lr_slider(s["lr"], lo, hi, tr("lrw.lr"), readout_format=".2g",
+                            style=STYLE,  # room for the range's wide readout
+                            layout=W.Layout(width="390px", margin="2px 0 2px 24px"))
         self.image = W.Image(format="png")
         self.summary = W.HTML()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import inspect
-import math
 from typing import Any
 
 import ipywidgets as W
@@ -22,7 +21,7 @@ from ..views.svg_fit import Box, fit_svg, full_svg
 from ..views.tables import grid_table
 from ..views.theme import css
 from .base import LessonWidget, control_label
-from .controls import has_option, normalize_options
+from .controls import has_option, lr_slider, normalize_options
 from .playback import Playback
 from .rates import fixed_rates, refusal, slider_value
 
@@ -75,9 +74,8 @@ class RegressionWidget(LessonWidget):
             options=[(tr(f"reg.{m}"), m) for m in spec["model"].allowed],
             description=tr("reg.model"), style=style)
         lr = slider_value(self._rates, spec["lr"].lo, spec["lr"].hi) if self._rates else s["lr"]
-        self.lr = W.FloatLogSlider(value=lr, base=10, min=math.log10(spec["lr"].lo),
-                                   max=math.log10(spec["lr"].hi), step=0.05,
-                                   description=tr("reg.lr"), readout_format=".2g", style=style)
+        self.lr = lr_slider(lr, spec["lr"].lo, spec["lr"].hi, tr("reg.lr"),
+                            readout_format=".2g", style=style)
         self.epochs = W.IntSlider(value=s["epochs"], min=1, max=spec["epochs"].hi,
                                   description=tr("reg.epochs"), style=style)
         self.batch_size = W.IntSlider(value=1, min=1, max=1, description=tr("reg.batch"),
@@ -238,6 +236,7 @@ class RegressionWidget(LessonWidget):
                                       "warning" if history.diverged or history.grew else "info"))
 
     def _rebuild(self) -> None:
+        self.plot.forget()  # the built picture again, not limits a later run left
         self._show(self._new_session(self.settings()))
 
     def _views_shown(self) -> list[str]:

@@ -43,13 +43,15 @@ def test_learning_rate_slider_redraws_without_flicker(lesson_page, shot):
     assert static.get_attribute("src") == f"data:image/png;base64,{png}"
     value = widget.locator(".widget-readout").first.inner_text()
     assert value == f"{run_lr:.2g}"  # the readout's format
-    assert run_lr == pytest.approx(10 ** (-2 + 2 * 0.05), rel=0.01)  # 4 left, 6 right
+    # 4 left, 6 right: two key steps (a tenth of the 1e-5..10 range each) above 1e-2
+    assert run_lr == pytest.approx(10 ** (-2 + 2 * 0.6), rel=0.01)
     shot(widget, "regression-after")
     assert not page.console_errors, page.console_errors
 
 
 # In the page: until the step readout reaches ``last``, record every settled frame (no
-# DOM change for 80 ms) of the widget: the readout, the graph caption and the table's w.
+# DOM change for 80 ms) of the widget: the readout, the graph caption and the table's w
+# (its value row).
 SETTLED = """([root, last]) => new Promise(resolve => {
   let changed = performance.now(), frames = [], seen = '';
   new MutationObserver(() => { changed = performance.now(); })
@@ -62,7 +64,9 @@ SETTLED = """([root, last]) => new Promise(resolve => {
       const caption = [...root.querySelectorAll('div')].map(d => d.textContent)
         .find(t => t.startsWith('Backward graph of the batch of update')) || '';
       const title = caption.split(String.fromCharCode(10))[0].trim();
-      const cells = [...root.querySelectorAll('table tr')][1].querySelectorAll('td');
+      const row = [...root.querySelectorAll('table tr')]  // the value row (not the start)
+        .find(r => r.textContent.trim().startsWith('value'));
+      const cells = row.querySelectorAll('td');
       const frame = {step: readout(), caption: title, w: cells[0].textContent.trim()};
       const key = JSON.stringify(frame);
       if (key !== seen) { frames.push(frame); seen = key; }
@@ -96,3 +100,24 @@ def test_play_replays_a_long_run_with_every_view_on_the_same_step(lesson_page):
         k = int(f["step"])
         assert f["w"] == ws[k], f  # the table shows the slider's step
         assert f["caption"].endswith(f"update {min(k + 1, n)}"), f  # so does the graph
+
+
+def test_a_rate_typed_into_the_readout_is_the_rate_that_runs(lesson_page):
+    """Typing 0.05 gave "lr 0.0501" (#22): the slider moved to its nearest stop and sent
+    that back. The lr sliders have no stops now: what is typed runs, and stays."""
+    page = lesson_page("02_learning_rate.ipynb")
+    widget = page.locator(".widget-vbox", has=page.locator(".widget-image")).first
+    readout = widget.locator(".widget-slider", has=page.locator(
+        ".widget-label", has_text="learning rate")).locator(".widget-readout").first
+    readout.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("0.05")
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(2000)  # the run, and any value the slider might send back
+    said = page.evaluate(KERNEL_PRINT, "print(w.lr.value, w.history.config.lr)").split()
+    # the slider sends back 10 ** log10(0.05): 0.05 to the last bit of a float64, the
+    # very float32 rate the session trains with
+    assert [float(v) for v in said] == pytest.approx([0.05, 0.05], rel=1e-12)
+    assert readout.inner_text() == "0.050"  # two significant digits, as 0.010
+    page.evaluate(KERNEL_PRINT, "w.lr.value = 1e-2")  # the lesson's own setting again
+    page.wait_for_timeout(500)

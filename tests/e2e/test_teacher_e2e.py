@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+import pytest
 from harness import KERNEL_PRINT, button, slider_handle
 from PIL import Image
 
@@ -42,8 +43,10 @@ def test_reset_settings_after_a_slider_and_save_view_downloads(lesson_page, shot
                            arg=readout.element_handle(), timeout=15_000)
     page.wait_for_function("([el, src]) => el.getAttribute('src') !== src",
                            arg=[img.element_handle(), moved_src], timeout=15_000)
-    assert _kernel(page, "print(w.lr.value, hashlib.sha1(w.image.value).hexdigest())") \
-        == f"0.01 {built}"  # the lesson's run, drawn again
+    lr, drawn = _kernel(page, "print(w.lr.value, hashlib.sha1(w.image.value).hexdigest())"
+                        ).split()
+    assert float(lr) == pytest.approx(0.01, rel=1e-12)  # 10 ** log10(0.01) from the slider
+    assert drawn == built  # the lesson's run, drawn again
 
     button(widget, "save view").click()
     links = widget.locator(".gdw-downloads a[download]")
