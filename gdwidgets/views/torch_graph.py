@@ -28,6 +28,7 @@ from ..i18n import register, tr
 from ..renames import renamed
 from . import dot as vis
 from .graph import GraphDrawing  # also registers the strings graph.* used here
+from .graph_wrap import crowded, wrap
 from .torch_autograd import (
     SHAPE_OPS,
     Flows,
@@ -39,7 +40,8 @@ from .torch_autograd import (
     values_of,
     walk,
 )
-from .torch_boxes import data_box, edge, op_box, param_box, summarize
+from .torch_boxes import VALUES as _VALUES
+from .torch_boxes import edge, op_box, param_box, shows_grad, summarize
 
 __all__ = [
     "torch_picture", "draw_torch_graph", "torch_graph_svg", "session_graph", "summarize",
@@ -50,6 +52,7 @@ register(
     {
         "torch.loss": ("loss", "损失"),
         "torch.prediction": ("prediction", "预测"),
+        "torch.data": ("data", "数据"),
         "torch.no_graph": (
             "the loss has no autograd graph (grad_fn is None): compute it from tensors "
             "with requires_grad=True, outside torch.no_grad()",
@@ -142,21 +145,31 @@ def torch_picture(
     g = _read(loss, named, backward)
     drawn, links, unsaved = _links(g.w, g.saved_data, hide_shape_ops)
     data_boxes = _data_boxes(g, unsaved, links)
+    inputs: dict[int, list[tuple[int, str, torch.Tensor | None]]] = {}
+    for parent, child, _, _ in links:  # data folds into the op that uses it
+        if isinstance(child, tuple):
+            _, name, v = data_boxes[child]
+            inputs.setdefault(parent, []).append((child[1], name or tr("torch.data"), v))
+    links = [link for link in links if isinstance(link[1], int)]
     ids = {i: f"n{j}" for j, i in enumerate(drawn)}
     pic = vis.Picture(direction="TB" if backward else "BT", graph_attr={"ordering": "out"})
-    pic.edges, arrived = _edges(links, ids, data_boxes, g.flows, backward)
+    pic.edges, arrived = _edges(links, ids, g, backward)
     names = {id(t): n for n, t in (params or {}).items()}
-    for i in drawn:
+
+    def box(i: int, k: int) -> vis.Node:
         fn = g.w.fns[i]
         if is_leaf(fn):
-            pic.nodes.append(param_box(ids[i], fn.variable, names, arrived.get(i), backward))
-        else:
-            pic.nodes.append(_op_box(ids[i], fn, g, backward))
-    seen: set[str] = set()
-    for box_id, name, v in data_boxes.values():
-        if box_id not in seen:
-            seen.add(box_id)
-            pic.nodes.append(data_box(box_id, name, v))
+            return param_box(ids[i], fn.variable, names, arrived.get(i), backward)
+        data_in = [(name, v) for _, name, v in sorted(inputs.get(i, ()), key=lambda t: t[0])]
+        return _op_box(ids[i], fn, g, backward, data_in, k)
+
+    pic.nodes = [box(i, _VALUES) for i in drawn]
+    for k in range(_VALUES - 1, 0, -1):  # a rank too wide: its boxes show fewer values
+        narrow = crowded(pic, ids[0])
+        if not narrow:
+            break
+        pic.nodes = [box(i, k) if n.id in narrow else n for i, n in zip(drawn, pic.nodes)]
+    wrap(pic, ids[0])
     return pic
 
 
@@ -248,32 +261,52 @@ def _data_boxes(g: _Read, unsaved: list[tuple[int, int]],
     return boxes
 
 
-def _edges(links: list[_Link], ids: Mapping[int, str],
-           data_boxes: Mapping[tuple[int, int], _DataBox], flows: Flows | None,
+def _edges(links: list[_Link], ids: Mapping[int, str], g: _Read,
            backward: bool) -> tuple[list[vis.Edge], dict[int, torch.Tensor]]:
-    """The edges, labelled (backward view) with the gradient they carried; and the
-    gradient that arrived at each node along them."""
-    edges: list[vis.Edge] = []
+    """The edges; and the gradient that arrived at each node along them. In the backward
+    view an edge is labelled with the gradient it carried where its child's box does not
+    show that already: the child has other edges coming in (the labels are the parts
+    that add up), or shows no grad (no pass yet)."""
+    carried: list[torch.Tensor | None] = []
     arrived: dict[int, torch.Tensor] = {}
-    for parent, child, carrier, slot in links:
-        g = None
-        if isinstance(child, int) and flows and carrier in flows:
-            sent = flows[carrier][0]
-            g = sent[slot] if slot < len(sent) else None
-            if g is not None:
-                arrived[child] = g if child not in arrived else arrived[child] + g
-        dst = ids[child] if isinstance(child, int) else data_boxes[child][0]
-        edges.append(edge(ids[parent], dst, g, backward))
+    incoming: dict[int, int] = {}
+    for _, child, carrier, slot in links:
+        grad = None
+        if isinstance(child, int) and g.flows and carrier in g.flows:
+            sent = g.flows[carrier][0]
+            grad = sent[slot] if slot < len(sent) else None
+            if grad is not None:
+                arrived[child] = grad if child not in arrived else arrived[child] + grad
+        carried.append(grad)
+        incoming[child] = incoming.get(child, 0) + 1
+    edges: list[vis.Edge] = []
+    for (parent, child, _, _), grad in zip(links, carried):
+        if grad is not None and incoming[child] == 1 and _shows(g, child, grad):
+            grad = None
+        edges.append(edge(ids[parent], ids[child], grad, backward))
     return edges, arrived
 
 
-def _op_box(node_id: str, fn: Any, g: _Read, backward: bool) -> vis.Node:
+def _shows(g: _Read, i: int, grad: torch.Tensor) -> bool:
+    """Whether node ``i``'s box shows ``grad``, all it received in the latest pass."""
+    fn = g.w.fns[i]
+    if is_leaf(fn):
+        return shows_grad(fn.variable, grad)
+    flow = g.flows.get(fn) if g.flows else None
+    return bool(flow and flow[1] and flow[1][0] is not None)
+
+
+def _op_box(node_id: str, fn: Any, g: _Read, backward: bool,
+            inputs: list[tuple[str, torch.Tensor | None]], k: int = _VALUES) -> vis.Node:
+    """An op's box, titled ``× x²`` when data ``inputs`` are folded into it; tensors
+    shown by their first ``k`` values."""
     flow = g.flows.get(fn) if g.flows else None
     value = g.values.get(fn)
-    op = op_name(fn)
+    op = " ".join([op_name(fn), *(name for name, _ in inputs)])
     return op_box(node_id, f"{g.fn_names[fn]} ({op})" if fn in g.fn_names else op, value,
                   flow[1][0] if flow and flow[1] else None, backward=backward,
-                  shaped=value if value is not None else g.by_fn.get(fn), root=fn is g.w.fns[0])
+                  shaped=value if value is not None else g.by_fn.get(fn), root=fn is g.w.fns[0],
+                  inputs=inputs, k=k)
 
 
 def _unpack(what: Any, params: Mapping[str, torch.Tensor] | None,
