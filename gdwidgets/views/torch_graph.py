@@ -2,13 +2,19 @@
 
 ``draw_torch_graph(batch_loss)`` draws every backward node of ``loss.grad_fn`` as an op
 box with a readable name (``×``, ``+``, ``−``, ``pow 2``, ``mean``, ``matmul``,
-``PReLU``), every ``AccumulateGrad`` as the parameter it fills (name, value, ``.grad``)
-and the batch's inputs and targets as grey data boxes. Pure shape ops (view, reshape,
-expand, …) are hidden by default. In the backward view every edge is labelled with the
-gradient it carried, op boxes show the gradient that reached their output, parameter
-boxes their accumulated ``.grad`` (and how it accumulated when a second ``backward``
-added to it), marked yellow when the latest pass sent them gradient. If the graph was
-freed (``backward()`` without ``retain_graph=True``), edges stay unlabelled.
+``PReLU``), every ``AccumulateGrad`` as the parameter it fills (name, value, ``.grad``);
+the batch's inputs and targets are folded into the op that uses them (``× x`` shows
+``x=[3.30, 4.40, …]``: no box of their own). Pure shape ops (view, reshape, expand, …)
+are hidden by default. In the backward view op boxes show the gradient that reached
+their output, parameter boxes their accumulated ``.grad`` (and how it accumulated when a
+second ``backward`` added to it), marked yellow when the latest pass sent them gradient;
+an edge is labelled with the gradient it carried where its child's box does not show it
+(the child has several edges coming in, whose parts add up, or no grad yet). If the graph
+was freed (``backward()`` without ``retain_graph=True``), edges stay unlabelled.
+
+Laid out for the widgets' wide, low place (graph_wrap.py): a deep chain (a two-layer
+model) is wrapped into two columns, and the boxes of a crowded rank (a polynomial's terms)
+show fewer values of their tensors.
 
 Three rooms: torch_autograd.py reads what torch's graph holds (its nodes, the gradients
 that flowed, the values), torch_boxes.py writes the boxes, and this module decides what
@@ -120,22 +126,24 @@ def torch_picture(
     """The autograd graph of ``loss`` as a :class:`~gdwidgets.views.dot.Picture`.
 
     ``params`` names the leaves (matched by identity); ``named`` names other tensors:
-    ones without grad (the batch's ``x``, ``y``) become data boxes where they enter the
-    graph, ones with a ``grad_fn`` (``prediction``) name that op's box. ``mode``:
-    ``'backward'`` (top to bottom, grads and the gradient each edge carries) or
-    ``'forward'`` (bottom to top, values only).
+    ones without grad (the batch's ``x``, ``y``) are shown, by name, in the op box that
+    uses them, ones with a ``grad_fn`` (``prediction``) name that op's box. ``mode``:
+    ``'backward'`` (top to bottom, grads) or ``'forward'`` (bottom to top, values only).
 
     Worked example: a linear model ``w * x + b`` on a batch of 11 points, loss
     ``((prediction - y) ** 2).mean()``, in the backward view. :func:`_read` walks the 7
     backward nodes ``Mean, Pow, Sub, Add, Mul, AccumulateGrad ×2`` and records what
     flowed through each; :func:`_links` turns ``next_functions`` into edges (through
-    hidden shape ops such as ``View``, labelled with what the last of them passed on), so
-    the edge ``prediction (+) → b`` carries ``-20.17``, already summed over the batch.
-    :func:`_data_boxes` finds ``x`` in what ``Mul`` saved and gives the one input
-    autograd did not save (``Sub``'s) the leftover name ``y``. Boxes: ``loss (mean)``
-    with ``grad= 1.00``, op boxes with their first values (``value=[-1.32, 0.86, 1.10,
-    …]``, ``prediction (+) · shape 11``), parameters ``w`` and ``b`` with their ``.grad``
-    (after two passes: ``= -20.17 + (-20.17) (this pass)``).
+    hidden shape ops such as ``View``, carrying what the last of them passed on), so
+    the edge ``prediction (+) → b`` carries ``-20.17``, already summed over the batch:
+    ``b``'s box shows it, so the edge is not labelled. :func:`_data_boxes` finds ``x`` in
+    what ``Mul`` saved and gives the one input autograd did not save (``Sub``'s) the
+    leftover name ``y``; they join those ops' boxes (``× x · shape 11``, ``− y · shape
+    11``). Boxes: ``loss (mean)`` with ``grad= 1.00``, op boxes with their first values
+    (``value=[-1.32, 0.86, 1.10, …]``, ``prediction (+) · shape 11``), parameters ``w``
+    and ``b`` with their ``.grad`` (after two passes: ``= -20.17 + (-20.17) (this
+    pass)``). The chain is six ranks deep: :func:`~.graph_wrap.wrap` draws ``prediction
+    (+)`` and what is below it as a second column beside ``loss``, ``pow 2`` and ``− y``.
     """
     if mode not in ("forward", "backward"):
         raise ValueError(tr("graph.bad_mode", mode=mode))
