@@ -1,7 +1,8 @@
 """What a box of a torch graph says: tensors summarised in a few numbers.
 
 A lesson's tensors have 11 or 200 values; a box shows the first three (``[0.71, 1.20,
-0.33, …]``) and puts the shape in its title, an edge the first two. Every number is
+0.33, …]``; fewer on a crowded rank) and puts the shape in its title, an edge the first
+two. Every number is
 written by :func:`~.dot.fmt` in a left-aligned line of fixed width, as in the Scalar
 graph, so later steps only relabel the cached layout (relabel.py).
 
@@ -19,7 +20,7 @@ from ..i18n import register, tr
 from . import dot as vis
 
 # "graph.accumulated" is registered by graph_picture.py, which torch_graph.py imports
-__all__ = ["summarize", "edge", "op_box", "param_box", "data_box", "shows_grad"]
+__all__ = ["summarize", "edge", "op_box", "param_box", "shows_grad"]
 
 register({"torch.shape": ("shape", "形状"), "torch.leaf": ("leaf", "叶子")})
 
@@ -114,23 +115,6 @@ def param_box(node_id: str, t: torch.Tensor, names: Mapping[int, str],
     note = 1 if extra else None
     return vis.Node(node_id, "param", tuple(lines), mark, bold=n - 1, note=note,
                     width=vis.box_width(lines, n - 1, note), left=tuple(range(n - 1)))
-
-
-def data_box(box_id: str, name: str | None, v: torch.Tensor | None) -> vis.Node:
-    """A data input: ``x1= 1.50`` as in the Scalar graph, or values then ``y · shape 11``."""
-    if v is None:
-        lines = [name or "?"]
-        left: tuple[int, ...] = ()
-    elif _is_scalar(v):
-        lines = [f"{name}={vis.fmt(float(v))}" if name else vis.fmt(float(v)).strip()]
-        left = (0,)
-    else:
-        title = f"{tr('torch.shape')} {_dims(v)}"
-        lines = [_values(v, VALUES), f"{name} · {title}" if name else title]
-        left = (0,)
-    bold = 1 if len(lines) > 1 and name else None
-    return vis.Node(box_id, "data", tuple(lines), bold=bold,
-                    width=vis.box_width(lines, bold, None), left=left)
 
 
 def shows_grad(t: torch.Tensor, now: torch.Tensor) -> bool:
