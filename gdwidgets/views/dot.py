@@ -100,16 +100,19 @@ class Edge:
     dst: str
     label: str = ""
     width: int | None = None
+    constraint: bool = True  # False: the edge does not set its ends' ranks (a wrap)
 
 
 @dataclass
 class Picture:
-    """A renderer-neutral drawing; ``direction`` is DOT's rankdir ('BT' or 'TB')."""
+    """A renderer-neutral drawing; ``direction`` is DOT's rankdir ('BT' or 'TB');
+    ``same_rank``: groups of node ids drawn on one rank (a graph wrapped into columns)."""
 
     nodes: list[Node] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
     direction: Literal["BT", "TB", "LR", "RL"] = "TB"
     graph_attr: dict[str, str] = field(default_factory=dict)
+    same_rank: list[tuple[str, ...]] = field(default_factory=list)
 
 
 def fmt(v: float | None) -> str:
@@ -229,20 +232,25 @@ def node_line(node: Node) -> str:
 
 def edge_line(edge: Edge) -> str:
     """The DOT statement of one edge."""
-    label = f" [label={_quote(edge.label)}]" if edge.label else ""
+    attrs = [f"label={_quote(edge.label)}"] if edge.label else []
     if edge.label and edge.width:
-        label = (
-            ' [label=<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
+        attrs = [
+            'label=<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
             f'<TR><TD WIDTH="{edge.width}" ALIGN="LEFT">{escape(edge.label)}</TD></TR>'
-            "</TABLE>>]"
-        )
-    return f"\t{_quote(edge.src)} -> {_quote(edge.dst)}{label}\n"
+            "</TABLE>>"
+        ]
+    if not edge.constraint:
+        attrs.append("constraint=false")
+    more = f" [{' '.join(attrs)}]" if attrs else ""
+    return f"\t{_quote(edge.src)} -> {_quote(edge.dst)}{more}\n"
 
 
 def dot_lines(picture: Picture) -> list[str]:
     """The body statements (one per node and edge) of ``picture``."""
     lines = [node_line(n) for n in picture.nodes]
     lines += [edge_line(e) for e in picture.edges]
+    lines += ["\t{rank=same; " + "; ".join(_quote(i) for i in ids) + "}\n"
+              for ids in picture.same_rank]
     return lines
 
 

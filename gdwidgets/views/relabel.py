@@ -89,7 +89,7 @@ def _key(picture: vis.Picture, source_head: str, slots: list[tuple[int, int]]) -
             if w:  # such a cell asks for its own width
                 widths.append(w)
             nodes[k] = replace(n, lines=n.lines[:i] + ("",) + n.lines[i + 1:])
-    blank = vis.Picture(nodes, edges, picture.direction, picture.graph_attr)
+    blank = replace(picture, nodes=nodes, edges=edges)
     attrs = repr(vis.graph_attrs(picture))
     return source_head + attrs + repr(widths) + "".join(vis.dot_lines(blank))
 

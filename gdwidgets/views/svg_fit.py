@@ -98,5 +98,9 @@ def full_svg(svg: str) -> str:
     head_end = svg.index(">")
     head = re.sub(r'\s(width|height)="[\d.]+pt"', "", svg[:head_end])
     style = f'style="display:block;width:{w:.0f}px;height:{h:.0f}px;margin:0 auto"'
-    return (f"<div class='gdw-full' style='overflow-x:auto;width:100%;min-width:0'>"
+    # contain:inline-size: the box asks for no width of its own (the picture's width
+    # would otherwise widen every box around it, up to the widget): it takes its
+    # container's width and scrolls what is wider
+    return (f"<div class='gdw-full' style='overflow-x:auto;width:100%;min-width:0;"
+            "contain:inline-size'>"
             f"{head} {style}{svg[head_end:]}</div>")

@@ -1,7 +1,8 @@
 """What a box of a torch graph says: tensors summarised in a few numbers.
 
 A lesson's tensors have 11 or 200 values; a box shows the first three (``[0.71, 1.20,
-0.33, …]``) and puts the shape in its title, an edge the first two. Every number is
+0.33, …]``; fewer on a crowded rank) and puts the shape in its title, an edge the first
+two. Every number is
 written by :func:`~.dot.fmt` in a left-aligned line of fixed width, as in the Scalar
 graph, so later steps only relabel the cached layout (relabel.py).
 
@@ -11,7 +12,7 @@ This module imports torch: it is loaded on first use, never by ``import gdwidget
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import torch
 
@@ -19,11 +20,11 @@ from ..i18n import register, tr
 from . import dot as vis
 
 # "graph.accumulated" is registered by graph_picture.py, which torch_graph.py imports
-__all__ = ["summarize", "edge", "op_box", "param_box", "data_box"]
+__all__ = ["summarize", "edge", "op_box", "param_box", "shows_grad"]
 
 register({"torch.shape": ("shape", "形状"), "torch.leaf": ("leaf", "叶子")})
 
-_VALUES = 3  # values shown of a tensor in a box
+VALUES = 3  # values shown of a tensor in a box
 _EDGE_VALUES = 2  # ... on an edge
 
 
@@ -43,14 +44,14 @@ def _is_scalar(t: torch.Tensor) -> bool:
     return t.dim() == 0
 
 
-def _num(t: torch.Tensor | None, k: int = _VALUES) -> str:
+def _num(t: torch.Tensor | None, k: int = VALUES) -> str:
     """A scalar as ``fmt`` writes it, a tensor as its first ``k`` values."""
     if t is None:
         return "None"
     return vis.fmt(float(t.detach())) if _is_scalar(t) else _values(t, k)
 
 
-def summarize(t: torch.Tensor, k: int = _VALUES) -> str:
+def summarize(t: torch.Tensor, k: int = VALUES) -> str:
     """``' 1.50'`` for a scalar, ``'shape 5×1: [1.20, 3.40, 0.51, …]'`` otherwise."""
     if _is_scalar(t):
         return vis.fmt(float(t.detach()))
@@ -68,14 +69,17 @@ def edge(parent: str, child: str, grad: torch.Tensor | None, backward: bool) -> 
 
 
 def op_box(node_id: str, title: str, value: torch.Tensor | None, grad: torch.Tensor | None,
-           *, backward: bool, shaped: torch.Tensor | None, root: bool) -> vis.Node:
+           *, backward: bool, shaped: torch.Tensor | None, root: bool,
+           inputs: Sequence[tuple[str, torch.Tensor | None]] = (), k: int = VALUES) -> vis.Node:
     """An op: the gradient that reached its output (backward view; ``grad=?`` when not
-    known), its value, and ``title`` with the shape of ``shaped`` unless a scalar."""
+    known), its value, the data ``inputs`` folded into it (``x=[3.30, 4.40, …]``: no box
+    of their own), and ``title`` with the shape of ``shaped`` unless a scalar."""
     lines: list[str] = []
     if backward:
-        lines.append(f"grad={_num(grad)}" if grad is not None else "grad=?")
+        lines.append(f"grad={_num(grad, k)}" if grad is not None else "grad=?")
     if value is not None:
-        lines.append(f"value={_num(value)}")
+        lines.append(f"value={_num(value, k)}")
+    lines += [f"{name}={_num(v, k)}" if v is not None else name for name, v in inputs]
     if shaped is not None and not _is_scalar(shaped):
         title += f" · {tr('torch.shape')} {_dims(shaped)}"
     lines.append(title)
@@ -113,18 +117,10 @@ def param_box(node_id: str, t: torch.Tensor, names: Mapping[int, str],
                     width=vis.box_width(lines, n - 1, note), left=tuple(range(n - 1)))
 
 
-def data_box(box_id: str, name: str | None, v: torch.Tensor | None) -> vis.Node:
-    """A data input: ``x1= 1.50`` as in the Scalar graph, or values then ``y · shape 11``."""
-    if v is None:
-        lines = [name or "?"]
-        left: tuple[int, ...] = ()
-    elif _is_scalar(v):
-        lines = [f"{name}={vis.fmt(float(v))}" if name else vis.fmt(float(v)).strip()]
-        left = (0,)
-    else:
-        title = f"{tr('torch.shape')} {_dims(v)}"
-        lines = [_values(v, _VALUES), f"{name} · {title}" if name else title]
-        left = (0,)
-    bold = 1 if len(lines) > 1 and name else None
-    return vis.Node(box_id, "data", tuple(lines), bold=bold,
-                    width=vis.box_width(lines, bold, None), left=left)
+def shows_grad(t: torch.Tensor, now: torch.Tensor) -> bool:
+    """Whether parameter ``t``'s box (:func:`param_box`) shows ``now``, what the latest
+    pass sent it: as its grad, or in the note on how its grad accumulated."""
+    grad = t.grad
+    if grad is None:
+        return False
+    return bool((now != 0).any()) or bool(torch.allclose(grad, now))

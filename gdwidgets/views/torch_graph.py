@@ -2,13 +2,19 @@
 
 ``draw_torch_graph(batch_loss)`` draws every backward node of ``loss.grad_fn`` as an op
 box with a readable name (``×``, ``+``, ``−``, ``pow 2``, ``mean``, ``matmul``,
-``PReLU``), every ``AccumulateGrad`` as the parameter it fills (name, value, ``.grad``)
-and the batch's inputs and targets as grey data boxes. Pure shape ops (view, reshape,
-expand, …) are hidden by default. In the backward view every edge is labelled with the
-gradient it carried, op boxes show the gradient that reached their output, parameter
-boxes their accumulated ``.grad`` (and how it accumulated when a second ``backward``
-added to it), marked yellow when the latest pass sent them gradient. If the graph was
-freed (``backward()`` without ``retain_graph=True``), edges stay unlabelled.
+``PReLU``), every ``AccumulateGrad`` as the parameter it fills (name, value, ``.grad``);
+the batch's inputs and targets are folded into the op that uses them (``× x`` shows
+``x=[3.30, 4.40, …]``: no box of their own). Pure shape ops (view, reshape, expand, …)
+are hidden by default. In the backward view op boxes show the gradient that reached
+their output, parameter boxes their accumulated ``.grad`` (and how it accumulated when a
+second ``backward`` added to it), marked yellow when the latest pass sent them gradient;
+an edge is labelled with the gradient it carried where its child's box does not show it
+(the child has several edges coming in, whose parts add up, or no grad yet). If the graph
+was freed (``backward()`` without ``retain_graph=True``), edges stay unlabelled.
+
+Laid out for the widgets' wide, low place (graph_wrap.py): a deep chain (a two-layer
+model) is wrapped into two columns, and the boxes of a crowded rank (a polynomial's terms)
+show fewer values of their tensors.
 
 Three rooms: torch_autograd.py reads what torch's graph holds (its nodes, the gradients
 that flowed, the values), torch_boxes.py writes the boxes, and this module decides what
@@ -28,6 +34,7 @@ from ..i18n import register, tr
 from ..renames import STEP_IS_UPDATE_DONE, renamed
 from . import dot as vis
 from .graph import GraphDrawing  # also registers the strings graph.* used here
+from .graph_wrap import crowded, wrap
 from .torch_autograd import (
     SHAPE_OPS,
     Flows,
@@ -39,7 +46,8 @@ from .torch_autograd import (
     values_of,
     walk,
 )
-from .torch_boxes import data_box, edge, op_box, param_box, summarize
+from .torch_boxes import VALUES as _VALUES
+from .torch_boxes import edge, op_box, param_box, shows_grad, summarize
 
 __all__ = [
     "torch_picture", "draw_torch_graph", "torch_graph_svg", "session_graph", "summarize",
@@ -50,6 +58,7 @@ register(
     {
         "torch.loss": ("loss", "损失"),
         "torch.prediction": ("prediction", "预测"),
+        "torch.data": ("data", "数据"),
         "torch.no_graph": (
             "the loss has no autograd graph (grad_fn is None): compute it from tensors "
             "with requires_grad=True, outside torch.no_grad()",
@@ -117,22 +126,24 @@ def torch_picture(
     """The autograd graph of ``loss`` as a :class:`~gdwidgets.views.dot.Picture`.
 
     ``params`` names the leaves (matched by identity); ``named`` names other tensors:
-    ones without grad (the batch's ``x``, ``y``) become data boxes where they enter the
-    graph, ones with a ``grad_fn`` (``prediction``) name that op's box. ``mode``:
-    ``'backward'`` (top to bottom, grads and the gradient each edge carries) or
-    ``'forward'`` (bottom to top, values only).
+    ones without grad (the batch's ``x``, ``y``) are shown, by name, in the op box that
+    uses them, ones with a ``grad_fn`` (``prediction``) name that op's box. ``mode``:
+    ``'backward'`` (top to bottom, grads) or ``'forward'`` (bottom to top, values only).
 
     Worked example: a linear model ``w * x + b`` on a batch of 11 points, loss
     ``((prediction - y) ** 2).mean()``, in the backward view. :func:`_read` walks the 7
     backward nodes ``Mean, Pow, Sub, Add, Mul, AccumulateGrad ×2`` and records what
     flowed through each; :func:`_links` turns ``next_functions`` into edges (through
-    hidden shape ops such as ``View``, labelled with what the last of them passed on), so
-    the edge ``prediction (+) → b`` carries ``-20.17``, already summed over the batch.
-    :func:`_data_boxes` finds ``x`` in what ``Mul`` saved and gives the one input
-    autograd did not save (``Sub``'s) the leftover name ``y``. Boxes: ``loss (mean)``
-    with ``grad= 1.00``, op boxes with their first values (``value=[-1.32, 0.86, 1.10,
-    …]``, ``prediction (+) · shape 11``), parameters ``w`` and ``b`` with their ``.grad``
-    (after two passes: ``= -20.17 + (-20.17) (this pass)``).
+    hidden shape ops such as ``View``, carrying what the last of them passed on), so
+    the edge ``prediction (+) → b`` carries ``-20.17``, already summed over the batch:
+    ``b``'s box shows it, so the edge is not labelled. :func:`_data_boxes` finds ``x`` in
+    what ``Mul`` saved and gives the one input autograd did not save (``Sub``'s) the
+    leftover name ``y``; they join those ops' boxes (``× x · shape 11``, ``− y · shape
+    11``). Boxes: ``loss (mean)`` with ``grad= 1.00``, op boxes with their first values
+    (``value=[-1.32, 0.86, 1.10, …]``, ``prediction (+) · shape 11``), parameters ``w``
+    and ``b`` with their ``.grad`` (after two passes: ``= -20.17 + (-20.17) (this
+    pass)``). The chain is six ranks deep: :func:`~.graph_wrap.wrap` draws ``prediction
+    (+)`` and what is below it as a second column beside ``loss``, ``pow 2`` and ``− y``.
     """
     if mode not in ("forward", "backward"):
         raise ValueError(tr("graph.bad_mode", mode=mode))
@@ -142,21 +153,31 @@ def torch_picture(
     g = _read(loss, named, backward)
     drawn, links, unsaved = _links(g.w, g.saved_data, hide_shape_ops)
     data_boxes = _data_boxes(g, unsaved, links)
+    inputs: dict[int, list[tuple[int, str, torch.Tensor | None]]] = {}
+    for parent, child, _, _ in links:  # data folds into the op that uses it
+        if isinstance(child, tuple):
+            _, name, v = data_boxes[child]
+            inputs.setdefault(parent, []).append((child[1], name or tr("torch.data"), v))
+    links = [link for link in links if isinstance(link[1], int)]
     ids = {i: f"n{j}" for j, i in enumerate(drawn)}
     pic = vis.Picture(direction="TB" if backward else "BT", graph_attr={"ordering": "out"})
-    pic.edges, arrived = _edges(links, ids, data_boxes, g.flows, backward)
+    pic.edges, arrived = _edges(links, ids, g, backward)
     names = {id(t): n for n, t in (params or {}).items()}
-    for i in drawn:
+
+    def box(i: int, k: int) -> vis.Node:
         fn = g.w.fns[i]
         if is_leaf(fn):
-            pic.nodes.append(param_box(ids[i], fn.variable, names, arrived.get(i), backward))
-        else:
-            pic.nodes.append(_op_box(ids[i], fn, g, backward))
-    seen: set[str] = set()
-    for box_id, name, v in data_boxes.values():
-        if box_id not in seen:
-            seen.add(box_id)
-            pic.nodes.append(data_box(box_id, name, v))
+            return param_box(ids[i], fn.variable, names, arrived.get(i), backward)
+        data_in = [(name, v) for _, name, v in sorted(inputs.get(i, ()), key=lambda t: t[0])]
+        return _op_box(ids[i], fn, g, backward, data_in, k)
+
+    pic.nodes = [box(i, _VALUES) for i in drawn]
+    for k in range(_VALUES - 1, 0, -1):  # a rank too wide: its boxes show fewer values
+        narrow = crowded(pic, ids[0])
+        if not narrow:
+            break
+        pic.nodes = [box(i, k) if n.id in narrow else n for i, n in zip(drawn, pic.nodes)]
+    wrap(pic, ids[0])
     return pic
 
 
@@ -248,32 +269,52 @@ def _data_boxes(g: _Read, unsaved: list[tuple[int, int]],
     return boxes
 
 
-def _edges(links: list[_Link], ids: Mapping[int, str],
-           data_boxes: Mapping[tuple[int, int], _DataBox], flows: Flows | None,
+def _edges(links: list[_Link], ids: Mapping[int, str], g: _Read,
            backward: bool) -> tuple[list[vis.Edge], dict[int, torch.Tensor]]:
-    """The edges, labelled (backward view) with the gradient they carried; and the
-    gradient that arrived at each node along them."""
-    edges: list[vis.Edge] = []
+    """The edges; and the gradient that arrived at each node along them. In the backward
+    view an edge is labelled with the gradient it carried where its child's box does not
+    show that already: the child has other edges coming in (the labels are the parts
+    that add up), or shows no grad (no pass yet)."""
+    carried: list[torch.Tensor | None] = []
     arrived: dict[int, torch.Tensor] = {}
-    for parent, child, carrier, slot in links:
-        g = None
-        if isinstance(child, int) and flows and carrier in flows:
-            sent = flows[carrier][0]
-            g = sent[slot] if slot < len(sent) else None
-            if g is not None:
-                arrived[child] = g if child not in arrived else arrived[child] + g
-        dst = ids[child] if isinstance(child, int) else data_boxes[child][0]
-        edges.append(edge(ids[parent], dst, g, backward))
+    incoming: dict[int, int] = {}
+    for _, child, carrier, slot in links:
+        grad = None
+        if isinstance(child, int) and g.flows and carrier in g.flows:
+            sent = g.flows[carrier][0]
+            grad = sent[slot] if slot < len(sent) else None
+            if grad is not None:
+                arrived[child] = grad if child not in arrived else arrived[child] + grad
+        carried.append(grad)
+        incoming[child] = incoming.get(child, 0) + 1
+    edges: list[vis.Edge] = []
+    for (parent, child, _, _), grad in zip(links, carried):
+        if grad is not None and incoming[child] == 1 and _shows(g, child, grad):
+            grad = None
+        edges.append(edge(ids[parent], ids[child], grad, backward))
     return edges, arrived
 
 
-def _op_box(node_id: str, fn: Any, g: _Read, backward: bool) -> vis.Node:
+def _shows(g: _Read, i: int, grad: torch.Tensor) -> bool:
+    """Whether node ``i``'s box shows ``grad``, all it received in the latest pass."""
+    fn = g.w.fns[i]
+    if is_leaf(fn):
+        return shows_grad(fn.variable, grad)
+    flow = g.flows.get(fn) if g.flows else None
+    return bool(flow and flow[1] and flow[1][0] is not None)
+
+
+def _op_box(node_id: str, fn: Any, g: _Read, backward: bool,
+            inputs: list[tuple[str, torch.Tensor | None]], k: int = _VALUES) -> vis.Node:
+    """An op's box, titled ``× x²`` when data ``inputs`` are folded into it; tensors
+    shown by their first ``k`` values."""
     flow = g.flows.get(fn) if g.flows else None
     value = g.values.get(fn)
-    op = op_name(fn)
+    op = " ".join([op_name(fn), *(name for name, _ in inputs)])
     return op_box(node_id, f"{g.fn_names[fn]} ({op})" if fn in g.fn_names else op, value,
                   flow[1][0] if flow and flow[1] else None, backward=backward,
-                  shaped=value if value is not None else g.by_fn.get(fn), root=fn is g.w.fns[0])
+                  shaped=value if value is not None else g.by_fn.get(fn), root=fn is g.w.fns[0],
+                  inputs=inputs, k=k)
 
 
 def _unpack(what: Any, params: Mapping[str, torch.Tensor] | None,
