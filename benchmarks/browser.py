@@ -29,22 +29,23 @@ from widgets import NAIVE  # noqa: E402
 
 ENGLISH = "import gdwidgets\ngdwidgets.set_language('en')\n"
 
-# name -> (notebook code, the widget root, label of the control, key, the picture)
+# name -> (notebook code, the widget root, label of the control, key, the picture); keys
+# "A|B" alternate (the lr sliders move a tenth of their range a press: back and forth)
 CASES = {
     "naive: interactive + beginner loop + plt, lr": (
-        NAIVE, ".widget-interact", "lr", "ArrowLeft", "img"),
+        NAIVE, ".widget-interact", "lr", "ArrowLeft|ArrowRight", "img"),
     "RegressionWidget (defaults), lr": (
         ENGLISH + "gdwidgets.RegressionWidget()", ".widget-vbox", "learning rate",
-        "ArrowLeft", ".widget-image"),
+        "ArrowLeft|ArrowRight", ".widget-image"),
     "RegressionWidget, lr into divergence (from 0.1)": (
         ENGLISH + "gdwidgets.RegressionWidget(lr=0.1)", ".widget-vbox", "learning rate",
-        "ArrowLeft", ".widget-image"),
+        "ArrowRight|ArrowLeft", ".widget-image"),
     "RegressionWidget, step scrubber": (
         ENGLISH + "gdwidgets.RegressionWidget()", ".widget-vbox", "step", "ArrowLeft",
         ".widget-image"),
     "ChainRuleWidget (defaults), lr": (
         ENGLISH + "gdwidgets.ChainRuleWidget()", ".widget-vbox", "learning rate",
-        "ArrowLeft", ".widget-image"),
+        "ArrowLeft|ArrowRight", ".widget-image"),
     "BackpropWidget, backward button": (
         ENGLISH + "w = gdwidgets.BackpropWidget()\nw.forward_button.click()\nw",
         ".widget-vbox", "backward", "Enter", "svg"),
@@ -66,9 +67,9 @@ def measure(browser, lab: harness.Lab, notebook: str, root: str, label: str, key
         control.focus()
         page.wait_for_timeout(500)
         harness.watch(page, widget, picture)
-        times = []
-        for _ in range(presses):
-            times.append(harness.press(page, control, key))
+        times, keys = [], key.split("|")
+        for i in range(presses):
+            times.append(harness.press(page, control, keys[i % len(keys)]))
             page.wait_for_timeout(gap_ms)
         return times
     finally:

@@ -164,7 +164,7 @@ def test_lr_sweep_is_keyword_only_with_the_definitions_defaults():
         lr_sweep("line200")
     r = lr_sweep(lrs=[0.01], epochs=5)
     s = Session(lr=0.01, epochs=5).run()
-    assert r.final_loss[0] == pytest.approx(float(s.loss[-1]), rel=1e-5)
+    assert r.final_loss[0] == pytest.approx(s.final_loss, rel=1e-5)
 
 
 def test_configure_names_an_unknown_setting_in_the_widgets_language():
