@@ -129,3 +129,46 @@ def test_edge_labels_only_where_the_child_does_not_show_them():
 def test_full_size_scrolls_in_its_own_box_without_widening_it():
     html = full_svg('<svg width="1900pt" height="400pt" viewBox="0 0 1900 400"></svg>')
     assert "overflow-x:auto" in html and "contain:inline-size" in html
+
+
+def _widget_session(model: str, **settings) -> Session:
+    set_language("en")
+    s = Session(dataset="cubic", model=model, lr=1e-4, epochs=2, **settings)
+    s.run()
+    return s
+
+
+@pytest.mark.parametrize("degree", range(1, 11))
+def test_every_polynomial_degree_fits_the_regression_widget_readably(renderer, degree):
+    svg = session_graph(_widget_session("polynomial", degree=degree), 1).svg()
+    assert text_px(svg, REGRESSION_BOX) >= MIN_TEXT_PX, text_px(svg, REGRESSION_BOX)
+
+
+@pytest.mark.parametrize("hidden", [1, 4, 16])
+def test_the_mlp_graph_fits_the_regression_widget_readably(renderer, hidden):
+    s = _widget_session("mlp", hidden=hidden)
+    svg = session_graph(s, 1).svg()
+    assert text_px(svg, REGRESSION_BOX) >= MIN_TEXT_PX, text_px(svg, REGRESSION_BOX)
+    pic = _picture(s)
+    boxes = _boxes(pic)
+    for name in ("w1", "b1", "a", "w2", "b2"):  # every tensor kept, with its grad
+        box = next(n for t, n in boxes.items() if t.split(" · ")[0] == name)
+        assert box.kind == "param" and box.lines[0].startswith("grad=")
+    assert pic.same_rank  # still two columns, every box one value less (2, not 3)
+    tensors = [n.lines[0] for n in pic.nodes if n.lines[0].endswith(", …]")]
+    assert tensors and all(t.count(",") == 2 for t in tensors), tensors
+
+
+def test_a_high_degree_polynomial_keeps_every_parameter_in_two_rows_of_terms():
+    pic = _picture(_widget_session("polynomial", degree=10))
+    boxes = _boxes(pic)
+    for name in ("b", *(f"w{k}" for k in range(1, 11))):
+        assert boxes[name].kind == "param" and boxes[name].lines[0].startswith("grad=")
+    chain = ["loss (mean)", "pow 2 · shape 61", "− y · shape 61", "prediction (+) · shape 61"]
+    assert pic.same_rank == [tuple(boxes[t].id for t in [*chain, "b"])]  # across the top
+    hidden = [(e.src, e.dst) for e in pic.edges if not e.visible]  # w1 → × x⁶, …
+    assert hidden == [(boxes[f"w{k}"].id, boxes[f"× x{s} · shape 61"].id)
+                      for k, s in zip(range(1, 6), ["⁶", "⁷", "⁸", "⁹", "¹⁰"])]
+    text = "".join(vis.dot_lines(pic))
+    assert text.count("style=invis") == 5 and pic.graph_attr["nodesep"] == "0.15"
+    assert all(n.lines[0].count(",") <= 1 for n in pic.nodes)  # one value a tensor

@@ -101,6 +101,7 @@ class Edge:
     label: str = ""
     width: int | None = None
     constraint: bool = True  # False: the edge does not set its ends' ranks (a wrap)
+    visible: bool = True  # False: only places its ends, one rank apart (rows of terms)
 
 
 @dataclass
@@ -241,6 +242,8 @@ def edge_line(edge: Edge) -> str:
         ]
     if not edge.constraint:
         attrs.append("constraint=false")
+    if not edge.visible:
+        attrs.append("style=invis")
     more = f" [{' '.join(attrs)}]" if attrs else ""
     return f"\t{_quote(edge.src)} -> {_quote(edge.dst)}{more}\n"
 

@@ -19,13 +19,16 @@ from collections.abc import Iterable
 
 from . import dot as vis
 
-__all__ = ["PLACE", "GOOD_FIT", "wrap", "estimate", "crowded"]
+__all__ = ["PLACE", "GOOD_FIT", "TIGHT_FIT", "wrap", "estimate", "crowded", "too_wide"]
 
 PLACE = (817.0, 360.0)
 """Where a widget shows a graph, in points (1090×480 px)."""
 GOOD_FIT = 0.9
 """A picture that fits :data:`PLACE` at this scale or more (11 pt text at 13 px) is good
 as it is: it is not wrapped, and its boxes keep all their values."""
+TIGHT_FIT = 0.8
+"""A picture too wide (:func:`too_wide`) to fit :data:`PLACE` at this scale shows fewer
+values in every box: under 0.75, its 11 pt text would be under 11 px."""
 _ROW = 17.0  # points per line of a box (11 pt text, cell padding, rule)
 _RANKSEP = 18.0  # dot's ranksep (0.25 in)
 _NODESEP = 18.0
@@ -128,6 +131,31 @@ def crowded(picture: vis.Picture, root: str) -> set[str]:
         widths[r] = widths.get(r, 0.0) + _width(nodes[i])
     widest = max(widths, key=lambda r: widths[r])
     return {i for i, r in depth.items() if r == widest}
+
+
+def _tidy(node: str, kids: dict[str, list[str]], nodes: dict[str, vis.Node],
+          skip: set[str]) -> float:
+    """Width of the tree under ``node`` with every subtree beside its siblings, as dot
+    draws a chain whose ops each have a parameter hanging to one side (a staircase)."""
+    below = [c for c in kids.get(node, ()) if c not in skip]
+    own = _width(nodes[node])
+    if not below:
+        return own
+    return max(own, sum(_tidy(c, kids, nodes, skip) for c in below)
+               + _NODESEP * (len(below) - 1))
+
+
+def too_wide(picture: vis.Picture, root: str) -> bool:
+    """Whether ``picture`` (wrapped or not), each column estimated as a tree whose
+    subtrees lie side by side, is too wide to fit :data:`PLACE` at :data:`TIGHT_FIT`."""
+    _, kids, _ = _tree(picture)
+    nodes = {n.id: n for n in picture.nodes}
+    if set(_depths(root, kids)) != set(nodes):
+        return False
+    tops = [root] + [ids[-1] for ids in picture.same_rank]
+    cut = set(tops[1:])
+    width = sum(_tidy(t, kids, nodes, cut - {t}) for t in tops) + 2 * _NODESEP * (len(tops) - 1)
+    return PLACE[0] / width < TIGHT_FIT
 
 
 def wrap(picture: vis.Picture, root: str) -> bool:

@@ -90,9 +90,10 @@ def op_box(node_id: str, title: str, value: torch.Tensor | None, grad: torch.Ten
 
 
 def param_box(node_id: str, t: torch.Tensor, names: Mapping[int, str],
-              now: torch.Tensor | None, backward: bool) -> vis.Node:
+              now: torch.Tensor | None, backward: bool, k: int = VALUES) -> vis.Node:
     """Parameter ``t`` (named by ``names``, by id): its grad and, when ``now`` (what the
-    latest pass sent it) is only part of it, how it accumulated; its value, its name."""
+    latest pass sent it) is only part of it, how it accumulated; its value, its name;
+    tensors shown by their first ``k`` values."""
     name = names.get(id(t), tr("torch.leaf"))
     grad = t.grad
     mark: vis.Mark = ""
@@ -100,7 +101,7 @@ def param_box(node_id: str, t: torch.Tensor, names: Mapping[int, str],
     if not backward:
         g = "grad=None"
     else:
-        g = f"grad={_num(grad)}"
+        g = f"grad={_num(grad, k)}"
         if grad is not None and now is not None and bool((now != 0).any()):
             mark = "changed"
             before = grad - now
@@ -110,7 +111,7 @@ def param_box(node_id: str, t: torch.Tensor, names: Mapping[int, str],
                 n = _num(now, _EDGE_VALUES).strip()
                 extra = tr("graph.accumulated", before=b, now=f"({n})" if n.startswith("-") else n)
     title = name if _is_scalar(t) else f"{name} · {tr('torch.shape')} {_dims(t)}"
-    lines = [g] + ([extra] if extra else []) + [f"value={_num(t)}", title]
+    lines = [g] + ([extra] if extra else []) + [f"value={_num(t, k)}", title]
     n = len(lines)
     note = 1 if extra else None
     return vis.Node(node_id, "param", tuple(lines), mark, bold=n - 1, note=note,

@@ -14,7 +14,10 @@ was freed (``backward()`` without ``retain_graph=True``), edges stay unlabelled.
 
 Laid out for the widgets' wide, low place (graph_wrap.py): a deep chain (a two-layer
 model) is wrapped into two columns, and the boxes of a crowded rank (a polynomial's terms)
-show fewer values of their tensors.
+show fewer values of their tensors, as do all boxes of a wrapped picture still too wide (an
+MLP's chain, each op with a parameter to one side, is drawn as a widening staircase); a
+sum of terms still too wide (a polynomial of degree 6 or more) is laid out in two rows
+(graph_rows.py).
 
 Three rooms: torch_autograd.py reads what torch's graph holds (its nodes, the gradients
 that flowed, the values), torch_boxes.py writes the boxes, and this module decides what
@@ -34,7 +37,8 @@ from ..i18n import register, tr
 from ..renames import STEP_IS_UPDATE_DONE, renamed
 from . import dot as vis
 from .graph import GraphDrawing  # also registers the strings graph.* used here
-from .graph_wrap import crowded, wrap
+from .graph_rows import rows
+from .graph_wrap import crowded, too_wide, wrap
 from .torch_autograd import (
     SHAPE_OPS,
     Flows,
@@ -167,17 +171,23 @@ def torch_picture(
     def box(i: int, k: int) -> vis.Node:
         fn = g.w.fns[i]
         if is_leaf(fn):
-            return param_box(ids[i], fn.variable, names, arrived.get(i), backward)
+            return param_box(ids[i], fn.variable, names, arrived.get(i), backward, k)
         data_in = [(name, v) for _, name, v in sorted(inputs.get(i, ()), key=lambda t: t[0])]
         return _op_box(ids[i], fn, g, backward, data_in, k)
 
+    shown = dict.fromkeys(drawn, _VALUES)  # values each box shows of its tensors
     pic.nodes = [box(i, _VALUES) for i in drawn]
     for k in range(_VALUES - 1, 0, -1):  # a rank too wide: its boxes show fewer values
         narrow = crowded(pic, ids[0])
         if not narrow:
             break
-        pic.nodes = [box(i, k) if n.id in narrow else n for i, n in zip(drawn, pic.nodes)]
+        shown.update((i, k) for i in drawn if ids[i] in narrow)
+        pic.nodes = [box(i, shown[i]) for i in drawn]
     wrap(pic, ids[0])
+    if pic.same_rank and too_wide(pic, ids[0]):  # an MLP's staircase: one value less
+        pic.nodes = [box(i, min(v, _VALUES - 1)) for i, v in shown.items()]
+    elif rows(pic, ids[0]):  # a polynomial of degree 6 or more: its terms in two rows
+        pic.nodes = [box(i, 1) for i in drawn]
     return pic
 
 
