@@ -32,7 +32,7 @@ def test_reset_settings_after_a_slider_and_save_view_downloads(lesson_page, shot
         handle.press("ArrowRight")
         page.wait_for_timeout(400)
     page.wait_for_function("el => el.textContent.trim() !== '0.010'",
-                           arg=readout.element_handle(), timeout=15_000)
+                           arg=readout.element_handle(), timeout=60_000)
     page.wait_for_timeout(1000)
     assert float(_kernel(page, "print(w.lr.value)")) > 0.011
     moved_src = img.get_attribute("src")  # a blob URL: a new one for each new picture
@@ -41,9 +41,9 @@ def test_reset_settings_after_a_slider_and_save_view_downloads(lesson_page, shot
 
     button(widget, "reset settings").click()
     page.wait_for_function("el => el.textContent.trim() === '0.010'",
-                           arg=readout.element_handle(), timeout=15_000)
+                           arg=readout.element_handle(), timeout=60_000)
     page.wait_for_function("([el, src]) => el.getAttribute('src') !== src",
-                           arg=[img.element_handle(), moved_src], timeout=15_000)
+                           arg=[img.element_handle(), moved_src], timeout=60_000)
     lr, drawn = _kernel(page, "print(w.lr.value, hashlib.sha1(w.image.value).hexdigest())"
                         ).split()
     assert float(lr) == pytest.approx(0.01, rel=1e-12)  # 10 ** log10(0.01) from the slider
@@ -60,7 +60,7 @@ def test_reset_settings_after_a_slider_and_save_view_downloads(lesson_page, shot
 
     button(widget, "save view").click()
     links = widget.locator(".gdw-downloads a[download]")
-    links.first.wait_for(timeout=15_000)
+    links.first.wait_for(timeout=60_000)
     assert links.count() == 2
     shot(widget, "teacher-save-view")
     with page.expect_download() as got:
