@@ -25,7 +25,10 @@ __all__ = ["SETTINGS", "Setting", "defaults", "docstring", "here", "markdown_tab
            "signature"]
 
 MODELS = ("linear", "polynomial", "two_layer", "mlp")
-MANUAL = ("linear", "polynomial", "two_layer")  # models with analytic gradient formulas
+MANUAL = ("linear", "polynomial", "two_layer", "mlp")  # models with analytic gradient formulas
+# gradients=None picks the formulas for these; the mlp keeps autograd, its runs as before
+MANUAL_BY_DEFAULT = ("linear", "polynomial", "two_layer")
+ACTIVATIONS = ("prelu", None)
 OPTIMIZERS = ("sgd", "momentum", "adam")
 MOMENTUM = 0.9  # torch.optim.SGD's momentum coefficient here
 ADAM = (0.9, 0.999, 1e-8)  # torch.optim.Adam's betas and eps (its defaults)
@@ -34,6 +37,7 @@ REDUCTIONS = ("mean", "sum", "half_sum")
 MODES = ("plain", "accumulate", "bloat")
 MAX_DEGREE = 10
 MAX_HIDDEN = 64
+MAX_LAYERS = 4  # hidden layers of the mlp
 MAX_EPOCHS = 100_000
 MAX_STEPS = 1_000_000  # every step is recorded; this bounds the history's memory
 MAX_LRS = 4096
@@ -49,7 +53,9 @@ class Setting:
 
     ``kind``: 'real' (a number in ``lo``..``hi``; ``lo`` excluded when it is 0),
     'int' (an integer in ``lo``..``hi``), 'choice' (one of ``allowed``), 'flag' (a bool),
-    'batch' (None or an integer >= 1), 'normalize', 'dataset', 'init', 'rates' (a number or
+    'batch' (None or an integer >= 1), 'normalize', 'dataset', 'init', 'hidden' (an
+    integer or a tuple of them), 'activation' (one of ``allowed``, None among them),
+    'rates' (a number or
     a mapping of numbers, names checked with the model), 'lr_range'
     (two learning rates, low < high), 'lrs' (learning rates) or 'gradients' (None or a
     choice).
@@ -104,9 +110,11 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             CHAIN: {"default": "y2x10"}, BACK: {"default": None}}),
     _s("model", "linear", "choice",
        "'linear' (y = w·x + b), 'polynomial', 'two_layer' (y = a2·(a1·x + b1) + b2) or "
-       "'mlp' (Linear, PReLU, Linear)",
+       "'mlp' (Linear, PReLU, Linear; more layers through ``hidden``, no PReLU through "
+       "``activation``)",
        "'linear'（y = w·x + b）、'polynomial'（多项式）、'two_layer'（y = a2·(a1·x + b1) + b2）"
-       "或 'mlp'（Linear、PReLU、Linear）", places=("session", "sweep", REG, LRW, CHAIN),
+       "或 'mlp'（Linear、PReLU、Linear；``hidden`` 可给出更多层，``activation`` 可去掉 "
+       "PReLU）", places=("session", "sweep", REG, LRW, CHAIN),
        notes={"session": (_POLY, _POLY_ZH), "sweep": (_POLY, _POLY_ZH),
               REG: ("the polynomial's degree is ``degree``; the mlp has 1 hidden unit",
                     "多项式的次数由 ``degree`` 决定；mlp 有 1 个隐藏单元"),
@@ -178,8 +186,10 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
        f"'adam'（torch.optim.Adam：betas={ADAM[:2]}，eps={ADAM[2]:g}）",
        places=("session", "sweep", REG), allowed=OPTIMIZERS, type="str"),
     _s("gradients", None, "gradients",
-       "'manual' (the formulas) or 'autograd'; None: 'manual' when the model has formulas",
-       "'manual'（手推公式）或 'autograd'；None：模型有公式时用 'manual'",
+       "'manual' (the formulas) or 'autograd'; None: 'manual' for 'linear', 'polynomial' "
+       "and 'two_layer', 'autograd' for 'mlp' (its formulas are there to compare)",
+       "'manual'（手推公式）或 'autograd'；None：'linear'、'polynomial' 和 'two_layer' 用 "
+       "'manual'，'mlp' 用 'autograd'（它的公式用来对照）",
        places=("session", "sweep"), allowed=GRADIENTS, type="str | None"),
     _s("normalize", False, "normalize",
        "False: raw inputs; True: standardise them (mean 0, std 1); a number: multiply them "
@@ -207,8 +217,20 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
        "the polynomial's degree (1..10, at most the number of points - 1)",
        "多项式次数（1..10，且不超过数据点数 - 1）", places=("session", "sweep", REG), lo=1,
        hi=MAX_DEGREE, type="int"),
-    _s("hidden", 1, "int", "hidden units of the 'mlp' model", "'mlp' 模型的隐藏单元数",
-       places=("session", "sweep"), lo=1, hi=MAX_HIDDEN, type="int"),
+    _s("hidden", 1, "hidden",
+       f"hidden units of the 'mlp' model: an integer 1..{MAX_HIDDEN} (one hidden layer), "
+       f"or a tuple of 1..{MAX_LAYERS} such integers, one per hidden layer ((2, 2) is seed "
+       f"003's Linear(2, 2), Linear(2, 2), Linear(2, 1))",
+       f"'mlp' 模型的隐藏单元数：1..{MAX_HIDDEN} 的整数（一个隐藏层），或由 1..{MAX_LAYERS} "
+       f"个这样的整数组成的元组，每个隐藏层一个（(2, 2) 即种子 003 的 Linear(2, 2)、"
+       f"Linear(2, 2)、Linear(2, 1)）",
+       places=("session", "sweep"), lo=1, hi=MAX_HIDDEN, type="int | tuple[int, ...]"),
+    _s("activation", "prelu", "activation",
+       "the 'mlp' model's activation after every hidden layer: 'prelu' (nn.PReLU, a from "
+       "0.25) or None (none: a stack of Linear layers, seed 003's)",
+       "'mlp' 模型每个隐藏层之后的激活函数：'prelu'（nn.PReLU，a 从 0.25 开始）或 None"
+       "（没有激活：只是 Linear 层的堆叠，种子 003 的写法）",
+       places=("session", "sweep"), allowed=ACTIVATIONS, type="str | None"),
     _s("reduction", "mean", "choice",
        "the loss of a batch: 'mean' (mean squared error), 'sum' (sum of squared errors) "
        "or 'half_sum' (that sum / 2, seed 003's); the loss on all the data is the same "
