@@ -19,8 +19,15 @@ from ..i18n import register, tr
 from .checks import check, check_all, fail, is_int, is_real, show
 from .models import Layout, build_model
 from .settings import (
-    ACTIVATIONS, MANUAL, MANUAL_BY_DEFAULT, MAX_DEGREE, MAX_HIDDEN, MAX_LAYERS, MAX_STEPS,
-    defaults, here,
+    ACTIVATIONS,
+    MANUAL,
+    MANUAL_BY_DEFAULT,
+    MAX_DEGREE,
+    MAX_HIDDEN,
+    MAX_LAYERS,
+    MAX_STEPS,
+    defaults,
+    here,
 )
 
 MAX_VALUES = 50_000_000  # numbers a run (or a sweep) records: ~200 MB at float32
