@@ -42,7 +42,7 @@ MAX_EPOCHS = 100_000
 MAX_STEPS = 1_000_000  # every step is recorded; this bounds the history's memory
 MAX_LRS = 4096
 MAX_SEED = 2**63 - 1
-WIDGETS = ("regression", "learning_rate", "chain_rule", "backprop")
+WIDGETS = ("regression", "learning_rate", "chain_rule", "backprop", "matrix_backprop")
 PLACES = ("session", "sweep", *WIDGETS)
 
 
@@ -89,7 +89,7 @@ def _s(name: str, default: Any, kind: str, en: str, zh: str, **more: Any) -> Set
     return Setting(name, default, kind, (en, zh), **more)
 
 
-REG, LRW, CHAIN, BACK = WIDGETS
+REG, LRW, CHAIN, BACK, MATRIX = WIDGETS
 _POLY = "the polynomial's degree is ``degree``, the mlp's hidden units ``hidden``"
 _POLY_ZH = "多项式的次数由 ``degree`` 决定，mlp 的隐藏单元数由 ``hidden`` 决定"
 SETTINGS: dict[str, Setting] = {s.name: s for s in (
@@ -99,7 +99,7 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
        "a DataFrame through ``Dataset.from_frame``)",
        "数据：内置数据集的名称（``gdwidgets.datasets.names()``）、(x, y) 数组（列表、numpy、"
        "torch、pandas Series）或 ``gdwidgets.Dataset``（带名称和单位；DataFrame 用 "
-       "``Dataset.from_frame``）", places=("session", "sweep", REG, LRW, CHAIN, BACK),
+       "``Dataset.from_frame``）", places=("session", "sweep", REG, LRW, CHAIN, BACK, MATRIX),
        type="str | tuple[ArrayLike, ArrayLike] | Dataset",
        notes={CHAIN: ("one input only; 'y2x10' is seed 003's data", "只接受单输入数据；"
                       "'y2x10' 是种子 003 的数据"),
@@ -107,7 +107,8 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
                      "at most 200 points", "None 表示种子 000 的点（见 ``points``）；"
                      "其他数据：单输入，最多 200 个点")},
        per={REG: {"default": "linear15"}, LRW: {"default": "linear15"},
-            CHAIN: {"default": "y2x10"}, BACK: {"default": None}}),
+            CHAIN: {"default": "y2x10"}, BACK: {"default": None},
+            MATRIX: {"default": "plane2d"}}),
     _s("model", "linear", "choice",
        "'linear' (y = w·x + b), 'polynomial', 'two_layer' (y = a2·(a1·x + b1) + b2) or "
        "'mlp' (Linear, PReLU, Linear; more layers through ``hidden``, no PReLU through "
@@ -127,7 +128,7 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
                             "'two_layer'（y = a2·(a1·x + b1) + b2），这里只有这一个模型")}}),
     _s("lr", 0.1, "real",
        "the learning rate, > 0", "学习率，> 0",
-       places=("session", REG, LRW, CHAIN, BACK), lo=0.0, hi=math.inf, type="float",
+       places=("session", REG, LRW, CHAIN, BACK, MATRIX), lo=0.0, hi=math.inf, type="float",
        notes={"session": ("or {name: rate} for every parameter, one rate each (seed 003's "
                           "{'w': 1e-4, 'b': 1e-3}), for every optimizer",
                           "或 {参数名: 学习率}，每个参数一个（种子 003 的 "
@@ -143,29 +144,35 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
                       "1e-5..0.1；默认的 1e-3 来自种子 003；或给 a1、b1、a2、b2 各一个 "
                       "{参数名: 学习率}（种子 003 自己的更新：a 用 1e-4，b 用 1e-3；"
                       "此时滑块关闭）"),
-              BACK: ("1e-3..10 (the slider's range)", "1e-3..10（滑块的范围）")},
+              BACK: ("1e-3..10 (the slider's range)", "1e-3..10（滑块的范围）"),
+              MATRIX: ("1e-5..1 (Adam's step); the default 1e-2 is seed 003's",
+                       "1e-5..1（Adam 的步长）；默认的 1e-2 来自种子 003")},
        per={"session": {"kind": "rates", "type": "float | dict[str, float]"},
             REG: {"default": 1e-2, "lo": 1e-5, "hi": 10.0, "kind": "rates",
                   "type": "float | dict[str, float]"},
             LRW: {"default": 1e-2, "lo": 1e-7, "hi": 10.0},
             CHAIN: {"default": 1e-3, "lo": 1e-5, "hi": 0.1, "kind": "rates",
                     "type": "float | dict[str, float]"},
-            BACK: {"default": 0.1, "lo": 1e-3, "hi": 10.0}}),
+            BACK: {"default": 0.1, "lo": 1e-3, "hi": 10.0},
+            MATRIX: {"default": 1e-2, "lo": 1e-5, "hi": 1.0}}),
     _s("epochs", 100, "int",
        "passes over the data", "遍历数据的轮数",
-       places=("session", "sweep", REG, LRW, CHAIN), lo=1, hi=MAX_EPOCHS, type="int",
+       places=("session", "sweep", REG, LRW, CHAIN, MATRIX), lo=1, hi=MAX_EPOCHS,
+       type="int",
        notes={"session": (f"1..{MAX_EPOCHS:,}", f"1..{MAX_EPOCHS}"),
               "sweep": (f"1..{MAX_EPOCHS:,}", f"1..{MAX_EPOCHS}"),
               REG: ("1..2000", "1..2000"), LRW: ("1..1000", "1..1000"),
               CHAIN: ("1..200: 20 epochs of 10 batches are 200 steps",
-                      "1..200：20 轮 × 10 批就是 200 步")},
-       per={REG: {"hi": 2000}, LRW: {"hi": 1000}, CHAIN: {"default": 20, "hi": 200}}),
+                      "1..200：20 轮 × 10 批就是 200 步"),
+              MATRIX: ("1..200; the default 50 is seed 003's", "1..200；默认的 50 来自种子 003")},
+       per={REG: {"hi": 2000}, LRW: {"hi": 1000}, CHAIN: {"default": 20, "hi": 200},
+            MATRIX: {"default": 50, "hi": 200}}),
     _s("batch_size", None, "batch",
        "points per update: None for the full batch, else 1..the number of points",
        "每次更新用的点数：None 表示全批量，否则为 1 到数据点数",
-       places=("session", "sweep", REG, CHAIN), lo=1, type="int | None",
-       notes={CHAIN: ("the default 5 is seed 003's", "默认的 5 来自种子 003")},
-       per={CHAIN: {"default": 5}}),
+       places=("session", "sweep", REG, CHAIN, MATRIX), lo=1, type="int | None",
+       notes={p: ("the default 5 is seed 003's", "默认的 5 来自种子 003") for p in (CHAIN, MATRIX)},
+       per={CHAIN: {"default": 5}, MATRIX: {"default": 5}}),
     _s("shuffle", False, "flag", "shuffle the points every epoch", "每一轮都打乱数据顺序",
        places=("session", "sweep", REG), type="bool",
        per={p: {"kind": "shuffle", "type": "bool | str"} for p in ("session", "sweep")},
@@ -184,7 +191,9 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
        f"'adam' (torch.optim.Adam: betas={ADAM[:2]}, eps={ADAM[2]:g})",
        f"'sgd'（普通梯度下降）、'momentum'（torch.optim.SGD，momentum={MOMENTUM}）或 "
        f"'adam'（torch.optim.Adam：betas={ADAM[:2]}，eps={ADAM[2]:g}）",
-       places=("session", "sweep", REG), allowed=OPTIMIZERS, type="str"),
+       places=("session", "sweep", REG, MATRIX), allowed=OPTIMIZERS, type="str",
+       notes={MATRIX: ("the default 'adam' is seed 003's", "默认的 'adam' 来自种子 003")},
+       per={MATRIX: {"default": "adam"}}),
     _s("gradients", None, "gradients",
        "'manual' (the formulas) or 'autograd'; None: 'manual' for 'linear', 'polynomial' "
        "and 'two_layer', 'autograd' for 'mlp' (its formulas are there to compare)",
@@ -195,7 +204,7 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
        "False: raw inputs; True: standardise them (mean 0, std 1); a number: multiply them "
        "by it (0.1 is seed 001's t_un = 0.1 * t_u)",
        "False：原始输入；True：标准化（均值 0、标准差 1）；一个数：输入乘以它（0.1 即种子 001 "
-       "的 t_un = 0.1 * t_u）", places=("session", "sweep", REG, LRW, CHAIN),
+       "的 t_un = 0.1 * t_u）", places=("session", "sweep", REG, LRW, CHAIN, MATRIX),
        type="bool | float",
        notes={CHAIN: ("the default True is seed 003's (its raw x diverges at these "
                       "learning rates)", "默认 True 与种子 003 相同（原始 x 在这些学习率下"
@@ -212,7 +221,8 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
        "也可以像引擎的 Linear 那样叫 'a'）",
        places=("session", "sweep", REG), type="float | dict | None"),
     _s("seed", 0, "int", "the random seed (an integer >= 0)", "随机种子（大于等于 0 的整数）",
-       places=("session", "sweep", REG, LRW, CHAIN), lo=0, hi=MAX_SEED, type="int"),
+       places=("session", "sweep", REG, LRW, CHAIN, MATRIX), lo=0, hi=MAX_SEED,
+       type="int"),
     _s("degree", 2, "int",
        "the polynomial's degree (1..10, at most the number of points - 1)",
        "多项式次数（1..10，且不超过数据点数 - 1）", places=("session", "sweep", REG), lo=1,
@@ -224,7 +234,11 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
        f"'mlp' 模型的隐藏单元数：1..{MAX_HIDDEN} 的整数（一个隐藏层），或由 1..{MAX_LAYERS} "
        f"个这样的整数组成的元组，每个隐藏层一个（(2, 2) 即种子 003 的 Linear(2, 2)、"
        f"Linear(2, 2)、Linear(2, 1)）",
-       places=("session", "sweep"), lo=1, hi=MAX_HIDDEN, type="int | tuple[int, ...]"),
+       places=("session", "sweep", MATRIX), lo=1, hi=MAX_HIDDEN,
+       type="int | tuple[int, ...]",
+       notes={MATRIX: ("the default (2, 2) is seed 003's three layers",
+                       "默认的 (2, 2) 即种子 003 的三层")},
+       per={MATRIX: {"default": (2, 2)}}),
     _s("activation", "prelu", "activation",
        "the 'mlp' model's activation after every hidden layer: 'prelu' (nn.PReLU, a from "
        "0.25) or None (none: a stack of Linear layers, seed 003's)",
@@ -251,7 +265,13 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
        "update; the tables show the gradient of the next update (of the last one at the "
        "end)",
        "已完成的更新次数（step 滑块）：0 为训练前，k 为第 k 次更新之后；表格显示下一次更新"
-       "的梯度（到最后时显示最后一次的）", places=(CHAIN,), lo=0, hi=MAX_STEPS, type="int"),
+       "的梯度（到最后时显示最后一次的）", places=(CHAIN, MATRIX), lo=0, hi=MAX_STEPS,
+       type="int"),
+    _s("check_loss", "mse", "choice",
+       "the loss whose gradients the tables check: 'mse' (the mean squared error the "
+       "model trains with) or 'seed' (seed 003's gradient check, (Σ(ŷ - y)²)² / 2)",
+       "表格检验哪个损失的梯度：'mse'（训练用的均方误差）或 'seed'（种子 003 的梯度检验，"
+       "(Σ(ŷ - y)²)² / 2）", places=(MATRIX,), allowed=("mse", "seed"), type="str"),
     _s("lr_range", (1e-4, 0.1), "lr_range",
        "the sweep's learning rates, (low, high), within 1e-7..10 (the slider is "
        "log-scaled)",
@@ -325,7 +345,8 @@ def markdown_table() -> str:
     """The README's table: every setting, where it is used, its default and meaning."""
     rows = ["| setting | where | default | meaning |", "|---|---|---|---|"]
     short = {"session": "Session", "sweep": "lr_sweep", REG: "Regression",
-             LRW: "LearningRate", CHAIN: "ChainRule", BACK: "Backprop"}
+             LRW: "LearningRate", CHAIN: "ChainRule", BACK: "Backprop",
+             MATRIX: "MatrixBackprop"}
     for s in SETTINGS.values():
         where = ", ".join(short[p] for p in s.places)
         said: dict[str, list[str]] = {}  # a note -> the places it holds in

@@ -135,7 +135,7 @@ class ChainRulePlot:
 
     def __init__(self, x: np.ndarray, y: np.ndarray, *, width: float = 12.0,
                  height: float = 3.3, dpi: float = 90,
-                 labels: tuple[str, str] | None = None) -> None:
+                 labels: tuple[str, str] | None = None, model: str | None = None) -> None:
         self.rc = plot_rc()
         with plotting():
             self.fast = fast = FastFigure(2, width=width, height=height, dpi=dpi)
@@ -146,7 +146,8 @@ class ChainRulePlot:
             ax.set_ylabel(tr("chain.y"))
             (self.data,) = ax.plot([], [], "o", ms=3.5, color=SILVER,
                                    label=tr("chain.data"))
-            (self.fit,) = ax.plot([], [], "-", lw=2, color=BLUE, label=tr("chain.model"))
+            (self.fit,) = ax.plot([], [], "-", lw=2, color=BLUE,
+                                  label=model or tr("chain.model"))
             (self.batch,) = ax.plot([], [], "o", ms=7, mfc="none", mew=1.8, color=ORANGE,
                                     label=tr("chain.batch"))
             ax.legend(loc="upper left", framealpha=0.85)

@@ -9,10 +9,8 @@ numbers.
 
 from __future__ import annotations
 
-import sys
-import types
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -185,16 +183,3 @@ def layer_check(session: Session, update: int, history: History, loss: str = "ms
                               delta.numpy().copy(), by_hand, auto))
     return LayerCheck(loss, float(value[0]), prediction.numpy().copy(),
                       d_pred[:, 0].numpy().copy(), tuple(out))
-
-
-class _CallableModule(types.ModuleType):
-    """Once this module is imported, ``gdwidgets.training.layer_check`` is the module (the
-    import system names a package's submodule so), not the function: calling the module
-    calls :func:`layer_check`, so ``from gdwidgets.training import layer_check`` works
-    whatever was imported first."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> LayerCheck:
-        return layer_check(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
