@@ -33,8 +33,8 @@ def test_defaults_are_seed_003s_torch_model(w):
                                                                       "adam")
     assert (cfg.lr, cfg.epochs, cfg.batch_size, w.dataset.value) == (1e-2, 50, 5, "plane2d")
     assert [lay.by_hand["W"].shape for lay in w.check.layers] == [(2, 2), (2, 2), (2, 1)]
-    assert "ŷ = ((x·W1 + b1)·W2 + b2)·W3 + b3" in [t.get_text() for t in
-                                                  w.figure.axes[0].get_legend().get_texts()]
+    assert "ŷ = ((x·W1 + b1)·W2 + b2)·W3 + b3. The batch of update 1" in w.table.value
+    assert "model ŷ" in [t.get_text() for t in w.figure.axes[0].get_legend().get_texts()]
 
 
 @pytest.mark.parametrize("loss", ["mse", "seed"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 from ..i18n import register
 
 register({
+    "matrixw.model": ("model ŷ", "模型 ŷ"),
     "matrixw.point": ("point (row of the data)", "数据点（行号）"),
     "matrixw.check_loss": ("gradients of", "梯度所属的损失"),
     "matrixw.loss_mse": ("mean squared error", "均方误差"),

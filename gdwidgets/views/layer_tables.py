@@ -41,10 +41,9 @@ register({
                            "δ{k} = ∂L/∂ŷ = 2·Σ(ŷ − y)²·(ŷ − y)"),
     "layers.caption": (
         "The batch of update {step} ({m} points), {loss}. Backwards from the last layer: "
-        "{start}; each layer passes δ back through its weights, δ(k−1) = δk · Wkᵀ. "
-        "Differences are float32 rounding.",
-        "第 {step} 次更新的批次（{m} 个点），{loss}。从最后一层往回：{start}；每一层把 δ "
-        "经过自己的权重传回去，δ(k−1) = δk · Wkᵀ。差值来自 float32 舍入。",
+        "{start}, then δ(k−1) = δk · Wkᵀ. Differences are float32 rounding.",
+        "第 {step} 次更新的批次（{m} 个点），{loss}。从最后一层往回：{start}，"
+        "然后 δ(k−1) = δk · Wkᵀ。差值来自 float32 舍入。",
     ),
     "layers.batch_caption": (
         "The batch of update {step}, point by point: the layers' outputs forwards, the δ's "
@@ -53,6 +52,7 @@ register({
         "打印相同）。",
     ),
     "layers.row": ("row", "行号"),
+    "layers.model_caption": ("{model}. {caption}", "{model}。{caption}"),
     "layers.more": ("… {more} more points", "……还有 {more} 个点"),
 })
 
@@ -95,25 +95,27 @@ def matrix_html(a: np.ndarray) -> str:
             f'font-size:12px;line-height:1.3">{body}</table>')
 
 
-def _difference(a: np.ndarray, b: np.ndarray) -> str:
-    d = float(np.max(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64))))
-    return f"{d:.1e}" if d else "0"
+def _difference(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.max(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64))))
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[tuple[str, bool]]],
            caption: str) -> str:
     """A grid whose cells are (html, is_text): text cells may wrap, matrices do not."""
-    head = "".join(f'<th style="{GRID_HEAD}">{html.escape(h)}</th>' for h in headers)
+    head = "".join(f'<th style="{GRID_HEAD};line-height:1.3">{html.escape(h)}</th>'
+                   for h in headers)
     body = "".join("<tr>" + "".join(
-        f'<td style="{GRID_WRAP if wrap else GRID_CELL};vertical-align:middle">{c}</td>'
-        for c, wrap in row) + "</tr>" for row in rows)
-    return (f'<table style="{GRID}"><caption style="{CAPTION}">{html.escape(caption)}'
-            f"</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        f'<td style="{GRID_WRAP if wrap else GRID_CELL};vertical-align:middle;'
+        f'line-height:1.3">{c}</td>' for c, wrap in row) + "</tr>" for row in rows)
+    return (f'<table style="{GRID}"><caption style="{CAPTION};line-height:1.35">'
+            f"{html.escape(caption)}</caption><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table>")
 
 
-def layer_table_html(check: _Check, step: int) -> str:
-    """Two rows per layer, from the last to the first (the order backpropagation reaches
-    them): ∂L/∂W and ∂L/∂b by hand with their formula, autograd's, the difference."""
+def layer_table_html(check: _Check, step: int, model: str = "") -> str:
+    """One row per layer, from the last to the first (the order backpropagation reaches
+    them): ∂L/∂W and ∂L/∂b by hand with their formulas beside autograd's, and the largest
+    difference of the two. ``model``: the model's formula, said first in the caption."""
     count = len(check.layers)
     names = layer_names(count)
     rows: list[list[tuple[str, bool]]] = []
@@ -122,25 +124,25 @@ def layer_table_html(check: _Check, step: int) -> str:
         n_in, n_out = np.shape(lay.by_hand["W"])
         head = (f"<b>{k}</b><br><span style='color:{css('muted')}'>"
                 f"{html.escape(tr('layers.shape', n_in=n_in, n_out=n_out))}</span>")
-        for p, formula in (("W", f"∂L/∂W{k} = {h}ᵀ · δ{k}"), ("b", f"∂L/∂b{k} = Σ δ{k}")):
-            cells = [(html.escape(formula), True), (matrix_html(lay.by_hand[p]), False),
-                     (matrix_html(lay.autograd[p]), False),
-                     (_difference(lay.by_hand[p], lay.autograd[p]), False)]
-            rows.append([(head, True), *cells] if p == "W" else cells)
+        diff = max(_difference(lay.by_hand[p], lay.autograd[p]) for p in ("W", "b"))
+        rows.append([(head, True),
+                     (html.escape(f"∂L/∂W{k} = {h}ᵀ · δ{k}"), True),
+                     (matrix_html(lay.by_hand["W"]), False),
+                     (matrix_html(lay.autograd["W"]), False),
+                     (html.escape(f"∂L/∂b{k} = Σ δ{k}"), True),
+                     (matrix_html(lay.by_hand["b"]), False),
+                     (matrix_html(lay.autograd["b"]), False),
+                     (f"{diff:.1e}" if diff else "0", False)])
     seed = check.loss_name == "seed"
     caption = tr("layers.caption", step=step, m=len(check.prediction),
                  loss=tr("layers.loss_seed" if seed else "layers.loss_mse"),
                  start=tr("layers.d_pred_seed" if seed else "layers.d_pred_mse", k=count))
-    headers = [tr("layers.layer"), tr("layers.formula"), tr("layers.by_hand"),
-               tr("layers.autograd"), tr("layers.diff")]
-    return _spanned(_table(headers, rows, caption))
-
-
-def _spanned(table: str) -> str:
-    """The layer cell of each W row spans the b row under it."""
-    return table.replace(f'<td style="{GRID_WRAP};vertical-align:middle"><b>',
-                         f'<td rowspan="2" style="{GRID_WRAP};vertical-align:middle;'
-                         f'text-align:center"><b>')
+    by_hand, auto = tr("layers.by_hand"), tr("layers.autograd")
+    headers = [tr("layers.layer"), tr("layers.formula"), by_hand, auto, tr("layers.formula"),
+               by_hand, auto, tr("layers.diff")]
+    if model:
+        caption = tr("layers.model_caption", model=model, caption=caption)
+    return _table(headers, rows, caption)
 
 
 def _vector(v: Any) -> str:

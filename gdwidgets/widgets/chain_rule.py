@@ -119,7 +119,7 @@ class ChainRuleWidget(LessonWidget):
         self._png = b""
 
         x, y = self._data()
-        self.plot = ChainRulePlot(x, y, labels=self._labels(), model=self._model_label())
+        self.plot = ChainRulePlot(x, y, labels=self._labels(), **self._plot_options())
         self.figure = self.plot.figure
         self._grid = np.linspace(float(x.min()), float(x.max()), 80)
         self._rerun()
@@ -133,20 +133,21 @@ class ChainRuleWidget(LessonWidget):
         self.children = (
             W.HBox([self.dataset, fixed_rates(self.lr, self._rates) if self._rates else self.lr,
                     self.epochs, self.batch_size], layout=row),
-            W.HBox([self.play, self.step, *self._more_controls(), control_label("chainw.show"),
-                    self.show_view, *self._teacher_buttons()], layout=row),
-            self.banner, self.image, self.table, self.samples_table, self.graph_box,
+            W.HBox([self.play, self.step, control_label("chainw.show"), self.show_view,
+                    *self._teacher_buttons()], layout=row),
+            self.banner, self.image, *self._above_tables(), self.table, self.samples_table,
+            self.graph_box,
         )
 
     def _take_settings(self, settings: dict[str, Any]) -> None:
         """What a subclass keeps of its own settings, before the first run."""
 
-    def _model_label(self) -> str:
-        """The model as the fit's legend writes it."""
-        return tr("chain.model")
+    def _plot_options(self) -> dict[str, Any]:
+        """A subclass's options of its :class:`ChainRulePlot`."""
+        return {}
 
-    def _more_controls(self) -> list[W.Widget]:
-        """A subclass's own controls, in the row of ``step``."""
+    def _above_tables(self) -> list[W.Widget]:
+        """A subclass's own controls of its tables, between the plots and the tables."""
         return []
 
     def _on_show_view(self, change: dict[str, Any]) -> None:

@@ -61,13 +61,18 @@ class MatrixBackpropWidget(ChainRuleWidget):
             value=settings["check_loss"], style={"button_width": "auto"})
         self.check_loss.observe(self._on_step, "value")
 
-    def _more_controls(self) -> list[W.Widget]:
-        label = W.Label(tr("matrixw.check_loss"), layout=W.Layout(margin="0 4px 0 14px"))
-        return [label, self.check_loss]
+    def _above_tables(self) -> list[W.Widget]:
+        label = W.Label(tr("matrixw.check_loss"), layout=W.Layout(margin="0 6px 0 0"))
+        self.check_row = W.HBox([label, self.check_loss],
+                                layout=W.Layout(align_items="center", margin="4px 0 0 0"))
+        return [self.check_row]
 
-    def _model_label(self) -> str:
-        hidden = self._hidden if isinstance(self._hidden, tuple) else (self._hidden,)
-        return stack_formula(len(hidden) + 1)
+    def _plot_options(self) -> dict[str, Any]:
+        return {"model": tr("matrixw.model"), "legend_above": True}
+
+    def _on_show_view(self, change: dict[str, Any]) -> None:
+        super()._on_show_view(change)  # the graph is the training loss's: no check loss
+        self.check_row.layout.display = "none" if change["new"] == "graph" else ""
 
     def _data(self) -> tuple[np.ndarray, np.ndarray]:
         """The left panel draws y (and ŷ) by row, as seed 003 plots them."""
@@ -103,7 +108,8 @@ class MatrixBackpropWidget(ChainRuleWidget):
                             history.fit(cfg.x, update - 1), index[rows], cfg.y[rows])
         self._png = self.plot.png()
         self.image.value = self._png
-        self.table.value = layer_table_html(check, update)
+        layers = len(check.layers)
+        self.table.value = layer_table_html(check, update, stack_formula(layers))
         self.samples_table.value = layer_batch_html(check, rows, cfg.y[rows], update)
         self.graph_svg = self._graph_svg(update)
         self._fit_graph()
