@@ -24,6 +24,7 @@ from gdwidgets import (
     ChainRuleWidget,
     LearningRateWidget,
     Linear,
+    MatrixBackpropWidget,
     RegressionWidget,
     Scalar,
     Session,
@@ -48,6 +49,10 @@ def learning_rate(**kwargs: Any) -> Any:
 
 def chain_rule(**kwargs: Any) -> Any:
     return ChainRuleWidget(**{"epochs": 1, **kwargs})
+
+
+def matrix(**kwargs: Any) -> Any:
+    return MatrixBackpropWidget(**{"epochs": 1, **kwargs})
 
 
 def backprop(**kwargs: Any) -> Any:
@@ -94,7 +99,7 @@ def _rows(factory: Callable[..., Any], name: str, values: list[Any], *words: str
 
 
 ROWS: list[Row] = []
-for _f in (regression, learning_rate, chain_rule):
+for _f in (regression, learning_rate, chain_rule, matrix):
     ROWS += _rows(_f, "dataset", ["mnist", None, 42, True, ""], "linear15")
     ROWS += _rows(_f, "lr", [*POSITIVE, 1e9], "between")
     ROWS += _rows(_f, "epochs", [*COUNT, 10**9], "between")
@@ -104,16 +109,23 @@ for _f in (regression, learning_rate, chain_rule):
     ROWS.append((_f, {"lrs": (-4.0, -1.0)}, ("lrs",)))
 for _f in (regression, learning_rate):
     ROWS += _rows(_f, "model", CHOICE, "linear")
-for _f in (regression, chain_rule):
+for _f in (regression, chain_rule, matrix):
     ROWS += _rows(_f, "batch_size", [0, -1, 10**9, 2.5, True, "5", NAN], "between")
+for _f in (regression, matrix):
+    ROWS += _rows(_f, "optimizer", CHOICE, "sgd")
 ROWS += _rows(regression, "degree", DEGREE, "between")
-ROWS += _rows(regression, "optimizer", CHOICE, "sgd")
 ROWS += _rows(regression, "zero_grad", FLAG, "True or False")
 ROWS += _rows(regression, "shuffle", FLAG, "True or False")
 ROWS += _rows(regression, "graph", FLAG, "True or False")
 ROWS += _rows(regression, "init", ["zeros", INF, {"q": 1.0}], "init")
 ROWS += _rows(chain_rule, "step", [-1, 10**9, 2.5, None, True, "1", NAN], "between")
 ROWS += _rows(chain_rule, "model", ["linear", "mlp", None], "two_layer")
+ROWS += _rows(matrix, "step", [-1, 10**9, 2.5, None, True, "1", NAN], "between")
+ROWS += _rows(matrix, "hidden", [0, -1, 2.5, "2", (), (2, 0), (2, 2.5), (2,) * 5, None],
+              "hidden")
+ROWS += _rows(matrix, "check_loss", ["sum", None, 1, True], "mse")
+ROWS.append((matrix, {"model": "linear"}, ("model",)))  # not a setting here
+ROWS.append((matrix, {"activation": "relu"}, ("activation",)))
 ROWS += _rows(learning_rate, "lr_range", [(0.1, 1e-4), (NAN, 0.1), (1e-4,), "(1e-4, 0.1)",
                                           None, (1e-20, 0.1), (1e-4, 1e5), True,
                                           (1e-4, INF), (-4.0, -1.0)], "between")
@@ -164,7 +176,7 @@ BAD_DATA = [
     ((X6, X6, X6), ("dataset as arrays must be a pair (x, y)",)),
     ((None, X6), ("x is None",)),
 ]
-for _f in (session, sweep, regression, learning_rate, chain_rule, backprop):
+for _f in (session, sweep, regression, learning_rate, chain_rule, backprop, matrix):
     ROWS += [(_f, {"dataset": d}, words) for d, words in BAD_DATA]
 # constant inputs cannot be standardised (a zero spread)
 ROWS.append((session, {"dataset": (np.full(5, 3.0), X6[:5]), "normalize": True},
@@ -181,17 +193,19 @@ ROWS.append((backprop, {"dataset": (np.arange(201.0), np.arange(201.0))},
 
 # ----- live assignments: (factory, name, value, words) -----------------------------------
 LIVE: list[tuple[Callable[..., Any], str, Any, tuple[str, ...]]] = []
-for _f in (regression, learning_rate, chain_rule):
+for _f in (regression, learning_rate, chain_rule, matrix):
     LIVE += [(_f, "lr", v, ("lr", "between")) for v in (1e9, -1, NAN, "fast", None, True)]
     LIVE += [(_f, "epochs", v, ("epochs", "between")) for v in (0, 10**9, 2.5)]
     LIVE += [(_f, "dataset", "mnist", ("dataset", "linear15"))]
 for _f in (regression, learning_rate):
     LIVE += [(_f, "model", "cnn", ("model", "linear"))]
-for _f in (regression, chain_rule):
+for _f in (regression, chain_rule, matrix):
     LIVE += [(_f, "batch_size", v, ("batch_size", "between")) for v in (0, 10**6)]
 LIVE += [(regression, "normalize", "yes", ("normalize", "True"))]
 LIVE += [(regression, "optimizer", "rmsprop", ("optimizer", "sgd"))]
 LIVE += [(chain_rule, "step", v, ("step", "between")) for v in (-1, 10**9)]
+LIVE += [(matrix, "step", v, ("step", "between")) for v in (-1, 10**9)]
+LIVE += [(matrix, "check_loss", v, ("check_loss", "mse")) for v in ("sum", None)]
 LIVE += [(backprop, "lr", v, ("lr", "between")) for v in (1e9, 0, -1, NAN, "fast", None)]
 LIVE += [(backprop, "points", v, ("points", "between")) for v in (1, 201, 2.5)]
 LIVE += [(backprop, "micro_batches", v, ("micro_batches", "between")) for v in (0, 10**6)]

@@ -15,6 +15,7 @@ import pytest
 from gdwidgets import (
     ChainRuleWidget,
     LearningRateWidget,
+    MatrixBackpropWidget,
     RegressionWidget,
     datasets,
     set_language,
@@ -60,6 +61,7 @@ CASES: list[tuple[str, Callable[[], Any]]] = [
     ("shuffle", lambda: RegressionWidget(shuffle=True, batch_size=5, epochs=5,
                                          graph=False)),
     ("chain rule", lambda: ChainRuleWidget(epochs=2)),
+    ("matrix layers", lambda: MatrixBackpropWidget(epochs=2, check_loss="seed")),
     ("learning rate", lambda: LearningRateWidget(epochs=20, sweep_size=8, curves=2)),
 ]
 

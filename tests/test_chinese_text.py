@@ -135,6 +135,7 @@ def test_one_word_per_control_across_widgets(lang):
         BackpropWidget,
         ChainRuleWidget,
         LearningRateWidget,
+        MatrixBackpropWidget,
         RegressionWidget,
     )
 
@@ -142,7 +143,7 @@ def test_one_word_per_control_across_widgets(lang):
     try:
         widgets = [RegressionWidget(dataset="linear15", epochs=5, graph=False),
                    ChainRuleWidget(epochs=2), LearningRateWidget(epochs=5, sweep_size=4),
-                   BackpropWidget()]
+                   BackpropWidget(), MatrixBackpropWidget(epochs=2)]
     finally:
         set_language("en")
     words: dict[str, set[str]] = {}

@@ -13,7 +13,13 @@ from colour_checks import ciede2000, contrast, over, seen_as
 from matplotlib.colors import to_rgba
 from matplotlib.text import Text
 
-from gdwidgets import BackpropWidget, ChainRuleWidget, LearningRateWidget, RegressionWidget
+from gdwidgets import (
+    BackpropWidget,
+    ChainRuleWidget,
+    LearningRateWidget,
+    MatrixBackpropWidget,
+    RegressionWidget,
+)
 from gdwidgets.views.palette import (
     CURVE_DASHES,
     CURVE_MARKERS,
@@ -127,6 +133,7 @@ def _states():
             button.click()
         yield f"backprop {mode}", w
     yield "chain rule", ChainRuleWidget()
+    yield "matrix layers", MatrixBackpropWidget(check_loss="seed")
 
 
 def test_figure_text_reads_on_its_ground():

@@ -11,7 +11,12 @@ import numpy as np
 import pytest
 import torch
 
-from gdwidgets import ChainRuleWidget, LearningRateWidget, RegressionWidget
+from gdwidgets import (
+    ChainRuleWidget,
+    LearningRateWidget,
+    MatrixBackpropWidget,
+    RegressionWidget,
+)
 from gdwidgets.autograd import Linear
 from gdwidgets.i18n import set_language
 from gdwidgets.training import Session, lr_sweep
@@ -20,7 +25,8 @@ from gdwidgets.views.torch_graph import session_graph
 from gdwidgets.widgets import BackpropWidget
 
 WIDGETS = {"RegressionWidget": RegressionWidget, "LearningRateWidget": LearningRateWidget,
-           "ChainRuleWidget": ChainRuleWidget, "BackpropWidget": BackpropWidget}
+           "ChainRuleWidget": ChainRuleWidget, "BackpropWidget": BackpropWidget,
+           "MatrixBackpropWidget": MatrixBackpropWidget}
 
 
 @pytest.fixture(autouse=True)

@@ -78,10 +78,10 @@ def test_chinese_widgets_with_a_stale_font_cache_print_no_warning(tmp_path):
         import gdwidgets
         gdwidgets.set_language("zh")
         from gdwidgets import (BackpropWidget, ChainRuleWidget, LearningRateWidget,
-                               RegressionWidget)
+                               MatrixBackpropWidget, RegressionWidget)
         from gdwidgets.views.fonts import cjk_font
         for w in (BackpropWidget(), RegressionWidget(model="polynomial", degree=3),
-                  ChainRuleWidget(), LearningRateWidget()):
+                  ChainRuleWidget(), LearningRateWidget(), MatrixBackpropWidget()):
             w.figure.canvas.draw()
         print(cjk_font(), RegressionWidget().figure.axes[0].get_title())
     """)

@@ -45,7 +45,8 @@ def test_a_default_that_differs_by_place_is_said_in_the_table():
         for place, changes in s.per.items():
             if "default" in changes and changes["default"] != s.default:
                 short = {"regression": "Regression", "learning_rate": "LearningRate",
-                         "chain_rule": "ChainRule", "backprop": "Backprop"}[place]
+                         "chain_rule": "ChainRule", "backprop": "Backprop",
+                         "matrix_backprop": "MatrixBackprop"}[place]
                 assert f"{short}: `{changes['default']!r}`" in table[name], (name, place)
                 said += 1
     assert said >= 8  # dataset ×4, model, lr ×4, epochs, batch_size, normalize

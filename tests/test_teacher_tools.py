@@ -19,6 +19,7 @@ from gdwidgets.widgets import (
     BackpropWidget,
     ChainRuleWidget,
     LearningRateWidget,
+    MatrixBackpropWidget,
     RegressionWidget,
 )
 
@@ -89,6 +90,19 @@ def test_chain_rule_reset_settings():
     assert _values(w) == built
     assert w.step.value == 0 and w.table.value == table
     assert w.graph_box.layout.display == "none" and w.table.layout.display == ""
+
+
+def test_matrix_backprop_reset_settings():
+    w = MatrixBackpropWidget()
+    built, table = _values(w), w.table.value
+    w.batch_size.value = 10
+    w.check_loss.value = "seed"
+    w.step.value = 7
+    w.show_view.value = "batch"
+    assert w.reset_settings() is True
+    assert _values(w) == built and w.check_loss.value == "mse"
+    assert w.step.value == 0 and w.table.value == table
+    assert w.samples_table.layout.display == "none" and w.table.layout.display == ""
 
 
 def test_backprop_start_again_keeps_the_settings_reset_settings_does_not():

@@ -90,8 +90,10 @@ def _s(name: str, default: Any, kind: str, en: str, zh: str, **more: Any) -> Set
 
 
 REG, LRW, CHAIN, BACK, MATRIX = WIDGETS
-_POLY = "the polynomial's degree is ``degree``, the mlp's hidden units ``hidden``"
-_POLY_ZH = "多项式的次数由 ``degree`` 决定，mlp 的隐藏单元数由 ``hidden`` 决定"
+_POLY = ("the polynomial's degree is ``degree``, the mlp's hidden units ``hidden`` (more "
+         "layers: a tuple) and its activation ``activation`` (None: no PReLU)")
+_POLY_ZH = ("多项式的次数由 ``degree`` 决定，mlp 的隐藏单元数由 ``hidden`` 决定（元组给出更多层），"
+            "激活函数由 ``activation`` 决定（None：不用 PReLU）")
 SETTINGS: dict[str, Setting] = {s.name: s for s in (
     _s("dataset", "line200", "dataset",
        "the data: an embedded set's name (``gdwidgets.datasets.names()``), (x, y) arrays "
@@ -111,11 +113,9 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             MATRIX: {"default": "plane2d"}}),
     _s("model", "linear", "choice",
        "'linear' (y = w·x + b), 'polynomial', 'two_layer' (y = a2·(a1·x + b1) + b2) or "
-       "'mlp' (Linear, PReLU, Linear; more layers through ``hidden``, no PReLU through "
-       "``activation``)",
+       "'mlp' (Linear, PReLU, Linear)",
        "'linear'（y = w·x + b）、'polynomial'（多项式）、'two_layer'（y = a2·(a1·x + b1) + b2）"
-       "或 'mlp'（Linear、PReLU、Linear；``hidden`` 可给出更多层，``activation`` 可去掉 "
-       "PReLU）", places=("session", "sweep", REG, LRW, CHAIN),
+       "或 'mlp'（Linear、PReLU、Linear）", places=("session", "sweep", REG, LRW, CHAIN),
        notes={"session": (_POLY, _POLY_ZH), "sweep": (_POLY, _POLY_ZH),
               REG: ("the polynomial's degree is ``degree``; the mlp has 1 hidden unit",
                     "多项式的次数由 ``degree`` 决定；mlp 有 1 个隐藏单元"),

@@ -40,17 +40,17 @@ class MatrixBackpropWidget(ChainRuleWidget):
     Controls (``w.lr = 0.02`` sets one): ``dataset``, ``lr``, ``epochs``, ``batch_size``,
     ``step`` (updates done; the tables show the gradient of the next update), ``play``,
     ``check_loss`` (the loss whose gradients the tables check: the training loss, or seed
-    003's (Σ(ŷ − y)²)² / 2), ``show_view`` (the layers' table, the batch point by point, or
-    the autograd graph) and ``full_size``.
+    003's (Σ(ŷ − y)²)² / 2) and ``show_view`` (the layers' table or the batch point by
+    point).
     Views: ``image`` (the ``figure``: the data and ŷ by row, the loss per step), ``table``,
-    ``samples_table``, ``graph_view`` (``graph_svg``); latest state: ``history``,
-    ``session``, ``check`` (the shown update's
+    ``samples_table``; latest state: ``history``, ``session``, ``check`` (the shown update's
     :class:`~gdwidgets.training.layer_checks.LayerCheck`).
     """
 
     _place = "matrix_backprop"
     _one_input = False
-    _views = ("matrixw.show_layers", "chainw.show_batch", "chainw.show_graph")
+    # no autograd graph: the three layers' graph is too wide for one screen at 11 px text
+    _views = ("matrixw.show_layers", "chainw.show_batch")
 
     def _take_settings(self, settings: dict[str, Any]) -> None:
         self._hidden = settings["hidden"]
@@ -70,9 +70,6 @@ class MatrixBackpropWidget(ChainRuleWidget):
     def _plot_options(self) -> dict[str, Any]:
         return {"model": tr("matrixw.model"), "legend_above": True}
 
-    def _on_show_view(self, change: dict[str, Any]) -> None:
-        super()._on_show_view(change)  # the graph is the training loss's: no check loss
-        self.check_row.layout.display = "none" if change["new"] == "graph" else ""
 
     def _data(self) -> tuple[np.ndarray, np.ndarray]:
         """The left panel draws y (and ŷ) by row, as seed 003 plots them."""
@@ -111,8 +108,6 @@ class MatrixBackpropWidget(ChainRuleWidget):
         layers = len(check.layers)
         self.table.value = layer_table_html(check, update, stack_formula(layers))
         self.samples_table.value = layer_batch_html(check, rows, cfg.y[rows], update)
-        self.graph_svg = self._graph_svg(update)
-        self._fit_graph()
         self._refresh_static()
 
 

@@ -15,7 +15,7 @@ from projector import measure, problems, set_sidebar
 LESSONS = ["01_scalar_engine.ipynb", "02_learning_rate.ipynb",
            "03_gradients_and_normalisation.ipynb", "04_polynomial_degree.ipynb",
            "05_chain_rule.ipynb", "06_minibatches_and_optimizers.ipynb",
-           "07_your_own_data.ipynb"]
+           "07_your_own_data.ipynb", "08_matrix_backprop.ipynb"]
 
 # The pictures of a widget, in a form that changes whenever one of them is redrawn: the
 # src of each <img> and the texts of each <svg>.
@@ -137,8 +137,19 @@ def drive_07(page, ws) -> None:  # type: ignore[no-untyped-def]
     assert "Diverged" in w.banner()  # as the lesson's text says
 
 
+def drive_08(page, ws) -> None:  # type: ignore[no-untyped-def]
+    w = Driver(page, ws[0])  # seed 003's check loss at step 0, as the lesson's text says
+    table = ws[0].locator("table").first
+    assert "(Σ(ŷ − y)²)² / 2" in table.inner_text()
+    w.changes(lambda: w.key("step", "ArrowRight"), "step 1 shows the next batch")
+    w.click("mean squared error")  # only the tables change: the run is the same
+    page.wait_for_function("el => el.innerText.includes('mean((ŷ − y)²)')",
+                           arg=ws[0].element_handle(), timeout=15_000)
+    assert "update 2 (5 points)" in table.inner_text()
+
+
 DRIVE = dict(zip(LESSONS, (drive_01, drive_02, drive_03, drive_04, drive_05, drive_06,
-                           drive_07)))
+                           drive_07, drive_08)))
 
 
 WIDGETS = ".jp-OutputArea-output > .gdw-widget"
