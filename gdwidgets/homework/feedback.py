@@ -8,6 +8,7 @@ import functools
 import html
 import io
 import re
+import sysconfig
 import traceback
 import warnings
 from collections.abc import Callable
@@ -68,7 +69,8 @@ BY_HAND_ERROR = "does not require grad"
 # what torch says when autograd is reached in by_hand_mode (torch.func refuses to run
 # under saved-tensor hooks; a graph that saves a tensor meets our hook)
 BY_HAND_ERRORS = (BY_HAND_ERROR, "saved tensor hooks")
-_PACKAGE_DIRS = (str(Path(__file__).resolve().parent.parent), "site-packages", "/torch/")
+_PACKAGE_DIRS = (str(Path(__file__).resolve().parent.parent), "site-packages", "/torch/",
+                 sysconfig.get_paths()["stdlib"])
 
 
 class CheckFailed(AssertionError):

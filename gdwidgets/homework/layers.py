@@ -45,7 +45,7 @@ register(
         ),
         "hw.layers.which.in": ("grad_in (the first value returned)", "grad_in（返回的第一个值）"),
         "hw.layers.which.W": ("grad_W (the second value returned)", "grad_W（返回的第二个值）"),
-        "hw.layers.which.key": ("the value of {key!r}", "键 {key!r} 的值"),
+        "hw.layers.which.key": ("the value of {param!r}", "键 {param!r} 的值"),
         "hw.layers.none": ("{what} is None. {rule}", "{what} 是 None。{rule}"),
         "hw.layers.not_tensor": (
             "{what} should be a torch tensor, got {kind}. {rule}",
@@ -76,7 +76,8 @@ register(
             "{what} is wrong ({case}): expected {want}, got {got}. {hint}{rule}",
             "{what} 错了（{case}）：应为 {want}，实际是 {got}。{hint}{rule}",
         ),
-        "hw.layers.case": ("layer {n_in} → {n_out}, batch of {m}", "{n_in} → {n_out} 的层，批次大小 {m}"),
+        "hw.layers.case": ("layer {n_in} → {n_out}, batch of {m}",
+                           "{n_in} → {n_out} 的层，批次大小 {m}"),
         "hw.layers.not_transposed": (
             "W is not transposed: ∂L/∂inp = grad_out · Wᵀ (grad_out @ W.T), not grad_out @ W.",
             "W 没有转置：∂L/∂inp = grad_out · Wᵀ（grad_out @ W.T），不是 grad_out @ W。",
@@ -90,6 +91,12 @@ register(
             "Remove the extra dimension of size 1 (the seed's .squeeze()), or use "
             "grad_out @ W.T.",
             "去掉多出来的大小为 1 的维度（种子代码里的 .squeeze()），或者直接用 grad_out @ W.T。",
+        ),
+        "hw.layers.squeezed": (
+            "The seed's .squeeze() also removed W's own dimension of size 1 (n_out = 1): "
+            "keep grad_W in W's shape (n_in, n_out) (inp.T @ grad_out).",
+            "种子代码的 .squeeze() 把 W 自己的大小为 1 的维度（n_out = 1）也去掉了："
+            "grad_W 要保持 W 的形状 (n_in, n_out)（inp.T @ grad_out）。",
         ),
         "hw.layers.not_summed": (
             "You returned one ∂L/∂W per sample, shape (m, n_in, n_out): sum over the batch, "
@@ -212,7 +219,7 @@ def _cal_hints(got_in: torch.Tensor, got_w: torch.Tensor, inputs: torch.Tensor,
     hint_w: str | None = None
     if not close(got_w, want_w):
         per_sample = inputs.unsqueeze(2) * grad_out.unsqueeze(1)
-        cands = [(per_sample, "not_summed"), (want_w.T, "order"),
+        cands = [(per_sample, "not_summed"), (want_w.T, "order"), (want_w.squeeze(), "squeezed"),
                  (per_sample.transpose(1, 2), "order"), (-want_w, "sign_in"),
                  (2 * want_w, "two"), (want_w / 2, "two"), (want_w / len(inputs), "mean")]
         hint_w = _match(got_w, cands) or ""
@@ -307,7 +314,7 @@ def _three_hint(p: str, got: torch.Tensor, want: dict[str, torch.Tensor],
                 return tr("hw.layers.wrong_layer", other=other)
     elif got.dim() == 3 and got.shape[0] == m and close(got.sum(0), right):
         return tr("hw.layers.not_summed")
-    elif got.shape == right.T.shape and got.shape != right.shape and close(got, right.T):
+    elif got.shape == right.T.shape and close(got, right.T):
         return tr("hw.layers.order")
     for product, keys in ((-right, ["sign"]), (2 * right, ["two"]), (right / 2, ["two"]),
                           (plain[p], ["outer_factor"]), (2 * plain[p], ["outer_factor"]),
@@ -341,7 +348,7 @@ def _check_three(name: str, fn: Callable[..., Any],
         for p in ("W3", "b3", "W2", "b2", "W1", "b1"):  # in the order backprop reaches them
             shape = tuple(params[p].shape)
             rule = tr("hw.layers.rule_p", p=p, shape=shape)
-            what = tr("hw.layers.which.key", key=p)
+            what = tr("hw.layers.which.key", param=p)
             message = _invalid(what, value[p], shape, rule)
             if message:
                 return Feedback.fail(name, message)

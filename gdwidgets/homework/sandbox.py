@@ -201,8 +201,6 @@ class Sandbox:
         return helper
 
     def call(self, request: dict[str, Any]) -> dict[str, Any]:
-        import torch
-
         from gdwidgets.homework.feedback import _student_frame, by_hand_mode
         from gdwidgets.homework.remote import decode, encode, encode_error
 
