@@ -192,8 +192,8 @@ def is_by_hand_error(exc: BaseException) -> bool:
 
 
 def _no_graph(tensor: Any) -> Any:
-    raise RuntimeError("autograd is off: compute the gradients by hand "
-                       "(the inputs here do not require grad)")
+    raise RuntimeError("autograd is off here: the gradients are computed by hand "
+                       "(this input does not require grad)")
 
 
 @contextlib.contextmanager
