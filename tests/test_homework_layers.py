@@ -53,6 +53,8 @@ def three_layer_grads(x, y, params, slip=None, cal=cal_grad):
     grads = {"W1": w1, "b1": g1.sum(0), "W2": w2, "b2": g2.sum(0), "W3": w3, "b3": g3.sum(0)}
     if slip == "seed_labels":  # the seed's print: grad_loss_line2.sum(dim=0) as "line2"
         grads["b2"] = g1.sum(0)
+    if slip == "b3_from_layer_2":  # ∂L/∂(output of layer 2), shape (2,), as b3's
+        grads["b3"] = g2.sum(0)
     if slip == "order":
         grads["W1"] = w1.T
     return grads
@@ -68,7 +70,8 @@ CAL_SLIPS = {
     "order": (lambda i, g, W: (g @ W.T, g.T @ i), "outer product is in the wrong order",
               "外积的顺序反了"),
     "sign": (lambda i, g, W: (-(g @ W.T), i.T @ g), "Sign error", "符号错误"),
-    "two": (lambda i, g, W: (g @ W.T, 2 * i.T @ g), "A factor 2 is off", "差了一个因子 2"),
+    "two": (lambda i, g, W: (g @ W.T, 2 * i.T @ g), "A factor 2 is off: a linear layer's",
+            "线性层的梯度里没有 2"),
     "mean": (lambda i, g, W: (g @ W.T, i.T @ g / len(i)), "Do not divide by the batch size",
              "不要除以批次大小"),
     "seed_squeeze": (seed_cal_grad, "also removed W's own dimension of size 1",
@@ -91,6 +94,7 @@ THREE_SLIPS = {
     "plain": ("The factor 2·Σ(ŷ−y)² of the seed's loss", "漏掉了种子代码损失"),
     "seed_labels": ("This is b1's gradient", "这是 b1 的梯度"),
     "order": ("The outer product is in the wrong order", "外积的顺序反了"),
+    "b3_from_layer_2": ("This is b2's gradient", "这是 b2 的梯度"),
 }
 
 

@@ -116,6 +116,8 @@ register(
                               "符号错误：线性层里没有任何东西会改变符号。"),
         "hw.layers.two": ("A factor 2 is off: check ∂L/∂ŷ = 2·Σ(ŷ−y)²·(ŷ − y).",
                           "差了一个因子 2：检查 ∂L/∂ŷ = 2·Σ(ŷ−y)²·(ŷ − y)。"),
+        "hw.layers.two_in": ("A factor 2 is off: a linear layer's gradients have no 2 in them.",
+                             "差了一个因子 2：线性层的梯度里没有 2。"),
         "hw.layers.mean": ("Do not divide by the batch size {m}: the gradients are sums.",
                            "不要除以批次大小 {m}：梯度是求和。"),
         "hw.layers.outer_factor": (
@@ -185,9 +187,9 @@ def _cal_autograd(inputs: torch.Tensor, grad_out: torch.Tensor, W: torch.Tensor
         return torch.autograd.grad((out * grad_out.double()).sum(), [inp, w])
 
 
-def _invalid(what: str, value: Any, want: tuple[int, ...], rule: str) -> str | None:
-    """The message for a value that is not a finite tensor of shape ``want`` (or None).
-    Shapes other than ``want`` are left to the slips (some have their own hint)."""
+def _invalid(what: str, value: Any, rule: str) -> str | None:
+    """The message for a value that is not a finite real tensor (or None). Wrong shapes
+    are left to the slips (some have their own hint)."""
     if value is None:
         return tr("hw.layers.none", what=what, rule=rule)
     if not isinstance(value, torch.Tensor):
@@ -210,7 +212,7 @@ def _cal_hints(got_in: torch.Tensor, got_w: torch.Tensor, inputs: torch.Tensor,
     want_in, want_w = grad_out @ W.T, inputs.T @ grad_out
     hint_in: str | None = None
     if not close(got_in, want_in):
-        cands = [(-want_in, "sign_in"), (2 * want_in, "two"), (want_in / 2, "two"),
+        cands = [(-want_in, "sign_in"), (2 * want_in, "two_in"), (want_in / 2, "two_in"),
                  (want_in.T, "result_transposed"), (want_in.unsqueeze(-1), "squeeze"),
                  (want_in.unsqueeze(1), "squeeze")]
         if W.shape[0] == W.shape[1]:
@@ -221,7 +223,8 @@ def _cal_hints(got_in: torch.Tensor, got_w: torch.Tensor, inputs: torch.Tensor,
         per_sample = inputs.unsqueeze(2) * grad_out.unsqueeze(1)
         cands = [(per_sample, "not_summed"), (want_w.T, "order"), (want_w.squeeze(), "squeezed"),
                  (per_sample.transpose(1, 2), "order"), (-want_w, "sign_in"),
-                 (2 * want_w, "two"), (want_w / 2, "two"), (want_w / len(inputs), "mean")]
+                 (2 * want_w, "two_in"), (want_w / 2, "two_in"),
+                 (want_w / len(inputs), "mean")]
         hint_w = _match(got_w, cands) or ""
     return hint_in, hint_w
 
@@ -251,7 +254,7 @@ def check_cal_grad(cal_grad: Callable[..., Any]) -> Feedback:
             return Feedback.fail(name, tr("hw.layers.pair", name=name, kind=kind))
         what_in, what_w = tr("hw.layers.which.in"), tr("hw.layers.which.W")
         for what, got, rule in ((what_in, value[0], rule_in), (what_w, value[1], rule_w)):
-            message = _invalid(what, got, (), rule)
+            message = _invalid(what, got, rule)
             if message:
                 return Feedback.fail(name, message)
         got_in, got_w = (v.detach().double() for v in value)
@@ -349,7 +352,7 @@ def _check_three(name: str, fn: Callable[..., Any],
             shape = tuple(params[p].shape)
             rule = tr("hw.layers.rule_p", p=p, shape=shape)
             what = tr("hw.layers.which.key", param=p)
-            message = _invalid(what, value[p], shape, rule)
+            message = _invalid(what, value[p], rule)
             if message:
                 return Feedback.fail(name, message)
             got = value[p].detach().double()
