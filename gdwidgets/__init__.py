@@ -12,7 +12,8 @@ lessons that this package makes interactive (they are not the random ``seed=`` s
 - seed 001: thermometer data, gradients by hand vs autograd, normalising inputs;
 - seed 002: per-sample SGD and ``zero_()``, a quadratic model that blows up, Adam;
 - seed 003: mini-batches, the two-layer chain rule by hand vs autograd ('y2x10') —
-  ChainRuleWidget;
+  ChainRuleWidget; three matrix layers backpropagated by hand ('plane2d') —
+  MatrixBackpropWidget;
 - seed 004: gradient descent from first principles ('linear15'), polynomial degree —
   RegressionWidget.
 
@@ -41,6 +42,7 @@ _LAZY = {
     "RegressionWidget": "gdwidgets.widgets.regression",
     "ChainRuleWidget": "gdwidgets.widgets.chain_rule",
     "LearningRateWidget": "gdwidgets.widgets.learning_rate",
+    "MatrixBackpropWidget": "gdwidgets.widgets.matrix_backprop",
 }
 
 __all__ = ["Linear", "Scalar", "Value", "count_nodes", "draw_graph", "graph_svg", "mse",

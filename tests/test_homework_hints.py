@@ -349,7 +349,7 @@ def test_the_grader_answers_a_helper_with_its_value_alone():
 
 def test_handouts_name_the_lessons_students_see():
     lessons = {int(p.name[:2]): p.stem for p in (ROOT / "example_notebooks").glob("*.ipynb")}
-    expected = {"gradients": 3, "chain_rule": 5, "layers": 5, "quadratic": 6}
+    expected = {"gradients": 3, "chain_rule": 5, "layers": 8, "quadratic": 6}
     for path in sorted((ROOT / "homework/source").glob("*/*.ipynb")):
         text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells
                          if c.cell_type == "markdown")

@@ -52,11 +52,10 @@ CASES = [
     (dict(optimizer="rmsprop"), "optimizer must be one of 'sgd', 'momentum', 'adam', "
      "got 'rmsprop'"),
     (dict(gradients="numeric"), "gradients must be one of 'autograd', 'manual', got 'numeric'"),
-    (
-        dict(model="mlp", gradients="manual"),
-        "gradients='manual' is not available for model 'mlp': only 'linear', 'polynomial', "
-        "'two_layer' have analytic formulas; use gradients='autograd'",
-    ),
+    (dict(hidden=(2, 0), model="mlp"), "hidden[1] (the units of hidden layer 2) must be an "
+     "integer between 1 and 64, got 0 in (2, 0)"),
+    (dict(activation="relu", model="mlp"), "activation must be 'prelu' (nn.PReLU after "
+     "every hidden layer) or None (no activation: a stack of Linear layers), got 'relu'"),
     (
         dict(dataset="plane2d", model="polynomial"),
         "model 'polynomial' takes one input, but 'plane2d' has 2 input columns",
@@ -107,7 +106,7 @@ def test_bad_settings_raise_a_message_naming_them(settings, message):
         (dict(dataset="thermometer", batch_size=20), "batch_size 必须是 None（全批量）或 1 到 11"),
         (dict(model="cnn"), "model 必须是 'linear', 'polynomial', 'two_layer', 'mlp' 之一"),
         (dict(dataset="mnist"), "dataset 'mnist' 不是内置数据集"),
-        (dict(model="mlp", gradients="manual"), "gradients='manual' 不可用"),
+        (dict(model="mlp", hidden="2"), "hidden 必须是 1 到 64 之间的整数（一个隐藏层）"),
     ],
 )
 def test_messages_in_chinese(settings, message):

@@ -56,7 +56,8 @@ CHECKERS = ("check_cal_grad", "check_chain_rule", "check_grad_fn", "check_quadra
 # unimportable in the sandbox, their files (and compiled copies) hidden like the checkers'.
 # Names that do not exist (yet) are skipped.
 REFERENCE_MODULES = ("gdwidgets.training.gradients", "gdwidgets.training.chain_rule",
-                     "gdwidgets.training.layer_check", "gdwidgets.training.layers")
+                     "gdwidgets.training.layer_checks", "gdwidgets.training.layer_check",
+                     "gdwidgets.training.layers")
 LOADED = ("__init__", "sandbox", "remote", "feedback", "inside")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from .._lazy import lazy
 
 _LAZY = {"BatchLoss": ".session", "Config": ".config", "History": ".history",
-         "Session": ".session", "SweepResult": ".sweep", "lr_sweep": ".sweep"}
+         "LayerCheck": ".layer_checks", "LayerGrads": ".layer_checks", "Session": ".session",
+         "SweepResult": ".sweep", "layer_check": ".layer_checks", "lr_sweep": ".sweep"}
 __all__ = list(_LAZY)
 __getattr__, __dir__ = lazy(__name__, _LAZY)

@@ -16,9 +16,19 @@ import numpy as np
 
 from ..data import Dataset, as_dataset
 from ..i18n import register, tr
-from .checks import check, check_all, fail, is_int, is_real
+from .checks import check, check_all, fail, is_int, is_real, show
 from .models import Layout, build_model
-from .settings import MANUAL, MAX_DEGREE, MAX_STEPS, defaults, here
+from .settings import (
+    ACTIVATIONS,
+    MANUAL,
+    MANUAL_BY_DEFAULT,
+    MAX_DEGREE,
+    MAX_HIDDEN,
+    MAX_LAYERS,
+    MAX_STEPS,
+    defaults,
+    here,
+)
 
 MAX_VALUES = 50_000_000  # numbers a run (or a sweep) records: ~200 MB at float32
 
@@ -117,6 +127,33 @@ register(
             "每次 {per} 个数），最多 {limit:,}：请减少 epochs（这里最多 {hi}）{more}",
         ),
         "config.work_lrs": (" or fewer lrs", "或减少 lrs 的个数"),
+        "config.hidden": (
+            "hidden must be an integer between 1 and {hi} (one hidden layer) or a tuple of "
+            "1 to {layers} such integers (one per hidden layer), got {value}",
+            "hidden 必须是 1 到 {hi} 之间的整数（一个隐藏层），或由 1 到 {layers} 个这样的整数"
+            "组成的元组（每个隐藏层一个），得到的是 {value}",
+        ),
+        "config.hidden_layers": (
+            "hidden may give at most {layers} hidden layers (and at least 1), got {count}: "
+            "{value}",
+            "hidden 最多给出 {layers} 个隐藏层（至少 1 个），得到的是 {count} 个：{value}",
+        ),
+        "config.hidden_layer": (
+            "hidden[{i}] (the units of hidden layer {k}) must be an integer between 1 and "
+            "{hi}, got {value} in {given}",
+            "hidden[{i}]（第 {k} 个隐藏层的单元数）必须是 1 到 {hi} 之间的整数，"
+            "{given} 中的是 {value}",
+        ),
+        "config.activation": (
+            "activation must be 'prelu' (nn.PReLU after every hidden layer) or None (no "
+            "activation: a stack of Linear layers), got {value}",
+            "activation 必须是 'prelu'（每个隐藏层之后接 nn.PReLU）或 None（没有激活：只是 "
+            "Linear 层的堆叠），得到的是 {value}",
+        ),
+        "config.activation_model": (
+            "activation=None is for the 'mlp' model, got model={value}",
+            "activation=None 只能用于 'mlp' 模型，得到的是 model={value}",
+        ),
     }
 )
 
@@ -128,6 +165,31 @@ def _int_in(name: str, value: Any, lo: int, hi: int, key: str = "config.int_rang
     if not is_int(value) or not lo <= value <= hi:
         raise fail(key, value, name=name, lo=lo, hi=hi, **extra)
     return int(value)
+
+
+def _hidden(value: Any) -> int | tuple[int, ...]:
+    """``hidden`` checked: an int (one hidden layer, as before) or a tuple (a list is
+    taken as one) of 1..MAX_LAYERS ints, each 1..MAX_HIDDEN."""
+    if is_int(value):
+        return _int_in("hidden", value, 1, MAX_HIDDEN)
+    if not isinstance(value, tuple | list):
+        raise fail("config.hidden", value, hi=MAX_HIDDEN, layers=MAX_LAYERS)
+    if not 1 <= len(value) <= MAX_LAYERS:
+        raise fail("config.hidden_layers", value, layers=MAX_LAYERS, count=len(value))
+    for i, h in enumerate(value):
+        if not is_int(h) or not 1 <= h <= MAX_HIDDEN:
+            raise fail("config.hidden_layer", h, i=i, k=i + 1, hi=MAX_HIDDEN,
+                       given=show(value))
+    return tuple(int(h) for h in value)
+
+
+def _activation(value: Any, model: str) -> str | None:
+    """``activation`` checked: 'prelu' or None, None for the mlp only."""
+    if not (value is None or isinstance(value, str) and value in ACTIVATIONS):
+        raise fail("config.activation", value)
+    if value is None and model != "mlp":
+        raise fail("config.activation_model", model)
+    return value
 
 
 def _to_numpy(a: Any) -> np.ndarray:
@@ -217,13 +279,15 @@ def validate(**settings: Any) -> Config:
         v["degree"] = _int_in("degree", v["degree"], 1, hi, "config.degree", data=label)
     if model in ("polynomial", "two_layer") and d != 1:
         raise fail("config.one_input", model, data=label, d=d)
-    special = {"dataset", "batch_size", "accumulate", "init"}
+    special = {"dataset", "batch_size", "accumulate", "init", "hidden", "activation"}
     out = {name: check(s, v[name]) for name, s in known.items() if name not in special}
     if v["batch_size"] is not None:
         _int_in("batch_size", v["batch_size"], 1, n, "config.batch_size", data=label)
     out["batch_size"] = check(known["batch_size"], v["batch_size"])
+    out["hidden"] = _hidden(v["hidden"])
+    out["activation"] = _activation(v["activation"], model)
     if out["gradients"] is None:  # the fastest honest choice: the formulas when there are some
-        out["gradients"] = "manual" if model in MANUAL else "autograd"
+        out["gradients"] = "manual" if model in MANUAL_BY_DEFAULT else "autograd"
     if out["gradients"] == "manual" and model not in MANUAL:
         raise fail("config.manual", model, allowed=", ".join(map(repr, MANUAL)))
     batches = -(-n // (n if out["batch_size"] is None else out["batch_size"]))
@@ -236,7 +300,8 @@ def validate(**settings: Any) -> Config:
         raise fail("config.bias_model", model)
     if not out["bias"] and out["normalize"] is True:
         raise fail("config.bias_normalize", True)
-    layout = build_model(model, d, out["degree"], out["hidden"], out["bias"]).layout
+    layout = build_model(model, d, out["degree"], out["hidden"], out["bias"],
+                         out["activation"]).layout
     check_work("Session", 1, epochs * steps, layout.size, epochs, steps)
     out["init"] = _init(v["init"], layout, model)
     out["lr"] = _rates(out["lr"], layout, model)

@@ -13,7 +13,7 @@ from typing import Any
 import torch
 
 from .batches import Batch
-from .models import Model
+from .models import MLPModel, Model
 
 StepFn = Callable[[torch.Tensor, Batch], tuple[torch.Tensor, torch.Tensor]]
 
@@ -51,6 +51,98 @@ def two_layer_manual(theta: torch.Tensor, batch: Batch) -> tuple[torch.Tensor, t
     return (wcol * r * r).sum(0, keepdim=True), grad
 
 
+# ----- the mlp, layer by layer: each op's forward beside its local backward ---------------
+# R runs side by side: a layer's input is (m, n_in, R) (the first layer's x: (m, d), shared),
+# a hidden layer's W is (n_out, n_in, R) as nn.Linear holds it, its b (n_out, R); the
+# output layer's W is (n_in, R), its b (1, R), its z (m, R): the prediction.
+
+
+def dense(a_prev: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """z = a_prev·Wᵀ + b."""
+    if w.ndim == 2:  # the output layer: one unit
+        return (a_prev * w).sum(1) + b
+    return torch.einsum("md,hdr->mhr" if a_prev.ndim == 2 else "mdr,hdr->mhr", a_prev, w) + b
+
+
+def dense_backward(delta: torch.Tensor, a_prev: torch.Tensor, w: torch.Tensor
+                   ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """δ = ∂L/∂z -> (∂L/∂W = δᵀ·a_prev summed over the batch, ∂L/∂b = Σ δ,
+    ∂L/∂a_prev = δ·W)."""
+    if w.ndim == 2:  # the output layer: δ is (m, R)
+        return (delta.unsqueeze(1) * a_prev).sum(0), delta.sum(0, keepdim=True), \
+            delta.unsqueeze(1) * w
+    d_w = torch.einsum("mhr,md->hdr" if a_prev.ndim == 2 else "mhr,mdr->hdr", delta, a_prev)
+    return d_w, delta.sum(0), torch.einsum("mhr,hdr->mdr", delta, w)
+
+
+def prelu(z: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+    """PReLU(z) = z if z ≥ 0 else a·z (a: (1, R), one per run)."""
+    return torch.where(z >= 0, z, a * z)
+
+
+def prelu_backward(delta: torch.Tensor, z: torch.Tensor, a: torch.Tensor
+                   ) -> tuple[torch.Tensor, torch.Tensor]:
+    """δ_act = ∂L/∂PReLU(z) -> (δ_z = δ_act·(1 if z ≥ 0 else a), ∂L/∂a = Σ δ_act·min(z, 0))."""
+    return delta * torch.where(z >= 0, 1.0, a), (delta * z.clamp(max=0)).sum((0, 1))[None]
+
+
+Tape = list[tuple[torch.Tensor, torch.Tensor]]  # per layer: (its input, its z)
+
+
+def mlp_forward(layers: list[list[torch.Tensor]], x: torch.Tensor) -> Tape:
+    """The forward pass, every layer's input and z kept for the backward one (``layers``
+    as :meth:`MLPModel.split` gives them); the last z is the prediction (m, R)."""
+    tape: Tape = []
+    act = x
+    for w, b, *a in layers:
+        z = dense(act, w, b)
+        tape.append((act, z))
+        act = prelu(z, a[0]) if a else z
+    return tape
+
+
+def mlp_backward(layers: list[list[torch.Tensor]], tape: Tape, d_pred: torch.Tensor
+                 ) -> list[dict[str, torch.Tensor]]:
+    """From ∂L/∂ŷ (m, R) back through every layer: per layer (first to last) its
+    ∂L/∂W, ∂L/∂b, ∂L/∂a (after a PReLU) and its δ = ∂L/∂z."""
+    out: list[dict[str, torch.Tensor]] = []
+    delta = d_pred  # the output layer has no activation: ∂L/∂z = ∂L/∂ŷ
+    for (w, _b, *a), (a_prev, z) in zip(layers[::-1], tape[::-1]):
+        grads = {}
+        if a:
+            delta, grads["a"] = prelu_backward(delta, z, a[0])
+        grads["delta"] = delta
+        grads["W"], grads["b"], delta = dense_backward(delta, a_prev, w)
+        out.append(grads)
+    return out[::-1]
+
+
+def mse_loss(r: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """r = ŷ - y (m, R) -> (L = mean(r²), ∂L/∂ŷ = 2r/m)."""
+    return (r * r).mean(0), 2 * r / len(r)
+
+
+def seed_loss(r: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Seed 003's gradient check: (L = (Σ r²)² / 2, ∂L/∂ŷ = 2·Σ r²·r)."""
+    s = (r * r).sum(0)
+    return s * s / 2, 2 * s * r
+
+
+def mlp_manual(model: MLPModel) -> StepFn:
+    """The mlp's loss Σ w·(ŷ - y)² (w: the batch's weights) and gradient, layer by layer."""
+
+    def step(theta: torch.Tensor, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+        layers = model.split(theta)
+        tape = mlp_forward(layers, batch.x)
+        wcol, runs = batch.weights_col, theta.shape[1]
+        r = tape[-1][1] + batch.neg_y  # ŷ - y
+        grads = mlp_backward(layers, tape, 2 * wcol * r)  # ∂L/∂ŷ = 2w·(ŷ - y)
+        rows = [g[k].reshape(-1, runs) for g in grads for k in ("W", "b", "a") if k in g]
+        return (wcol * r * r).sum(0, keepdim=True), torch.cat(rows)
+
+    return step
+
+
 def autograd_step(model: Model) -> StepFn:
     """The same loss, differentiated by torch.autograd."""
     design = model.design
@@ -77,4 +169,6 @@ def step_function(model: Model, gradients: str) -> StepFn:
         return design_manual
     if model.kind == "two_layer":
         return two_layer_manual
+    if isinstance(model, MLPModel):
+        return mlp_manual(model)
     raise ValueError(f"no manual gradients for {model.kind!r}")  # config prevents this

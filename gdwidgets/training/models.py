@@ -153,51 +153,95 @@ class TwoLayerModel(Model):
 
 
 class MLPModel(Model):
-    """nn.Sequential(nn.Linear(d, h), nn.PReLU(), nn.Linear(h, 1)) as in seed 002."""
+    """nn.Sequential(nn.Linear(d, h), nn.PReLU(), nn.Linear(h, 1)) as in seed 002; with
+    ``hidden`` a tuple (h1, ..., hk), one Linear (and PReLU) per hidden layer; with
+    ``activation=None`` no PReLU: seed 003's stack of Linear layers.
+
+    Parameters, in the nn.Sequential's order: one hidden layer (``hidden`` an int or a
+    1-tuple) is w1 (h, d), b1 (h,), a (), w2 (h,), b2 (); k > 1 hidden layers are w1, b1,
+    a1, ..., wk, bk, ak, then the output layer's w (h_k,) and b (); no a's without PReLU.
+    Hidden weights are in nn.Linear's layout (out, in).
+    """
 
     kind = "mlp"
 
-    def __init__(self, features: int, hidden: int) -> None:
-        h, d = hidden, features
-        layout = Layout(("w1", "b1", "a", "w2", "b2"), ((h, d), (h,), (), (h,), ()))
-        super().__init__(layout, features)
-        self.h = hidden
+    def __init__(self, features: int, hidden: int | tuple[int, ...],
+                 activation: str | None = "prelu") -> None:
+        sizes = (hidden,) if isinstance(hidden, int) else tuple(hidden)
+        self.sizes, self.prelu = sizes, activation == "prelu"
+        names: list[str] = []
+        shapes: list[tuple[int, ...]] = []
+        n_in = features
+        for k, h in enumerate(sizes, 1):
+            names += [f"w{k}", f"b{k}"]
+            shapes += [(h, n_in), (h,)]
+            if self.prelu:
+                names.append("a" if len(sizes) == 1 else f"a{k}")
+                shapes.append(())
+            n_in = h
+        last = len(sizes) + 1
+        names += [f"w{last}", f"b{last}"]
+        shapes += [(n_in,), ()]
+        super().__init__(Layout(tuple(names), tuple(shapes)), features)
+        self.h = sizes[0]
 
-    def _split(self, theta: torch.Tensor) -> list[torch.Tensor]:
-        h, d = self.h, self.d
-        w1, b1, a, w2, b2 = torch.split(theta, [h * d, h, 1, h, 1])
-        return [w1.reshape(h, d, -1), b1, a, w2, b2]
+    def split(self, theta: torch.Tensor) -> list[list[torch.Tensor]]:
+        """Per layer, its parameters as (P, R) rows make them: [w (out, in, R), b (out, R)]
+        and, after a hidden layer with PReLU, a (1, R); the output layer's w is (in, R),
+        its b (1, R)."""
+        rows = torch.split(theta, self.layout.sizes)
+        per = 3 if self.prelu else 2
+        layers = []
+        for k, shape in enumerate(self.layout.shapes[:-2:per]):
+            w, *rest = rows[per * k:per * k + per]
+            layers.append([w.reshape(*shape, -1), *rest])
+        layers.append(list(rows[-2:]))
+        return layers
 
     def predict(self, theta: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        w1, b1, a, w2, b2 = self._split(theta)
-        z = torch.einsum("md,hdr->mhr", x, w1) + b1
-        act = torch.where(z >= 0, z, a * z)
-        return (act * w2).sum(1) + b2
+        *hidden, (w_out, b_out) = self.split(theta)
+        act: torch.Tensor = x
+        for k, (w, b, *a) in enumerate(hidden):
+            spec = "md,hdr->mhr" if k == 0 else "mdr,hdr->mhr"
+            act = z = torch.einsum(spec, act, w) + b
+            if a:
+                act = torch.where(z >= 0, z, a[0] * z)
+        return (act * w_out).sum(1) + b_out
 
     def forward(self, params: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
-        z = x @ params["w1"].T + params["b1"]
-        act = torch.nn.functional.prelu(z, params["a"].reshape(1))
-        return act @ params["w2"] + params["b2"]
+        names = self.layout.names
+        per = 3 if self.prelu else 2
+        act = x
+        for k in range(len(self.sizes)):
+            w, b, *a = names[per * k:per * k + per]
+            act = act @ params[w].T + params[b]
+            if a:
+                act = torch.nn.functional.prelu(act, params[a[0]].reshape(1))
+        return act @ params[names[-2]] + params[names[-1]]
 
     def init(self, gen: torch.Generator) -> torch.Tensor:
-        # the same draws, in the same order, as nn.Linear(d, h), nn.PReLU(), nn.Linear(h, 1)
-        def linear(fan_in: int, shape: tuple[int, ...]) -> list[torch.Tensor]:
+        # the same draws, in the same order, as the nn.Sequential of nn.Linear (and
+        # nn.PReLU, which draws nothing: a = 0.25) layers
+        def linear(fan_in: int, fan_out: int) -> list[torch.Tensor]:
             gain = math.sqrt(2.0 / (1 + 5))  # kaiming_uniform_(a=sqrt(5))
             bound_w = math.sqrt(3.0) * gain / math.sqrt(fan_in)
             bound_b = 1 / math.sqrt(fan_in)
-            w = torch.empty(shape).uniform_(-bound_w, bound_w, generator=gen)
-            b = torch.empty(shape[0] if len(shape) == 2 else 1).uniform_(
-                -bound_b, bound_b, generator=gen
-            )
+            w = torch.empty((fan_out, fan_in)).uniform_(-bound_w, bound_w, generator=gen)
+            b = torch.empty(fan_out).uniform_(-bound_b, bound_b, generator=gen)
             return [w.reshape(-1), b]
 
-        w1, b1 = linear(self.d, (self.h, self.d))
-        w2, b2 = linear(self.h, (1, self.h))
-        return torch.cat([w1, b1, torch.tensor([0.25]), w2.reshape(-1), b2])
+        parts: list[torch.Tensor] = []
+        n_in = self.d
+        for h in self.sizes:
+            parts += linear(n_in, h)
+            if self.prelu:
+                parts.append(torch.tensor([0.25]))
+            n_in = h
+        return torch.cat([*parts, *linear(n_in, 1)])
 
 
-def build_model(kind: str, features: int, degree: int, hidden: int, bias: bool = True
-                ) -> Model:
+def build_model(kind: str, features: int, degree: int, hidden: int | tuple[int, ...],
+                bias: bool = True, activation: str | None = "prelu") -> Model:
     """The model ``kind`` for ``features`` inputs (settings already validated)."""
     if kind == "linear":
         return LinearModel(features, bias)
@@ -206,6 +250,6 @@ def build_model(kind: str, features: int, degree: int, hidden: int, bias: bool =
     if kind == "two_layer":
         return TwoLayerModel()
     if kind == "mlp":
-        return MLPModel(features, hidden)
+        return MLPModel(features, hidden, activation)
     raise ValueError(f"model must be one of 'linear', 'polynomial', 'two_layer', 'mlp', "
                      f"got {kind!r}")

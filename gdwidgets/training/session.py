@@ -34,7 +34,7 @@ class Problem:
     def __init__(self, config: Config) -> None:
         self.config = cfg = config
         self.model: Model = build_model(cfg.model, cfg.x.shape[1], cfg.degree, cfg.hidden,
-                                         cfg.bias)
+                                         cfg.bias, cfg.activation)
         x = torch.from_numpy(cfg.x.copy())
         self.mean = self.std = self.factor = None
         if cfg.normalize is True:  # standardise, as seed 000 does (unbiased std)

@@ -25,7 +25,10 @@ __all__ = ["SETTINGS", "Setting", "defaults", "docstring", "here", "markdown_tab
            "signature"]
 
 MODELS = ("linear", "polynomial", "two_layer", "mlp")
-MANUAL = ("linear", "polynomial", "two_layer")  # models with analytic gradient formulas
+MANUAL = ("linear", "polynomial", "two_layer", "mlp")  # models with analytic gradient formulas
+# gradients=None picks the formulas for these; the mlp keeps autograd, its runs as before
+MANUAL_BY_DEFAULT = ("linear", "polynomial", "two_layer")
+ACTIVATIONS = ("prelu", None)
 OPTIMIZERS = ("sgd", "momentum", "adam")
 MOMENTUM = 0.9  # torch.optim.SGD's momentum coefficient here
 ADAM = (0.9, 0.999, 1e-8)  # torch.optim.Adam's betas and eps (its defaults)
@@ -34,11 +37,12 @@ REDUCTIONS = ("mean", "sum", "half_sum")
 MODES = ("plain", "accumulate", "bloat")
 MAX_DEGREE = 10
 MAX_HIDDEN = 64
+MAX_LAYERS = 4  # hidden layers of the mlp
 MAX_EPOCHS = 100_000
 MAX_STEPS = 1_000_000  # every step is recorded; this bounds the history's memory
 MAX_LRS = 4096
 MAX_SEED = 2**63 - 1
-WIDGETS = ("regression", "learning_rate", "chain_rule", "backprop")
+WIDGETS = ("regression", "learning_rate", "chain_rule", "backprop", "matrix_backprop")
 PLACES = ("session", "sweep", *WIDGETS)
 
 
@@ -49,7 +53,9 @@ class Setting:
 
     ``kind``: 'real' (a number in ``lo``..``hi``; ``lo`` excluded when it is 0),
     'int' (an integer in ``lo``..``hi``), 'choice' (one of ``allowed``), 'flag' (a bool),
-    'batch' (None or an integer >= 1), 'normalize', 'dataset', 'init', 'rates' (a number or
+    'batch' (None or an integer >= 1), 'normalize', 'dataset', 'init', 'hidden' (an
+    integer or a tuple of them), 'activation' (one of ``allowed``, None among them),
+    'rates' (a number or
     a mapping of numbers, names checked with the model), 'lr_range'
     (two learning rates, low < high), 'lrs' (learning rates) or 'gradients' (None or a
     choice).
@@ -83,7 +89,7 @@ def _s(name: str, default: Any, kind: str, en: str, zh: str, **more: Any) -> Set
     return Setting(name, default, kind, (en, zh), **more)
 
 
-REG, LRW, CHAIN, BACK = WIDGETS
+REG, LRW, CHAIN, BACK, MATRIX = WIDGETS
 _POLY = "the polynomial's degree is ``degree``, the mlp's hidden units ``hidden``"
 _POLY_ZH = "多项式的次数由 ``degree`` 决定，mlp 的隐藏单元数由 ``hidden`` 决定"
 SETTINGS: dict[str, Setting] = {s.name: s for s in (
@@ -93,7 +99,7 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
        "a DataFrame through ``Dataset.from_frame``)",
        "数据：内置数据集的名称（``gdwidgets.datasets.names()``）、(x, y) 数组（列表、numpy、"
        "torch、pandas Series）或 ``gdwidgets.Dataset``（带名称和单位；DataFrame 用 "
-       "``Dataset.from_frame``）", places=("session", "sweep", REG, LRW, CHAIN, BACK),
+       "``Dataset.from_frame``）", places=("session", "sweep", REG, LRW, CHAIN, BACK, MATRIX),
        type="str | tuple[ArrayLike, ArrayLike] | Dataset",
        notes={CHAIN: ("one input only; 'y2x10' is seed 003's data", "只接受单输入数据；"
                       "'y2x10' 是种子 003 的数据"),
@@ -101,12 +107,15 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
                      "at most 200 points", "None 表示种子 000 的点（见 ``points``）；"
                      "其他数据：单输入，最多 200 个点")},
        per={REG: {"default": "linear15"}, LRW: {"default": "linear15"},
-            CHAIN: {"default": "y2x10"}, BACK: {"default": None}}),
+            CHAIN: {"default": "y2x10"}, BACK: {"default": None},
+            MATRIX: {"default": "plane2d"}}),
     _s("model", "linear", "choice",
        "'linear' (y = w·x + b), 'polynomial', 'two_layer' (y = a2·(a1·x + b1) + b2) or "
-       "'mlp' (Linear, PReLU, Linear)",
+       "'mlp' (Linear, PReLU, Linear; more layers through ``hidden``, no PReLU through "
+       "``activation``)",
        "'linear'（y = w·x + b）、'polynomial'（多项式）、'two_layer'（y = a2·(a1·x + b1) + b2）"
-       "或 'mlp'（Linear、PReLU、Linear）", places=("session", "sweep", REG, LRW, CHAIN),
+       "或 'mlp'（Linear、PReLU、Linear；``hidden`` 可给出更多层，``activation`` 可去掉 "
+       "PReLU）", places=("session", "sweep", REG, LRW, CHAIN),
        notes={"session": (_POLY, _POLY_ZH), "sweep": (_POLY, _POLY_ZH),
               REG: ("the polynomial's degree is ``degree``; the mlp has 1 hidden unit",
                     "多项式的次数由 ``degree`` 决定；mlp 有 1 个隐藏单元"),
@@ -119,7 +128,7 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
                             "'two_layer'（y = a2·(a1·x + b1) + b2），这里只有这一个模型")}}),
     _s("lr", 0.1, "real",
        "the learning rate, > 0", "学习率，> 0",
-       places=("session", REG, LRW, CHAIN, BACK), lo=0.0, hi=math.inf, type="float",
+       places=("session", REG, LRW, CHAIN, BACK, MATRIX), lo=0.0, hi=math.inf, type="float",
        notes={"session": ("or {name: rate} for every parameter, one rate each (seed 003's "
                           "{'w': 1e-4, 'b': 1e-3}), for every optimizer",
                           "或 {参数名: 学习率}，每个参数一个（种子 003 的 "
@@ -135,29 +144,35 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
                       "1e-5..0.1；默认的 1e-3 来自种子 003；或给 a1、b1、a2、b2 各一个 "
                       "{参数名: 学习率}（种子 003 自己的更新：a 用 1e-4，b 用 1e-3；"
                       "此时滑块关闭）"),
-              BACK: ("1e-3..10 (the slider's range)", "1e-3..10（滑块的范围）")},
+              BACK: ("1e-3..10 (the slider's range)", "1e-3..10（滑块的范围）"),
+              MATRIX: ("1e-5..1 (Adam's step); the default 1e-2 is seed 003's",
+                       "1e-5..1（Adam 的步长）；默认的 1e-2 来自种子 003")},
        per={"session": {"kind": "rates", "type": "float | dict[str, float]"},
             REG: {"default": 1e-2, "lo": 1e-5, "hi": 10.0, "kind": "rates",
                   "type": "float | dict[str, float]"},
             LRW: {"default": 1e-2, "lo": 1e-7, "hi": 10.0},
             CHAIN: {"default": 1e-3, "lo": 1e-5, "hi": 0.1, "kind": "rates",
                     "type": "float | dict[str, float]"},
-            BACK: {"default": 0.1, "lo": 1e-3, "hi": 10.0}}),
+            BACK: {"default": 0.1, "lo": 1e-3, "hi": 10.0},
+            MATRIX: {"default": 1e-2, "lo": 1e-5, "hi": 1.0}}),
     _s("epochs", 100, "int",
        "passes over the data", "遍历数据的轮数",
-       places=("session", "sweep", REG, LRW, CHAIN), lo=1, hi=MAX_EPOCHS, type="int",
+       places=("session", "sweep", REG, LRW, CHAIN, MATRIX), lo=1, hi=MAX_EPOCHS,
+       type="int",
        notes={"session": (f"1..{MAX_EPOCHS:,}", f"1..{MAX_EPOCHS}"),
               "sweep": (f"1..{MAX_EPOCHS:,}", f"1..{MAX_EPOCHS}"),
               REG: ("1..2000", "1..2000"), LRW: ("1..1000", "1..1000"),
               CHAIN: ("1..200: 20 epochs of 10 batches are 200 steps",
-                      "1..200：20 轮 × 10 批就是 200 步")},
-       per={REG: {"hi": 2000}, LRW: {"hi": 1000}, CHAIN: {"default": 20, "hi": 200}}),
+                      "1..200：20 轮 × 10 批就是 200 步"),
+              MATRIX: ("1..200; the default 50 is seed 003's", "1..200；默认的 50 来自种子 003")},
+       per={REG: {"hi": 2000}, LRW: {"hi": 1000}, CHAIN: {"default": 20, "hi": 200},
+            MATRIX: {"default": 50, "hi": 200}}),
     _s("batch_size", None, "batch",
        "points per update: None for the full batch, else 1..the number of points",
        "每次更新用的点数：None 表示全批量，否则为 1 到数据点数",
-       places=("session", "sweep", REG, CHAIN), lo=1, type="int | None",
-       notes={CHAIN: ("the default 5 is seed 003's", "默认的 5 来自种子 003")},
-       per={CHAIN: {"default": 5}}),
+       places=("session", "sweep", REG, CHAIN, MATRIX), lo=1, type="int | None",
+       notes={p: ("the default 5 is seed 003's", "默认的 5 来自种子 003") for p in (CHAIN, MATRIX)},
+       per={CHAIN: {"default": 5}, MATRIX: {"default": 5}}),
     _s("shuffle", False, "flag", "shuffle the points every epoch", "每一轮都打乱数据顺序",
        places=("session", "sweep", REG), type="bool",
        per={p: {"kind": "shuffle", "type": "bool | str"} for p in ("session", "sweep")},
@@ -176,16 +191,20 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
        f"'adam' (torch.optim.Adam: betas={ADAM[:2]}, eps={ADAM[2]:g})",
        f"'sgd'（普通梯度下降）、'momentum'（torch.optim.SGD，momentum={MOMENTUM}）或 "
        f"'adam'（torch.optim.Adam：betas={ADAM[:2]}，eps={ADAM[2]:g}）",
-       places=("session", "sweep", REG), allowed=OPTIMIZERS, type="str"),
+       places=("session", "sweep", REG, MATRIX), allowed=OPTIMIZERS, type="str",
+       notes={MATRIX: ("the default 'adam' is seed 003's", "默认的 'adam' 来自种子 003")},
+       per={MATRIX: {"default": "adam"}}),
     _s("gradients", None, "gradients",
-       "'manual' (the formulas) or 'autograd'; None: 'manual' when the model has formulas",
-       "'manual'（手推公式）或 'autograd'；None：模型有公式时用 'manual'",
+       "'manual' (the formulas) or 'autograd'; None: 'manual' for 'linear', 'polynomial' "
+       "and 'two_layer', 'autograd' for 'mlp' (its formulas are there to compare)",
+       "'manual'（手推公式）或 'autograd'；None：'linear'、'polynomial' 和 'two_layer' 用 "
+       "'manual'，'mlp' 用 'autograd'（它的公式用来对照）",
        places=("session", "sweep"), allowed=GRADIENTS, type="str | None"),
     _s("normalize", False, "normalize",
        "False: raw inputs; True: standardise them (mean 0, std 1); a number: multiply them "
        "by it (0.1 is seed 001's t_un = 0.1 * t_u)",
        "False：原始输入；True：标准化（均值 0、标准差 1）；一个数：输入乘以它（0.1 即种子 001 "
-       "的 t_un = 0.1 * t_u）", places=("session", "sweep", REG, LRW, CHAIN),
+       "的 t_un = 0.1 * t_u）", places=("session", "sweep", REG, LRW, CHAIN, MATRIX),
        type="bool | float",
        notes={CHAIN: ("the default True is seed 003's (its raw x diverges at these "
                       "learning rates)", "默认 True 与种子 003 相同（原始 x 在这些学习率下"
@@ -202,13 +221,30 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
        "也可以像引擎的 Linear 那样叫 'a'）",
        places=("session", "sweep", REG), type="float | dict | None"),
     _s("seed", 0, "int", "the random seed (an integer >= 0)", "随机种子（大于等于 0 的整数）",
-       places=("session", "sweep", REG, LRW, CHAIN), lo=0, hi=MAX_SEED, type="int"),
+       places=("session", "sweep", REG, LRW, CHAIN, MATRIX), lo=0, hi=MAX_SEED,
+       type="int"),
     _s("degree", 2, "int",
        "the polynomial's degree (1..10, at most the number of points - 1)",
        "多项式次数（1..10，且不超过数据点数 - 1）", places=("session", "sweep", REG), lo=1,
        hi=MAX_DEGREE, type="int"),
-    _s("hidden", 1, "int", "hidden units of the 'mlp' model", "'mlp' 模型的隐藏单元数",
-       places=("session", "sweep"), lo=1, hi=MAX_HIDDEN, type="int"),
+    _s("hidden", 1, "hidden",
+       f"hidden units of the 'mlp' model: an integer 1..{MAX_HIDDEN} (one hidden layer), "
+       f"or a tuple of 1..{MAX_LAYERS} such integers, one per hidden layer ((2, 2) is seed "
+       f"003's Linear(2, 2), Linear(2, 2), Linear(2, 1))",
+       f"'mlp' 模型的隐藏单元数：1..{MAX_HIDDEN} 的整数（一个隐藏层），或由 1..{MAX_LAYERS} "
+       f"个这样的整数组成的元组，每个隐藏层一个（(2, 2) 即种子 003 的 Linear(2, 2)、"
+       f"Linear(2, 2)、Linear(2, 1)）",
+       places=("session", "sweep", MATRIX), lo=1, hi=MAX_HIDDEN,
+       type="int | tuple[int, ...]",
+       notes={MATRIX: ("the default (2, 2) is seed 003's three layers",
+                       "默认的 (2, 2) 即种子 003 的三层")},
+       per={MATRIX: {"default": (2, 2)}}),
+    _s("activation", "prelu", "activation",
+       "the 'mlp' model's activation after every hidden layer: 'prelu' (nn.PReLU, a from "
+       "0.25) or None (none: a stack of Linear layers, seed 003's)",
+       "'mlp' 模型每个隐藏层之后的激活函数：'prelu'（nn.PReLU，a 从 0.25 开始）或 None"
+       "（没有激活：只是 Linear 层的堆叠，种子 003 的写法）",
+       places=("session", "sweep"), allowed=ACTIVATIONS, type="str | None"),
     _s("reduction", "mean", "choice",
        "the loss of a batch: 'mean' (mean squared error), 'sum' (sum of squared errors) "
        "or 'half_sum' (that sum / 2, seed 003's); the loss on all the data is the same "
@@ -229,7 +265,13 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
        "update; the tables show the gradient of the next update (of the last one at the "
        "end)",
        "已完成的更新次数（step 滑块）：0 为训练前，k 为第 k 次更新之后；表格显示下一次更新"
-       "的梯度（到最后时显示最后一次的）", places=(CHAIN,), lo=0, hi=MAX_STEPS, type="int"),
+       "的梯度（到最后时显示最后一次的）", places=(CHAIN, MATRIX), lo=0, hi=MAX_STEPS,
+       type="int"),
+    _s("check_loss", "mse", "choice",
+       "the loss whose gradients the tables check: 'mse' (the mean squared error the "
+       "model trains with) or 'seed' (seed 003's gradient check, (Σ(ŷ - y)²)² / 2)",
+       "表格检验哪个损失的梯度：'mse'（训练用的均方误差）或 'seed'（种子 003 的梯度检验，"
+       "(Σ(ŷ - y)²)² / 2）", places=(MATRIX,), allowed=("mse", "seed"), type="str"),
     _s("lr_range", (1e-4, 0.1), "lr_range",
        "the sweep's learning rates, (low, high), within 1e-7..10 (the slider is "
        "log-scaled)",
@@ -303,7 +345,8 @@ def markdown_table() -> str:
     """The README's table: every setting, where it is used, its default and meaning."""
     rows = ["| setting | where | default | meaning |", "|---|---|---|---|"]
     short = {"session": "Session", "sweep": "lr_sweep", REG: "Regression",
-             LRW: "LearningRate", CHAIN: "ChainRule", BACK: "Backprop"}
+             LRW: "LearningRate", CHAIN: "ChainRule", BACK: "Backprop",
+             MATRIX: "MatrixBackprop"}
     for s in SETTINGS.values():
         where = ", ".join(short[p] for p in s.places)
         said: dict[str, list[str]] = {}  # a note -> the places it holds in

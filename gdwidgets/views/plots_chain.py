@@ -135,7 +135,8 @@ class ChainRulePlot:
 
     def __init__(self, x: np.ndarray, y: np.ndarray, *, width: float = 12.0,
                  height: float = 3.3, dpi: float = 90,
-                 labels: tuple[str, str] | None = None) -> None:
+                 labels: tuple[str, str] | None = None, model: str | None = None,
+                 legend_above: bool = False) -> None:
         self.rc = plot_rc()
         with plotting():
             self.fast = fast = FastFigure(2, width=width, height=height, dpi=dpi)
@@ -146,10 +147,19 @@ class ChainRulePlot:
             ax.set_ylabel(tr("chain.y"))
             (self.data,) = ax.plot([], [], "o", ms=3.5, color=SILVER,
                                    label=tr("chain.data"))
-            (self.fit,) = ax.plot([], [], "-", lw=2, color=BLUE, label=tr("chain.model"))
+            (self.fit,) = ax.plot([], [], "-", lw=2, color=BLUE,
+                                  label=model or tr("chain.model"))
             (self.batch,) = ax.plot([], [], "o", ms=7, mfc="none", mew=1.8, color=ORANGE,
                                     label=tr("chain.batch"))
-            ax.legend(loc="upper left", framealpha=0.85)
+            if legend_above:  # data everywhere (e.g. by row): the legend under the title
+                for panel in fast.axes:  # both panels lower their tops to make room
+                    x0, y0, w, h = panel.get_position().bounds
+                    panel.set_position((x0, y0, w, h - 0.07))
+                ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3,
+                          frameon=False, borderaxespad=0.2, handletextpad=0.4)
+                ax.set_title(tr("chain.fit_title"), pad=22)
+            else:
+                ax.legend(loc="upper left", framealpha=0.85)
             # on the x label's row, clear of the data and of the fitted line
             self.now = ax.text(1.0, -0.1, "", transform=ax.transAxes, ha="right",
                                va="top", fontsize=10, color=NOTE)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ChainRuleWidget", "StrictIntSlider"]
 
+VIEWS = ("chain", "batch", "graph")  # the show_view toggle's values
 GRAPH_BOX = Box(width=1090, height=470)  # px at 1280×800: the place of plots and table
 STYLE = {"description_width": "initial"}
 
@@ -65,6 +66,7 @@ class ChainRuleWidget(LessonWidget):
 
     _place = "chain_rule"
     _one_input = True
+    _views = ("chainw.show_chain", "chainw.show_batch", "chainw.show_graph")  # VIEWS' labels
 
     def __init__(self, **settings: Any) -> None:
         """Check every setting (ValueError naming a bad one), train, draw."""
@@ -77,6 +79,7 @@ class ChainRuleWidget(LessonWidget):
         step = check(spec["step"], s["step"], hi=steps)
         super().__init__(**box)
         self._normalize, self._seed = s["normalize"], s["seed"]
+        self._take_settings(s)
         self._rates = s["lr"] if isinstance(s["lr"], dict) else None  # fixed per parameter
         lr = slider_value(self._rates, spec["lr"].lo, spec["lr"].hi) if self._rates else s["lr"]
         self.dataset = W.Dropdown(options=self._data_names(), value=name,
@@ -104,8 +107,7 @@ class ChainRuleWidget(LessonWidget):
                                  self.graph_view], layout=W.Layout(display="none"))
         # one screen: the chain-rule table, the batch's table or the graph, one at a time
         self.show_view = W.ToggleButtons(
-            options=[(tr("chainw.show_chain"), "chain"), (tr("chainw.show_batch"), "batch"),
-                     (tr("chainw.show_graph"), "graph")],
+            options=[(tr(key), view) for key, view in zip(self._views, VIEWS)],
             style={"button_width": "auto"})
         self.show_view.add_class("gdw-view")  # a view switch (the browser tests try each)
         self.show_view.observe(self._on_show_view, "value")
@@ -117,7 +119,7 @@ class ChainRuleWidget(LessonWidget):
         self._png = b""
 
         x, y = self._data()
-        self.plot = ChainRulePlot(x, y, labels=self._labels())
+        self.plot = ChainRulePlot(x, y, labels=self._labels(), **self._plot_options())
         self.figure = self.plot.figure
         self._grid = np.linspace(float(x.min()), float(x.max()), 80)
         self._rerun()
@@ -133,8 +135,20 @@ class ChainRuleWidget(LessonWidget):
                     self.epochs, self.batch_size], layout=row),
             W.HBox([self.play, self.step, control_label("chainw.show"), self.show_view,
                     *self._teacher_buttons()], layout=row),
-            self.banner, self.image, self.table, self.samples_table, self.graph_box,
+            self.banner, self.image, *self._above_tables(), self.table, self.samples_table,
+            self.graph_box,
         )
+
+    def _take_settings(self, settings: dict[str, Any]) -> None:
+        """What a subclass keeps of its own settings, before the first run."""
+
+    def _plot_options(self) -> dict[str, Any]:
+        """A subclass's options of its :class:`ChainRulePlot`."""
+        return {}
+
+    def _above_tables(self) -> list[W.Widget]:
+        """A subclass's own controls of its tables, between the plots and the tables."""
+        return []
 
     def _on_show_view(self, change: dict[str, Any]) -> None:
         view = change["new"]
