@@ -128,7 +128,7 @@ _LAYERS_GRADS = {
 }
 # honest answers, reached only if the reference could be read
 _LAYERS_REFERENCES = {
-    "import_training_gradients": "from gdwidgets.training.gradients import two_layer_chain\n",
+    "import_training_gradients": "from gdwidgets.training.gradients import dense_backward\n",
     "read_training_gradients": (
         "import os, gdwidgets\n_p = os.path.join(os.path.dirname(gdwidgets.__file__), "
         "'training', 'gradients.py')\nassert 'def two_layer_chain' in open(_p).read()\n"),
