@@ -8,6 +8,7 @@ c.CourseDirectory.db_assignments = [
     dict(name="gradients"),
     dict(name="quadratic"),
     dict(name="chain_rule"),
+    dict(name="layers"),
 ]
 # the checkers print their hints into the failing test cell's traceback
 c.Execute.timeout = 120

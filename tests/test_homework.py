@@ -370,7 +370,7 @@ def errors(cell: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
 
 
 def test_assignments_are_in_nbgrader_format_without_outputs():
-    assert [p.stem for p in SOURCES] == ["chain_rule", "gradients", "quadratic"]
+    assert [p.stem for p in SOURCES] == ["chain_rule", "gradients", "layers", "quadratic"]
     for path in SOURCES:
         nb = nbformat.read(path, as_version=4)
         ids = [c.metadata["nbgrader"]["grade_id"] for c in nb.cells]
@@ -459,7 +459,7 @@ def test_command_line_makes_student_versions(tmp_path, capsys):
     out = capsys.readouterr().out
     made = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.ipynb"))
     assert made == ["chain_rule/chain_rule.ipynb", "gradients/gradients.ipynb",
-                    "quadratic/quadratic.ipynb"]
+                    "layers/layers.ipynb", "quadratic/quadratic.ipynb"]
     assert "quadratic.ipynb" in out
 
 

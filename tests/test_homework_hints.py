@@ -16,10 +16,12 @@ import torch
 
 from gdwidgets import set_language
 from gdwidgets.homework import (
+    check_cal_grad,
     check_chain_rule,
     check_grad_fn,
     check_quadratic,
     check_quadratic_forward,
+    check_three_layer_grads,
     check_training_loop,
     check_zero_grad,
 )
@@ -105,7 +107,8 @@ def sgd_never_zeroing(w, x_data, y_data, lr, epochs):
 
 CHECKS = [(check_grad_fn, "grad_fn", ()), (check_training_loop, "training_loop", ()),
           (check_zero_grad, "sgd", ()), (check_quadratic_forward, "forward", ()),
-          (check_quadratic, "train", (0.001,)), (check_chain_rule, "chain_rule_grads", ())]
+          (check_quadratic, "train", (0.001,)), (check_chain_rule, "chain_rule_grads", ()),
+          (check_cal_grad, "cal_grad", ()), (check_three_layer_grads, "three_layer_grads", ())]
 
 
 @pytest.mark.parametrize("lang, blank", [("en", "is not written yet"), ("zh", "还没有写")])
@@ -346,7 +349,7 @@ def test_the_grader_answers_a_helper_with_its_value_alone():
 
 def test_handouts_name_the_lessons_students_see():
     lessons = {int(p.name[:2]): p.stem for p in (ROOT / "example_notebooks").glob("*.ipynb")}
-    expected = {"gradients": 3, "chain_rule": 5, "quadratic": 6}
+    expected = {"gradients": 3, "chain_rule": 5, "layers": 8, "quadratic": 6}
     for path in sorted((ROOT / "homework/source").glob("*/*.ipynb")):
         text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells
                          if c.cell_type == "markdown")

@@ -17,11 +17,13 @@ from .._lazy import lazy
 # loading any checker (see sandbox.switch_off_references)
 _LAZY = {
     "Feedback": ".feedback",
+    "check_cal_grad": ".layers",
     "check_chain_rule": ".chain_rule",
     "check_grad_fn": ".gradients",
     "check_training_loop": ".gradients",
     "check_quadratic": ".quadratic",
     "check_quadratic_forward": ".quadratic",
+    "check_three_layer_grads": ".layers",
     "check_zero_grad": ".zero_grad",
 }
 

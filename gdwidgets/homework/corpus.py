@@ -1,5 +1,6 @@
 """A class of honest, blank and hostile submissions of the ``gradients`` assignment, to
-check a grader (ours and nbgrader) against.
+check a grader (ours and nbgrader) against; and :data:`LAYERS_CASES`, the cheats aimed at
+the ``layers`` assignment (autograd where it is asked by hand, the package's references).
 
 ``python -m gdwidgets.homework.corpus homework/`` builds the class in a temporary folder,
 grades it with both graders and prints the table of the teacher's guide.
@@ -21,7 +22,7 @@ import nbformat
 
 from .notebooks import _nbgrader, student_version
 
-__all__ = ["CASES", "Case", "build"]
+__all__ = ["CASES", "Case", "LAYERS_CASES", "build", "build_layers"]
 
 _FORK = """
 import os, time
@@ -92,6 +93,79 @@ CASES = [
     Case("delete_csv", False, "deletes the grades file being written"),
     Case("fork_child", False, "forks a process that keeps writing to others' files"),
 ]
+
+
+# The layers cheats: each defines both answers through ``_grads(loss, tensors)``, the
+# gradients of a scalar loss by a forbidden route (or, for the reference cheats, takes the
+# answers from a reference it should not reach, and fails if it cannot).
+_LAYERS_ANSWERS = """
+def cal_grad(inputs, grad_out, W):
+    return _grads(lambda i, w: ((i @ w) * grad_out).sum(), [inputs, W])
+
+def three_layer_grads(x, y, params):
+    names = ["W1", "b1", "W2", "b2", "W3", "b3"]
+    def loss(*ts):
+        p = dict(zip(names, ts))
+        h = x
+        for k in "123":
+            h = h @ p["W" + k] + p["b" + k]
+        return ((h.squeeze(-1) - y) ** 2).sum() ** 2 / 2
+    return dict(zip(names, _grads(loss, [params[n] for n in names])))
+"""
+_LAYERS_GRADS = {
+    "backward": "def _grads(f, ts):\n    ts = [t.detach().clone().requires_grad_() for t in ts]\n"
+                "    f(*ts).backward()\n    return [t.grad for t in ts]\n",
+    "autograd_grad": "def _grads(f, ts):\n"
+                     "    ts = [t.detach().clone().requires_grad_() for t in ts]\n"
+                     "    return list(torch.autograd.grad(f(*ts), ts))\n",
+    "func_grad": "def _grads(f, ts):\n"
+                 "    return list(torch.func.grad(f, argnums=tuple(range(len(ts))))(*ts))\n",
+    "func_vjp": "def _grads(f, ts):\n    _, back = torch.func.vjp(f, *ts)\n"
+                "    return list(back(torch.tensor(1.0)))\n",
+    "inference_off": "def _grads(f, ts):\n    with torch.inference_mode(False):\n"
+                     "        ts = [t.clone().requires_grad_() for t in ts]\n"
+                     "        f(*ts).backward()\n    return [t.grad for t in ts]\n",
+}
+# honest answers, reached only if the reference could be read
+_LAYERS_REFERENCES = {
+    "import_training_gradients": "from gdwidgets.training.gradients import dense_backward\n",
+    "read_training_gradients": (
+        "import os, gdwidgets\n_p = os.path.join(os.path.dirname(gdwidgets.__file__), "
+        "'training', 'gradients.py')\nassert 'def two_layer_chain' in open(_p).read()\n"),
+    "read_checker_source": (
+        "import os, gdwidgets\n_p = os.path.join(os.path.dirname(gdwidgets.__file__), "
+        "'homework', 'layers.py')\nassert 'def reference_cal_grad' in open(_p).read()\n"),
+    "import_checker": "from gdwidgets.homework.layers import reference_cal_grad\n",
+}
+LAYERS_CASES = [
+    Case("honest", True, "the teacher's solutions"),
+    Case("blank", False, "the handout, untouched"),
+    *(Case(f"autograd_{k}" if not k.startswith("autograd") else k, False,
+           f"both answers by autograd ({k})") for k in _LAYERS_GRADS),
+    *(Case(k, False, "the solutions, behind a reference it should not reach")
+      for k in _LAYERS_REFERENCES),
+]
+
+
+def build_layers(source: Path, out: Path) -> dict[str, Path]:
+    """Write :data:`LAYERS_CASES` into ``out/<case>/layers.ipynb``; returns case -> path."""
+    solved = nbformat.read(str(source), as_version=4)
+    blank = student_version(source)
+    grads = {(f"autograd_{k}" if not k.startswith("autograd") else k): v
+             for k, v in _LAYERS_GRADS.items()}
+    paths = {}
+    for case in LAYERS_CASES:
+        nb = copy.deepcopy(solved if case.name in ("honest", *_LAYERS_REFERENCES) else blank)
+        if case.name in grads:
+            _cell(nb, "cal_grad").source = grads[case.name] + _LAYERS_ANSWERS
+            _cell(nb, "three_layer_grads").source = "# answered above"
+        elif case.name in _LAYERS_REFERENCES:
+            cell = _cell(nb, "cal_grad")
+            cell.source = _LAYERS_REFERENCES[case.name] + cell.source
+        paths[case.name] = out / case.name / "layers.ipynb"
+        paths[case.name].parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, str(paths[case.name]))
+    return paths
 
 
 def _cell(nb: nbformat.NotebookNode, gid: str) -> nbformat.NotebookNode:

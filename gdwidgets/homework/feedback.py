@@ -8,6 +8,7 @@ import functools
 import html
 import io
 import re
+import sysconfig
 import traceback
 import warnings
 from collections.abc import Callable
@@ -18,8 +19,8 @@ from typing import Any
 from ..i18n import register, tr
 from ..views.palette import FAILED, PASSED
 
-__all__ = ["BY_HAND", "Call", "CheckFailed", "Feedback", "call_student", "checker",
-           "describe_error", "shown_name"]
+__all__ = ["BY_HAND", "Call", "CheckFailed", "Feedback", "by_hand_mode", "call_student",
+           "checker", "describe_error", "is_by_hand_error", "shown_name"]
 
 # True while a checker calls a function that must compute its gradients by hand: the call
 # runs under torch.inference_mode(), where autograd cannot work (read by the grader's proxy).
@@ -65,7 +66,11 @@ register(
 )
 
 BY_HAND_ERROR = "does not require grad"
-_PACKAGE_DIRS = (str(Path(__file__).resolve().parent.parent), "site-packages", "/torch/")
+# what torch says when autograd is reached in by_hand_mode (torch.func refuses to run
+# under saved-tensor hooks; a graph that saves a tensor meets our hook)
+BY_HAND_ERRORS = (BY_HAND_ERROR, "saved tensor hooks")
+_PACKAGE_DIRS = (str(Path(__file__).resolve().parent.parent), "site-packages", "/torch/",
+                 sysconfig.get_paths()["stdlib"])
 
 
 class CheckFailed(AssertionError):
@@ -181,6 +186,28 @@ def _substituted(fn: Any, helpers: dict[str, Callable[..., Any]]) -> Any:
                 names[name] = value
 
 
+def is_by_hand_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is autograd refusing to work in :func:`by_hand_mode`."""
+    return any(marker in str(exc) for marker in BY_HAND_ERRORS)
+
+
+def _no_graph(tensor: Any) -> Any:
+    raise RuntimeError("autograd is off here: the gradients are computed by hand "
+                       "(this input does not require grad)")
+
+
+@contextlib.contextmanager
+def by_hand_mode() -> Any:
+    """Autograd off for student code that must compute gradients by hand: inference mode
+    (``backward()`` and ``torch.autograd.grad`` find no graph), and saved-tensor hooks
+    that refuse to save (``torch.func.grad`` / ``vjp`` refuse to run under them; a graph
+    built in ``inference_mode(False)`` cannot save what its backward needs)."""
+    import torch
+
+    with torch.inference_mode(), torch.autograd.graph.saved_tensors_hooks(_no_graph, _no_graph):
+        yield
+
+
 def call_student(fn: Callable[..., Any], *args: Any, by_hand: bool = False,
                  helpers: dict[str, Callable[..., Any]] | None = None,
                  **kwargs: Any) -> Call:
@@ -208,9 +235,7 @@ def call_student(fn: Callable[..., Any], *args: Any, by_hand: bool = False,
         stack.enter_context(contextlib.redirect_stdout(out))
         warnings.simplefilter("always")
         if by_hand:
-            import torch
-
-            stack.enter_context(torch.inference_mode())
+            stack.enter_context(by_hand_mode())
             token = BY_HAND.set(True)
             stack.callback(BY_HAND.reset, token)
         try:
@@ -244,7 +269,7 @@ def describe_error(name: str, exc: BaseException, hint: str | None = None) -> st
     """One line naming the exception, where in the student's code, and a hint."""
     if isinstance(exc, NotImplementedError) and not str(exc):  # nbgrader's stub
         return tr("hw.not_written", name=name)
-    if hint is None and BY_HAND_ERROR in str(exc) and getattr(exc, "by_hand", False):
+    if hint is None and is_by_hand_error(exc) and getattr(exc, "by_hand", False):
         hint = tr("hw.by_hand")
     text = tr("hw.raised", name=name, error=type(exc).__name__, text=str(exc).split("\n")[0])
     frame = _student_frame(exc)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cgroups import CgroupKind
+from .sandbox import reference_files
 from .uids import UidRange, sweep
 
 __all__ = ["Isolation", "readable_by"]
@@ -63,7 +64,8 @@ class Isolation:
         limits (``RLIMIT_AS``, ``RLIMIT_NPROC``).
     hide : list of str
         Paths made empty inside each sandbox (needs a mount namespace): the checkers'
-        package folder, the source, the submissions and the report.
+        package folder, the package's by-hand formulas outside it (see
+        ``sandbox.REFERENCE_MODULES``), the source, the submissions and the report.
     """
 
     namespaces: str = ""
@@ -104,8 +106,8 @@ class Isolation:
             sweep()
         package = Path(__file__).resolve().parent
         if iso.namespaces:
-            iso.hide = [str(package), *(str(p.resolve()) for p in protected
-                                        if p.exists() and _hideable(p))]
+            iso.hide = [str(package), *reference_files(),
+                        *(str(p.resolve()) for p in protected if p.exists() and _hideable(p))]
         iso.notes[:0] = iso._describe(root, why_not)
         if iso.uids is not None and not iso.namespaces:
             for path in protected:

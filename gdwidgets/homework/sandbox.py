@@ -49,8 +49,15 @@ del _w, _l
 
 # The student-facing names of gdwidgets.homework: stubs in the sandbox (the test cells that
 # call the real checkers run in the grader's process).
-CHECKERS = ("check_chain_rule", "check_grad_fn", "check_quadratic", "check_quadratic_forward",
-            "check_training_loop", "check_zero_grad")
+CHECKERS = ("check_cal_grad", "check_chain_rule", "check_grad_fn", "check_quadratic",
+            "check_quadratic_forward", "check_three_layer_grads", "check_training_loop",
+            "check_zero_grad")
+# The package's by-hand formulas outside homework/ (they would answer the assignments):
+# unimportable in the sandbox, their files (and compiled copies) hidden like the checkers'.
+# Names that do not exist (yet) are skipped.
+REFERENCE_MODULES = ("gdwidgets.training.gradients", "gdwidgets.training.chain_rule",
+                     "gdwidgets.training.layer_checks", "gdwidgets.training.layer_check",
+                     "gdwidgets.training.layers")
 LOADED = ("__init__", "sandbox", "remote", "feedback", "inside")
 
 
@@ -64,9 +71,30 @@ def _stub(name: str) -> Any:
     return check
 
 
+def reference_files() -> list[str]:
+    """The files of ``REFERENCE_MODULES`` that exist: each source and its compiled copies
+    (found by path, without importing them)."""
+    import glob
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # gdwidgets/
+    files = []
+    for module in REFERENCE_MODULES:
+        *folders, stem = module.split(".")[1:]
+        folder = os.path.join(root, *folders)
+        files += [p for p in [os.path.join(folder, f"{stem}.py"),
+                              *glob.glob(os.path.join(folder, "__pycache__", f"{stem}.*.pyc"))]
+                  if os.path.isfile(p) and not os.path.islink(p)]
+        if os.path.isdir(os.path.join(folder, stem)):  # a package of that name
+            files.append(os.path.join(folder, stem))
+    return files
+
+
 def switch_off_references() -> None:
-    """The checker modules cannot be imported (``None`` in ``sys.modules``; their files are
-    hidden too when there is a mount namespace); the checkers' names are stubs."""
+    """The checker modules and ``REFERENCE_MODULES`` cannot be imported (``None`` in
+    ``sys.modules``; their files are hidden too when there is a mount namespace); the
+    checkers' names are stubs."""
+    for module in REFERENCE_MODULES:
+        sys.modules[module] = None  # type: ignore[assignment]
     package = importlib.import_module("gdwidgets.homework")
     folder = os.path.dirname(package.__file__ or "")
     with contextlib.suppress(OSError):
@@ -174,9 +202,7 @@ class Sandbox:
         return helper
 
     def call(self, request: dict[str, Any]) -> dict[str, Any]:
-        import torch
-
-        from gdwidgets.homework.feedback import _student_frame
+        from gdwidgets.homework.feedback import _student_frame, by_hand_mode
         from gdwidgets.homework.remote import decode, encode, encode_error
 
         ns = self.shell.user_ns if self.shell is not None else {}
@@ -195,7 +221,7 @@ class Sandbox:
                 if not callable(fn):
                     raise NameError(f"name {request['name']!r} is not defined")
                 if request.get("by_hand"):
-                    with torch.inference_mode():
+                    with by_hand_mode():
                         value = fn(*args, **kwargs)
                 else:
                     value = fn(*args, **kwargs)
