@@ -11,6 +11,9 @@ generator produced for the seed recipe, so this module never needs torch.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 import numpy as np
 
 from .data import Dataset
@@ -171,7 +174,9 @@ _PLANE2D_Y = (
     2.9735675, 4.95792, 1.2256004, 4.443722, -2.8628144, 5.8287115,
 )
 
-DATASETS: dict[str, Dataset] = {
+# Read-only: a user's own data is kept by the widget or call that takes it (a widget's
+# ``_own``), never added here, so two widgets' data cannot meet.
+DATASETS: Mapping[str, Dataset] = MappingProxyType({
     "thermometer": _make("thermometer", _T_U, _T_C, "seed 001", x_name="t_u",
                          x_unit=("unknown units", "未知单位"), y_name="t_c", y_unit="°C"),
     "linear15": _make("linear15", _X15, _Y15, "seed 004"),
@@ -184,7 +189,7 @@ DATASETS: dict[str, Dataset] = {
     "plane2d": _make(
         "plane2d", np.reshape(_PLANE2D_X, (100, 2)), _PLANE2D_Y, "seed 003", x_name="x1, x2"
     ),
-}
+})
 
 
 def names() -> list[str]:

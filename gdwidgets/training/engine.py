@@ -8,8 +8,6 @@ found afterwards, vectorised over all recorded losses.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
@@ -72,16 +70,12 @@ def recorded_steps(loss: torch.Tensor, diverged: torch.Tensor, after: int) -> to
     return torch.where(diverged > 0, torch.maximum(end, diverged), steps)
 
 
-@contextmanager
-def _one_thread() -> Iterator[None]:
-    """Tensors here are small: torch's thread pool only adds latency (and jitter when
-    the CPU is shared), so run on one thread and restore the setting afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
+# Tensors here are small: torch's thread pool only adds latency (and jitter when the CPU
+# is shared), so training runs on one thread. Set once, when the engine is first imported
+# (torch loads on first use), not set and restored around every run: the thread count is
+# process-wide, and two runs (two widgets, two threads) restoring it would undo each
+# other. Code of the user's own that wants more threads sets torch.set_num_threads after.
+torch.set_num_threads(1)
 
 
 def train(model: Model, x: torch.Tensor, y: torch.Tensor, theta0: torch.Tensor,
@@ -98,7 +92,7 @@ def train(model: Model, x: torch.Tensor, y: torch.Tensor, theta0: torch.Tensor,
     loss.
     """
     runs = lr.shape[-1]
-    with torch.no_grad(), _one_thread():
+    with torch.no_grad():
         batcher = Batcher(model, x, y, batch_size, shuffle, gen, reduction)
         step = step_function(model, gradients)
         rates = lr.reshape(1, runs) if lr.ndim == 1 else lr  # (1, R) or one per row (P, R)

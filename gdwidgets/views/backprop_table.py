@@ -11,11 +11,22 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..formats import seed as num
-from ..i18n import tr
-from ..strings import backprop as _strings  # noqa: F401  (registers the strings)
+from ..i18n import register, tr
 from .tables import Row, value_table
 
 __all__ = ["backprop_table"]
+
+register({
+    "backprop.full_grad": ("{name}.grad, all", "{name}.grad（全部）"),
+    "backprop.full_loss": ("loss, all", "损失（全部）"),
+    "backprop.loss": ("loss", "损失"),
+    "backprop.loss_micro": ("loss {j}/{k} (× {w})", "损失 {j}/{k}（× {w}）"),
+    "backprop.lr": ("learning rate", "学习率"),
+    "backprop.nodes": ("nodes in graph", "计算图节点数"),
+    "backprop.nodes_in_place": ("nodes, in-place twin", "节点数（原地更新）"),
+    "backprop.passes": ("backward passes", "反向传播次数"),
+    "backprop.updates": ("updates", "更新次数"),
+})
 
 
 def _text(v: Any) -> str:

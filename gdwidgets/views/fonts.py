@@ -24,7 +24,7 @@ from pathlib import Path
 import matplotlib
 from matplotlib import font_manager
 
-from ..i18n import get_language, register, set_language
+from ..i18n import get_language, register, using
 
 __all__ = ["cjk_font", "plot_rc", "plot_language", "plotting"]
 
@@ -112,14 +112,5 @@ def plot_rc() -> dict[str, object]:
 @contextmanager
 def plotting() -> Iterator[None]:
     """Make or change a figure: our rcParams, and labels in :func:`plot_language`."""
-    lang = get_language()
-    shown = plot_language()
-    with matplotlib.rc_context(plot_rc()):
-        if shown == lang:
-            yield
-            return
-        set_language(shown)
-        try:
-            yield
-        finally:
-            set_language(lang)
+    with matplotlib.rc_context(plot_rc()), using(plot_language()):
+        yield

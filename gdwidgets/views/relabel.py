@@ -10,26 +10,49 @@ in and no layout program runs.
 
 If the SVG does not hold the expected texts in the expected order (another renderer,
 a text wider than its box), the structure is simply rendered every time.
+
+How many pictures were laid out or relabelled is counted per caller, not in a module
+global: ``with counting() as stats:`` counts the pictures made inside (in this context).
 """
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from . import dot as vis
 from . import render as _render
 
-__all__ = ["picture_svg", "relabellable", "clear_cache", "stats"]
+__all__ = ["picture_svg", "relabellable", "clear_cache", "counting"]
 
 _CACHE_SIZE = 64
 _GROUP = re.compile(r'<g id="(node|edge)(\d+)" class="(?:node|edge)">')
 _TEXT = re.compile(r"(<text\b[^>]*>)(.*?)(</text>)", re.S)
 
-stats = {"layouts": 0, "relabels": 0}
-"""How many pictures were laid out by the renderer / filled into a cached layout."""
+_counters: ContextVar[tuple[dict[str, int], ...]] = ContextVar("gdwidgets_relabel_counters",
+                                                              default=())
+
+
+@contextmanager
+def counting() -> Iterator[dict[str, int]]:
+    """Count the pictures made inside: ``layouts`` (laid out by the renderer) and
+    ``relabels`` (filled into a cached layout)."""
+    stats = {"layouts": 0, "relabels": 0}
+    token = _counters.set((*_counters.get(), stats))
+    try:
+        yield stats
+    finally:
+        _counters.reset(token)
+
+
+def _count(kind: str) -> None:
+    for stats in _counters.get():
+        stats[kind] += 1
 
 
 @dataclass(slots=True)
@@ -188,10 +211,10 @@ def picture_svg(picture: vis.Picture, source: str) -> str:
     layout = _layout(_key(picture, head, slots))
     t = layout.template
     if t is not None:
-        stats["relabels"] += 1
+        _count("relabels")
         return _fill(t, picture)
     svg = _render.render_svg(source)
-    stats["layouts"] += 1
+    _count("layouts")
     if not layout.cut:
         layout.cut = True
         layout.template = _template(svg, picture, slots)

@@ -23,11 +23,81 @@ from .. import datasets
 from ..autograd import Linear, Scalar, count_nodes, mse
 from ..data import as_dataset, check_arrays
 from ..formats import seed as num
-from ..i18n import tr
-from ..strings import backprop as _strings  # noqa: F401  (registers the messages)
+from ..i18n import register, tr
 
 __all__ = ["Lesson", "SEED_POINTS", "source", "data_nodes", "checked_points", "own_points",
            "after_forward", "after_backward", "after_update"]
+
+register({
+    "backprop.msg.forward": (
+        "Forward: the graph of the loss for a = {a}, b = {b}; a forward graph shows no "
+        "grads (None): backward fills them.",
+        "前向传播：a = {a}、b = {b} 时损失函数的计算图；前向图不显示 grad（None），反向传播"
+        "会填上它们。",
+    ),
+    "backprop.msg.backward": (
+        "Backward: every node's grad holds d loss / d node; each edge shows the gradient it "
+        "carried.",
+        "反向传播：每个节点的 grad 是 d loss / d 节点；每条边上标着它传递的梯度。",
+    ),
+    "backprop.msg.again": (
+        "Backward pass {n} on the same graph without zero grad: every grad is now {n} times "
+        "one pass's gradient (highlighted). Press zero grad to reset.",
+        "在同一个计算图上第 {n} 次反向传播且没有清零：每个 grad 都变成了一次梯度的 {n} 倍"
+        "（已高亮）。按“梯度清零”重置。",
+    ),
+    "backprop.msg.update": (
+        "Update {k}: a and b moved by -lr × grad, the grads went back to 0, and the next "
+        "forward graph was built.",
+        "第 {k} 次更新：a 和 b 移动了 -lr × grad，梯度清零，并构建了下一次前向传播的计算图。",
+    ),
+    "backprop.msg.bloat": (
+        "Update {k} the book's way (a = a - lr * a.grad): the graph now has {nodes} nodes; "
+        "the in-place twin still has {twin}. The bold a and b are the current ones; the "
+        "grey “before update” copies stay in the graph, and every backward pass adds into "
+        "their grads, which nothing sets back to 0.",
+        "第 {k} 次用书中的写法更新（a = a - lr * a.grad）：计算图现在有 {nodes} 个节点；"
+        "原地更新的对照模型仍然是 {twin} 个。粗体的 a、b 是当前的参数；灰色的“更新前”副本"
+        "留在计算图里，每次反向传播都会往它们的 grad 里累加，而没有任何操作把它们清零。",
+    ),
+    "backprop.msg.micro": (
+        "Micro-batch {j} of {k}: its loss is scaled by {w}; the grads now sum {done} of {k} "
+        "micro-batches.",
+        "第 {j}/{k} 个小批次：损失乘以 {w}；梯度里现在累加了 {k} 个小批次中的 {done} 个。",
+    ),
+    "backprop.msg.micro_done": (
+        "All {k} micro-batches done: the accumulated a.grad {ga} and b.grad {gb} equal the "
+        "gradient of the loss on all points (table: a.grad, all = {fa}; b.grad, all = "
+        "{fb}). Press update.",
+        "{k} 个小批次都已完成：累积的 a.grad {ga} 和 b.grad {gb} 等于全部数据上损失的梯度"
+        "（表格：a.grad（全部）= {fa}；b.grad（全部）= {fb}）。请按“更新参数”。",
+    ),
+    "backprop.msg.micro_over": (
+        "{done} micro-batch passes since the last update (there are {k}): the grads count "
+        "some micro-batches twice. Press zero grad.",
+        "自上次更新以来已经做了 {done} 次小批次反向传播（只有 {k} 个小批次）：梯度把一些"
+        "小批次算了两次。请按“梯度清零”。",
+    ),
+    "backprop.msg.loss_up": (
+        "The full-batch loss went up from {before} to {after}: lr = {lr} is too large for "
+        "these points. Try a smaller learning rate.",
+        "全部数据的损失从 {before} 升到了 {after}：对这些数据来说 lr = {lr} 太大了。"
+        "试试更小的学习率。",
+    ),
+    "backprop.msg.overflow": (
+        "The parameters overflowed at update {k}: lr = {lr} is far too large. Press start "
+        "again and choose a smaller learning rate.",
+        "第 {k} 次更新时参数溢出：lr = {lr} 太大了。请按“重新开始”并选择更小的学习率。",
+    ),
+    "backprop.err.data_len": (
+        "BackpropWidget draws every point's nodes: at most {n} points, got {nx}",
+        "BackpropWidget 要画出每个点的节点：最多 {n} 个点，收到的是 {nx} 个",
+    ),
+    "backprop.err.one_input": (
+        "BackpropWidget fits y = a·x + b to one input, but x has {d} columns",
+        "BackpropWidget 拟合单输入的 y = a·x + b，但 x 有 {d} 列",
+    ),
+})
 
 SEED_POINTS: tuple[tuple[float, float], ...] = ((1.5, 1.0), (2.0, 4.0))
 """Seed 000's two points (x, y)."""

@@ -30,7 +30,7 @@ from IPython.display import HTML, display
 
 from .. import datasets
 from ..data import Dataset, as_dataset
-from ..i18n import STRINGS, get_language, register, set_language, tr
+from ..i18n import STRINGS, get_language, register, tr, using
 from ..training.checks import check_all
 from ..training.settings import defaults, here
 from ..views.fonts import cjk_font
@@ -304,13 +304,10 @@ class LessonWidget(TeacherTools, W.VBox):
 
     @contextmanager
     def _speaking(self) -> Iterator[None]:
-        """Every string made inside is in the widget's language."""
-        current = get_language()
-        set_language(self.__dict__.get("_lang", current))
-        try:
+        """Every string made inside is in the widget's language (a context-local language:
+        the default and the other widgets are untouched)."""
+        with using(self.__dict__.get("_lang") or get_language()):
             yield
-        finally:
-            set_language(current)
 
     # ----- saved notebooks -----------------------------------------------------------
     def static_html(self) -> str:

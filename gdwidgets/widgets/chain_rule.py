@@ -11,8 +11,7 @@ import numpy as np
 from traitlets import TraitError, validate
 
 from ..data import as_dataset
-from ..i18n import tr
-from ..strings import chain_rule as _strings  # noqa: F401  (registers the strings)
+from ..i18n import register, tr
 from ..training.checks import check
 from ..training.settings import docstring, here, signature
 from ..views.plots_chain import ChainRulePlot, chain_table_html, samples_table_html
@@ -26,6 +25,20 @@ if TYPE_CHECKING:
     from ..training import History, Session
 
 __all__ = ["ChainRuleWidget", "StrictIntSlider"]
+
+register({
+    "chainw.dataset": ("data", "数据"),
+    "chainw.lr": ("learning rate", "学习率"),  # as RegressionWidget and BackpropWidget
+    "chainw.epochs": ("epochs", "轮数"),
+    "chainw.batch_size": ("batch size", "批大小"),
+    "chainw.step": ("step", "步数"),  # as RegressionWidget's step
+    "chainw.graph": ("Autograd graph of this update's loss", "本次更新的损失的自动求导计算图"),
+    "chainw.show": ("show", "显示"),
+    "chainw.show_chain": ("chain rule", "链式法则"),
+    "chainw.show_batch": ("the batch, point by point", "逐点查看批次"),
+    "chainw.show_graph": ("autograd graph", "自动求导计算图"),
+    "chainw.full_size": ("full size", "原始大小"),
+})
 
 VIEWS = ("chain", "batch", "graph")  # the show_view toggle's values
 GRAPH_BOX = Box(width=1090, height=470)  # px at 1280×800: the place of plots and table

@@ -11,8 +11,7 @@ import ipywidgets as W
 import numpy as np
 
 from ..data import as_dataset
-from ..i18n import tr
-from ..strings import matrix_backprop as _strings  # noqa: F401  (registers the strings)
+from ..i18n import register, tr
 from ..training.settings import docstring, signature
 from ..views.layer_tables import layer_batch_html, layer_table_html
 from .chain_rule import ChainRuleWidget
@@ -22,6 +21,15 @@ if TYPE_CHECKING:
     from ..training.layer_checks import LayerCheck
 
 __all__ = ["MatrixBackpropWidget"]
+
+register({
+    "matrixw.model": ("model ŷ", "模型 ŷ"),
+    "matrixw.point": ("point (row of the data)", "数据点（行号）"),
+    "matrixw.check_loss": ("gradients of", "梯度所属的损失"),
+    "matrixw.loss_mse": ("mean squared error", "均方误差"),
+    "matrixw.loss_seed": ("seed 003's check", "种子 003 的检验"),
+    "matrixw.show_layers": ("layer by layer", "逐层"),
+})
 
 
 def stack_formula(layers: int) -> str:
