@@ -18,14 +18,22 @@ PROTOCOL = {"_repr_mimebundle_", "_ipython_display_", "_repr_html_"}
 
 
 def _private_ipywidgets_names() -> set[str]:
-    """Every single-underscore name of ipywidgets' public widget classes (methods,
-    traits), less the names gdwidgets defines itself (its own methods may share one)."""
+    """Every single-underscore name of ipywidgets' public widget classes and their
+    instances (methods, traits, attributes set when built, e.g. ``_options_values``), less
+    the names gdwidgets defines itself (its own methods may share one)."""
     names: set[str] = set()
     for name in dir(W):
         cls = getattr(W, name)
         if isinstance(cls, type) and issubclass(cls, W.Widget):
             for klass in cls.__mro__:
                 names.update(vars(klass))
+            options = {"options": [1, 2]} if "options" in cls.class_trait_names() else {}
+            try:
+                widget = cls(**options)
+            except Exception:  # noqa: BLE001 - a class that needs other arguments
+                continue
+            names.update(vars(widget))
+            widget.close()
     own = set()
     for path in PACKAGE.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -75,3 +83,31 @@ def test_no_private_ipywidgets_names_in_the_package() -> None:
     assert "_options_values" in private  # the scan knows ipywidgets' internals
     found = [use for path in sorted(PACKAGE.rglob("*.py")) for use in _uses(path, private)]
     assert not found, "private ipywidgets names:\n" + "\n".join(found)
+
+
+def test_option_values_read_every_form_of_options() -> None:
+    from gdwidgets.widgets.controls import has_option, option_values
+
+    assert option_values(W.Dropdown(options=["a", "b"])) == ["a", "b"]
+    assert option_values(W.ToggleButtons(options=[("raw", False), ("std", True)])) == [
+        False, True]
+    assert option_values(W.SelectionSlider(options=[1, 2, 3])) == [1, 2, 3]
+    assert has_option(W.Dropdown(options=[("raw", False), ("× 0.1", 0.1)]), 0.1)
+    assert not has_option(W.Dropdown(options=[("raw", False), ("std", True)]), 1)
+
+
+def test_controls_from_the_settings_keep_their_range_and_options() -> None:
+    from gdwidgets.strings import matrix_backprop, regression  # noqa: F401 (their labels)
+    from gdwidgets.training.settings import here
+    from gdwidgets.widgets.controls import control_for
+
+    spec = here("regression")
+    epochs = control_for(spec["epochs"], 100, "epochs")
+    assert (type(epochs), epochs.min, epochs.max, epochs.value) == (W.IntSlider, 1, 2000, 100)
+    model = control_for(spec["model"], "mlp", "model", "reg.")
+    assert isinstance(model, W.Dropdown) and [v for _, v in model.options] == list(
+        spec["model"].allowed) and model.value == "mlp"
+    assert isinstance(control_for(spec["zero_grad"], True, "z"), W.Checkbox)
+    loss = control_for(here("matrix_backprop")["check_loss"], "seed", "", "matrixw.loss_",
+                       buttons=True)
+    assert isinstance(loss, W.ToggleButtons) and loss.value == "seed"

@@ -6,6 +6,7 @@ before the assignment."""
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import ipywidgets as W
@@ -91,7 +92,10 @@ def _same(a: Any, b: Any) -> bool:
 
 def option_values(control: W.ValueWidget) -> list[Any]:
     """The values a selection ``control`` offers: its ``options`` are (label, value)
-    pairs, or labels that are their own values (ipywidgets' rule: pairs if all are)."""
+    pairs, or labels that are their own values (ipywidgets' rule: pairs if all are), or
+    a mapping of labels to values."""
+    if isinstance(control.options, Mapping):
+        return list(control.options.values())
     options = list(control.options)
     if all(isinstance(o, list | tuple) and len(o) == 2 for o in options):
         return [v for _, v in options]
