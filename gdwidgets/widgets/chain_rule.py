@@ -65,7 +65,7 @@ class ChainRuleWidget(StepViews, LessonWidget):
 
     _place = "chain_rule"
     _one_input = True
-    _views = {"chain": ("chainw.show_chain", ("image", "table")),  # the show_view switch's
+    _views = {"chain": ("chainw.show_chain", ("image", "table")),  # show_view: (label, shown)
               "batch": ("chainw.show_batch", ("image", "samples_table")),
               "graph": ("chainw.show_graph", ("graph_box",))}
 

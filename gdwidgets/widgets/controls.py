@@ -48,7 +48,10 @@ def control_for(setting: Setting, value: Any, description: str, labels: str = ""
     showing ``value``, from its kind: 'int' an IntSlider over ``lo``..``hi``, 'flag' a
     Checkbox, 'choice' a Dropdown (``buttons``: ToggleButtons) of ``allowed``, each
     labelled ``tr(labels + option)``, 'normalize' a Dropdown of :func:`normalize_options`.
-    ``kwargs`` go to the control (style, layout, tooltips...)."""
+    ``kwargs`` go to the control (style, layout, tooltips...). Built by hand instead: the
+    learning rates' log-scaled sliders (:func:`lr_slider`, a range per widget), the data
+    dropdowns (the widget's data names), and the sliders whose range is the data's or
+    the run's (``batch_size``, ``step``)."""
     if setting.kind == "int":
         assert setting.lo is not None and setting.hi is not None
         return W.IntSlider(value=value, min=int(setting.lo), max=int(setting.hi),

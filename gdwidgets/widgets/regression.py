@@ -49,7 +49,7 @@ class RegressionWidget(StepViews, LessonWidget):
     """
 
     _place = "regression"
-    _views = {"plots": ("reg.show_plots", ("image", "table")),  # the show_view switch's
+    _views = {"plots": ("reg.show_plots", ("image", "table")),  # show_view: (label, shown)
               "graph": ("reg.show_graph", ("graph_view", "full_size"))}
 
     def __init__(self, **settings: Any) -> None:
