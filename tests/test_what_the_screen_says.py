@@ -76,13 +76,13 @@ def test_a_long_run_replays_in_a_few_seconds_ending_on_its_last_step():
 def test_play_shows_every_view_at_the_same_step():
     w = RegressionWidget(dataset="linear15", epochs=300)
     seen = []
-    draw = w._draw
+    draw = w._show_step
 
     def spy(step, message=None):
         draw(step, message)
         seen.append((step, w.plot.step_text.get_text(), w.table.value))
 
-    w._draw = spy
+    w._show_step = spy
     w.step.value = 0
     seen.clear()
     w.play.value = True  # outside a kernel the frames run at once

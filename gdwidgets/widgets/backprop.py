@@ -34,7 +34,7 @@ from .backprop_lesson import (
     source,
 )
 from .base import LessonWidget, control_label
-from .controls import lr_slider
+from .controls import control_for, lr_slider
 
 __all__ = ["BackpropWidget", "SEED_POINTS", "MODES"]
 
@@ -92,14 +92,12 @@ class BackpropWidget(LessonWidget):
         self.start_again_button = _button("start_again", "fast-backward")
         self.lr = lr_slider(lr, SPEC["lr"].lo, SPEC["lr"].hi, tr("backprop.lr"),
                             readout_format=".3g", style=wide)
-        self.points = W.IntSlider(value=points, min=int(SPEC["points"].lo), max=MAX_POINTS,
-                                  description=tr("backprop.points"), style=wide)
-        self.mode = W.ToggleButtons(
-            options=[(tr(f"backprop.mode.{m}"), m) for m in MODES], value=mode,
-            tooltips=[tr(f"backprop.mode.{m}_tip") for m in MODES],
-            style={"button_width": "auto"})
-        self.micro_batches = W.IntSlider(value=micro_batches, min=1, max=MAX_MICRO, style=wide,
-                                         description=tr("backprop.micro_batches"))
+        self.points = control_for(SPEC["points"], points, tr("backprop.points"), style=wide)
+        self.mode = control_for(SPEC["mode"], mode, "", "backprop.mode.", buttons=True,
+                                tooltips=[tr(f"backprop.mode.{m}_tip") for m in MODES],
+                                style={"button_width": "auto"})
+        self.micro_batches = control_for(SPEC["micro_batches"], micro_batches,
+                                         tr("backprop.micro_batches"), style=wide)
         self.view = W.ToggleButtons(
             options=[(tr("backprop.view.forward"), "forward"),
                      (tr("backprop.view.backward"), "backward")],

@@ -17,8 +17,8 @@ from ..training.settings import docstring, here, signature
 from ..views.plots_chain import ChainRulePlot, chain_table_html, samples_table_html
 from ..views.svg_fit import Box, fit_svg, full_svg
 from .base import LessonWidget, control_label
-from .controls import lr_slider
-from .playback import Playback
+from .controls import control_for, lr_slider
+from .playback import StepViews
 from .rates import fixed_rates, slider_value
 
 if TYPE_CHECKING:
@@ -40,7 +40,6 @@ register({
     "chainw.full_size": ("full size", "原始大小"),
 })
 
-VIEWS = ("chain", "batch", "graph")  # the show_view toggle's values
 GRAPH_BOX = Box(width=1090, height=470)  # px at 1280×800: the place of plots and table
 STYLE = {"description_width": "initial"}
 
@@ -60,7 +59,7 @@ class StrictIntSlider(W.IntSlider):
         return proposal["value"]
 
 
-class ChainRuleWidget(LessonWidget):
+class ChainRuleWidget(StepViews, LessonWidget):
     """Train y = a2*(a1*x + b1) + b2 with mini-batches (seed 003) and look at any step:
     the gradient of each parameter as a chain of factors, by hand and by autograd.
 
@@ -79,7 +78,9 @@ class ChainRuleWidget(LessonWidget):
 
     _place = "chain_rule"
     _one_input = True
-    _views = ("chainw.show_chain", "chainw.show_batch", "chainw.show_graph")  # VIEWS' labels
+    _views = {"chain": ("chainw.show_chain", ("image", "table")),  # show_view: (label, shown)
+              "batch": ("chainw.show_batch", ("image", "samples_table")),
+              "graph": ("chainw.show_graph", ("graph_box",))}
 
     def __init__(self, **settings: Any) -> None:
         """Check every setting (ValueError naming a bad one), train, draw."""
@@ -99,15 +100,13 @@ class ChainRuleWidget(LessonWidget):
                                   description=tr("chainw.dataset"), style=STYLE)
         self.lr = lr_slider(lr, spec["lr"].lo, spec["lr"].hi, tr("chainw.lr"),
                             readout_format=".2g", style=STYLE)
-        self.epochs = W.IntSlider(value=s["epochs"], min=1, max=spec["epochs"].hi,
-                                  description=tr("chainw.epochs"), style=STYLE)
+        self.epochs = control_for(spec["epochs"], s["epochs"], tr("chainw.epochs"), style=STYLE)
         self.batch_size = StrictIntSlider(value=batch, min=1, max=n,
                                           description=tr("chainw.batch_size"), style=STYLE)
         self.step = W.IntSlider(value=step, min=0, max=steps,
                                 description=tr("chainw.step"), style=STYLE,
                                 layout=W.Layout(width="260px"))
-        self.player = Playback(self.step, self._play_frame)
-        self.play = self.player.button
+        self._add_player()
         self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
         self.table = W.HTML(layout=W.Layout(max_width="100%"))
         self.samples_table = W.HTML(layout=W.Layout(max_width="100%", display="none"))
@@ -119,11 +118,7 @@ class ChainRuleWidget(LessonWidget):
                                          self.full_size], layout=W.Layout(grid_gap="16px")),
                                  self.graph_view], layout=W.Layout(display="none"))
         # one screen: the chain-rule table, the batch's table or the graph, one at a time
-        self.show_view = W.ToggleButtons(
-            options=[(tr(key), view) for key, view in zip(self._views, VIEWS)],
-            style={"button_width": "auto"})
-        self.show_view.add_class("gdw-view")  # a view switch (the browser tests try each)
-        self.show_view.observe(self._on_show_view, "value")
+        self.show_view = self._view_switch()
 
         self.session: Session | None = None
         self.history: History | None = None
@@ -163,14 +158,6 @@ class ChainRuleWidget(LessonWidget):
         """A subclass's own controls of its tables, between the plots and the tables."""
         return []
 
-    def _on_show_view(self, change: dict[str, Any]) -> None:
-        view = change["new"]
-        self._drop_downloads()  # they were the other view's
-        self.image.layout.display = "none" if view == "graph" else ""
-        self.table.layout.display = "" if view == "chain" else "none"
-        self.samples_table.layout.display = "" if view == "batch" else "none"
-        self.graph_box.layout.display = "" if view == "graph" else "none"
-
     # ----- updates -------------------------------------------------------------------
     def _data(self) -> tuple[np.ndarray, np.ndarray]:
         d = as_dataset(self._data_of(self.dataset.value))
@@ -187,16 +174,6 @@ class ChainRuleWidget(LessonWidget):
             self._try(change, self._new_dataset)
         else:
             self._try(change, self._rerun)
-
-    def _play_frame(self, step: int) -> None:
-        """One frame of the replay: every view first, then the slider."""
-        self._guard(lambda: self._show_step(step))
-        with self._hold():
-            self.step.value = step
-
-    def _on_step(self, change: dict[str, Any]) -> None:
-        if not self._quiet:
-            self._guard(self._show_step)
 
     def _new_dataset(self) -> None:
         x, y = self._data()

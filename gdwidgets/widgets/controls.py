@@ -6,18 +6,17 @@ before the assignment."""
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import ipywidgets as W
-from ipywidgets.widgets.widget_int import _BoundedInt
-from ipywidgets.widgets.widget_selection import _Selection
 
 from ..i18n import register, tr
 from ..training.checks import check, fail, is_int, is_real
 from ..training.settings import Setting
 
-__all__ = ["VIEWS", "accept", "has_option", "is_control", "lr_options", "lr_slider",
-           "normalize_options"]
+__all__ = ["VIEWS", "accept", "control_for", "has_option", "is_control", "lr_options",
+           "lr_slider", "normalize_options", "option_values"]
 
 register({
     "controls.norm_off": ("raw", "原始"),
@@ -26,6 +25,8 @@ register({
 })
 
 VIEWS = (W.HTML, W.HTMLMath, W.Image, W.Label)  # value widgets that show, not set
+BOUNDED_INTS = (W.IntSlider, W.BoundedIntText)  # an integer within min..max
+CHOICES = (W.Dropdown, W.ToggleButtons, W.RadioButtons, W.Select, W.SelectionSlider)
 
 
 def is_control(widget: Any) -> bool:
@@ -39,6 +40,32 @@ def normalize_options(value: bool | float = False) -> list[tuple[str, bool | flo
     factors = [0.1] + ([float(value)] if not isinstance(value, bool) and value != 0.1 else [])
     return ([(tr("controls.norm_off"), False), (tr("controls.norm_std"), True)]
             + [(tr("controls.norm_factor", f=f), f) for f in factors])
+
+
+def control_for(setting: Setting, value: Any, description: str, labels: str = "",
+                buttons: bool = False, **kwargs: Any) -> W.ValueWidget:
+    """The control of ``setting`` (as it is in a widget's place: ``here(place)[name]``)
+    showing ``value``, from its kind: 'int' an IntSlider over ``lo``..``hi``, 'flag' a
+    Checkbox, 'choice' a Dropdown (``buttons``: ToggleButtons) of ``allowed``, each
+    labelled ``tr(labels + option)``, 'normalize' a Dropdown of :func:`normalize_options`.
+    ``kwargs`` go to the control (style, layout, tooltips...). Built by hand instead: the
+    learning rates' log-scaled sliders (:func:`lr_slider`, a range per widget), the data
+    dropdowns (the widget's data names), and the sliders whose range is the data's or
+    the run's (``batch_size``, ``step``)."""
+    if setting.kind == "int":
+        assert setting.lo is not None and setting.hi is not None
+        return W.IntSlider(value=value, min=int(setting.lo), max=int(setting.hi),
+                           description=description, **kwargs)
+    if setting.kind == "flag":
+        return W.Checkbox(value=value, description=description, **kwargs)
+    if setting.kind == "choice":
+        options = [(tr(f"{labels}{o}"), o) for o in setting.allowed]
+        choice = W.ToggleButtons if buttons else W.Dropdown
+        return choice(options=options, value=value, description=description, **kwargs)
+    if setting.kind == "normalize":
+        return W.Dropdown(options=normalize_options(value), value=value,
+                          description=description, **kwargs)
+    raise ValueError(f"no control for {setting.name!r} (kind {setting.kind!r})")
 
 
 def lr_slider(value: float, lo: float, hi: float, description: str, **kwargs: Any
@@ -66,9 +93,21 @@ def _same(a: Any, b: Any) -> bool:
     return isinstance(a, bool) == isinstance(b, bool) and a == b
 
 
+def option_values(control: W.ValueWidget) -> list[Any]:
+    """The values a selection ``control`` offers: its ``options`` are (label, value)
+    pairs, or labels that are their own values (ipywidgets' rule: pairs if all are), or
+    a mapping of labels to values."""
+    if isinstance(control.options, Mapping):
+        return list(control.options.values())
+    options = list(control.options)
+    if all(isinstance(o, list | tuple) and len(o) == 2 for o in options):
+        return [v for _, v in options]
+    return options
+
+
 def has_option(control: W.ValueWidget, value: Any) -> bool:
     """Whether the selection ``control`` offers ``value`` (of the same kind)."""
-    return any(_same(value, v) for v in control._options_values)
+    return any(_same(value, v) for v in option_values(control))
 
 
 def accept(name: str, control: W.ValueWidget, value: Any, setting: Setting | None = None
@@ -86,7 +125,7 @@ def accept(name: str, control: W.ValueWidget, value: Any, setting: Setting | Non
         if not ok:
             raise fail("settings.real_range", value, name=name, lo=lo, hi=hi)
         return float(min(max(value, lo), hi))  # only float rounding at the ends
-    if isinstance(control, _BoundedInt):
+    if isinstance(control, BOUNDED_INTS):
         if value is None and setting is not None and setting.kind == "batch":
             return control.max  # None: the full batch, the slider's end (every point)
         if not is_int(value) or not control.min <= value <= control.max:
@@ -96,12 +135,12 @@ def accept(name: str, control: W.ValueWidget, value: Any, setting: Setting | Non
         every = [v for _, v in control.options]
         return check(Setting(name, None, "lr_range", ("", ""), lo=every[0], hi=every[-1]),
                      value)  # another rate than the slider's: the widget adds a stop
-    if isinstance(control, _Selection):
+    if isinstance(control, CHOICES):
         if name == "normalize" and not has_option(control, value):
             control.options = normalize_options(value)  # another factor: one more choice
         if not has_option(control, value):
             raise fail("config.choice", value, name=name,
-                       allowed=", ".join(map(repr, control._options_values)))
+                       allowed=", ".join(map(repr, option_values(control))))
         return value
     if isinstance(control, W.Checkbox | W.ToggleButton):
         return check(Setting(name, None, "flag", ("", "")), value)

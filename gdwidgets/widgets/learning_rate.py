@@ -15,7 +15,7 @@ from ..training.checks import fail
 from ..training.settings import docstring, here, signature
 from ..views.plots_lr import LearningRatePlot
 from .base import LessonWidget
-from .controls import lr_options, lr_slider, normalize_options
+from .controls import control_for, lr_options, lr_slider
 
 if TYPE_CHECKING:
     from ..training import History, Session, SweepResult
@@ -98,14 +98,11 @@ class LearningRateWidget(LessonWidget):
         self.dataset = W.Dropdown(options=self._data_names(), value=name,
                                   description=tr("lrw.dataset"), style=STYLE,
                                   layout=W.Layout(width="210px"))
-        self.model = W.Dropdown(options=[(tr(f"lrw.{m}"), m) for m in spec["model"].allowed],
-                                value=s["model"], description=tr("lrw.model"), style=STYLE,
-                                layout=W.Layout(width="330px"))
-        self.normalize = W.Dropdown(options=normalize_options(s["normalize"]),
-                                    value=s["normalize"], description=tr("lrw.normalize"),
-                                    style=STYLE, layout=W.Layout(width="190px"))
-        self.epochs = W.IntSlider(value=s["epochs"], min=1, max=spec["epochs"].hi,
-                                  description=tr("lrw.epochs"), style=STYLE)
+        self.model = control_for(spec["model"], s["model"], tr("lrw.model"), "lrw.",
+                                 style=STYLE, layout=W.Layout(width="330px"))
+        self.normalize = control_for(spec["normalize"], s["normalize"], tr("lrw.normalize"),
+                                     style=STYLE, layout=W.Layout(width="190px"))
+        self.epochs = control_for(spec["epochs"], s["epochs"], tr("lrw.epochs"), style=STYLE)
         self.lr_range = W.SelectionRangeSlider(
             options=lr_options(spec["lr_range"].lo, spec["lr_range"].hi, lo, hi),
             value=(lo, hi), description=tr("lrw.lr_range"), style=STYLE,

@@ -12,9 +12,10 @@ import numpy as np
 
 from ..data import as_dataset
 from ..i18n import register, tr
-from ..training.settings import docstring, signature
+from ..training.settings import docstring, here, signature
 from ..views.layer_tables import layer_batch_html, layer_table_html
 from .chain_rule import ChainRuleWidget
+from .controls import control_for
 
 if TYPE_CHECKING:
     from ..training import History, Session
@@ -58,15 +59,16 @@ class MatrixBackpropWidget(ChainRuleWidget):
     _place = "matrix_backprop"
     _one_input = False
     # no autograd graph: the three layers' graph is too wide for one screen at 11 px text
-    _views = ("matrixw.show_layers", "chainw.show_batch")
+    _views = {"chain": ("matrixw.show_layers", ("image", "table")),
+              "batch": ChainRuleWidget._views["batch"]}
 
     def _take_settings(self, settings: dict[str, Any]) -> None:
         self._hidden = settings["hidden"]
         self._optimizer = settings["optimizer"]
         self.check: LayerCheck | None = None
-        self.check_loss = W.ToggleButtons(
-            options=[(tr("matrixw.loss_mse"), "mse"), (tr("matrixw.loss_seed"), "seed")],
-            value=settings["check_loss"], style={"button_width": "auto"})
+        self.check_loss = control_for(here(self._place)["check_loss"], settings["check_loss"],
+                                      "", "matrixw.loss_", buttons=True,
+                                      style={"button_width": "auto"})
         self.check_loss.observe(self._on_step, "value")
 
     def _above_tables(self) -> list[W.Widget]:

@@ -9,12 +9,17 @@ move the slider ahead of views the kernel has not drawn yet).
 
 In a kernel the frames run as a task on its event loop (the widget stays responsive:
 pressing the button again stops the replay); elsewhere (a script, a test) at once.
+
+:class:`StepViews` is what a lesson widget with a step slider, ▶ and a view switch
+(RegressionWidget, ChainRuleWidget) writes once: the replay's frame, the step slider's
+observer and the switch between its views (named per widget in ``_views``).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
 import ipywidgets as W
 import numpy as np
@@ -22,7 +27,7 @@ from IPython import get_ipython
 
 from ..i18n import register, tr
 
-__all__ = ["Playback", "frames"]
+__all__ = ["Playback", "StepViews", "frames"]
 
 register({
     "play.tip": ("Replay the run (press again to stop)", "回放这次训练（再按一次停止）"),
@@ -101,3 +106,48 @@ class Playback:
         finally:
             self._task = None
             self.button.value = False
+
+
+class StepViews:
+    """A mixin of a :class:`~gdwidgets.widgets.base.LessonWidget` that shows one step of a
+    recorded run (``_show_step(step)`` draws every view, ``step`` is the slider) and one
+    of its views at a time.
+
+    ``_views``: ``{view: (label key, names of the widgets shown in it)}``, in the order of
+    the switch's buttons; a widget named in another view only is hidden.
+    """
+
+    _views: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+    def _show_step(self, step: int) -> None:
+        raise NotImplementedError
+
+    def _add_player(self) -> None:
+        """``player`` and its ▶ button ``play``, replaying the ``step`` slider."""
+        self.player = Playback(self.step, self._play_frame)
+        self.play = self.player.button
+
+    def _play_frame(self, step: int) -> None:
+        """One frame of the replay: every view first, then the slider."""
+        self._guard(lambda: self._show_step(step))
+        with self._hold():
+            self.step.value = step
+
+    def _on_step(self, change: dict[str, Any]) -> None:
+        if not self._quiet and self.history is not None:
+            self._guard(lambda: self._show_step(self.step.value))
+
+    def _view_switch(self) -> W.ToggleButtons:
+        """The toggle between ``_views`` (it shows the first)."""
+        switch = W.ToggleButtons(
+            options=[(tr(key), view) for view, (key, _) in self._views.items()],
+            style={"button_width": "auto"})
+        switch.add_class("gdw-view")  # a view switch (the browser tests try each)
+        switch.observe(self._on_show_view, "value")
+        return switch
+
+    def _on_show_view(self, change: dict[str, Any]) -> None:
+        shown = self._views[change["new"]][1]
+        self._drop_downloads()  # they were the other view's
+        for name in dict.fromkeys(n for _, names in self._views.values() for n in names):
+            getattr(self, name).layout.display = "" if name in shown else "none"

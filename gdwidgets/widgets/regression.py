@@ -20,8 +20,8 @@ from ..views.svg_fit import Box, fit_svg, full_svg
 from ..views.tables import grid_table
 from ..views.theme import css
 from .base import LessonWidget, control_label
-from .controls import has_option, lr_slider, normalize_options
-from .playback import Playback
+from .controls import control_for, has_option, lr_slider, normalize_options
+from .playback import StepViews
 from .rates import fixed_rates, refusal, slider_value
 
 __all__ = ["RegressionWidget"]
@@ -72,7 +72,7 @@ FIXED = ("init", "seed", "graph")  # settings without a control: fixed when buil
 SETTINGS = tuple(n for n in here("regression") if n not in FIXED)  # one control each
 
 
-class RegressionWidget(LessonWidget):
+class RegressionWidget(StepViews, LessonWidget):
     """Train a small regression and watch it: every control retrains and redraws.
 
     Controls (ipywidgets, as attributes; ``w.lr = 0.05`` sets one): ``dataset``,
@@ -89,6 +89,8 @@ class RegressionWidget(LessonWidget):
     """
 
     _place = "regression"
+    _views = {"plots": ("reg.show_plots", ("image", "table")),  # show_view: (label, shown)
+              "graph": ("reg.show_graph", ("graph_view", "full_size"))}
 
     def __init__(self, **settings: Any) -> None:
         """Check every setting (ValueError naming a bad one), train, draw."""
@@ -110,30 +112,26 @@ class RegressionWidget(LessonWidget):
         spec = here("regression")
         self.dataset = W.Dropdown(options=self._data_names(), description=tr("reg.dataset"),
                                   style=style)
-        self.model = W.Dropdown(
-            options=[(tr(f"reg.{m}"), m) for m in spec["model"].allowed],
-            description=tr("reg.model"), style=style)
+        self.model = control_for(spec["model"], s["model"], tr("reg.model"), "reg.",
+                                 style=style)
         lr = slider_value(self._rates, spec["lr"].lo, spec["lr"].hi) if self._rates else s["lr"]
         self.lr = lr_slider(lr, spec["lr"].lo, spec["lr"].hi, tr("reg.lr"),
                             readout_format=".2g", style=style)
-        self.epochs = W.IntSlider(value=s["epochs"], min=1, max=spec["epochs"].hi,
-                                  description=tr("reg.epochs"), style=style)
+        self.epochs = control_for(spec["epochs"], s["epochs"], tr("reg.epochs"), style=style)
         self.batch_size = W.IntSlider(value=1, min=1, max=1, description=tr("reg.batch"),
                                       style=style)
-        self.degree = W.IntSlider(value=s["degree"], min=1, max=spec["degree"].hi,
-                                  description=tr("reg.degree"), style=style)
+        self.degree = control_for(spec["degree"], s["degree"], tr("reg.degree"), style=style)
         self.optimizer = W.Dropdown(options=[(tr(f"reg.opt_{o}"), o) for o in OPTIMIZERS],
                                     description=tr("reg.optimizer"), style=style)
-        self.normalize = W.Dropdown(options=normalize_options(s["normalize"]),
-                                    description=tr("reg.normalize"), style=style)
-        self.zero_grad = W.Checkbox(value=s["zero_grad"], description=tr("reg.zero_grad"),
-                                    indent=False, layout=W.Layout(width="auto"))
-        self.shuffle = W.Checkbox(value=s["shuffle"], description=tr("reg.shuffle"),
-                                  indent=False, layout=W.Layout(width="auto"))
+        self.normalize = control_for(spec["normalize"], s["normalize"], tr("reg.normalize"),
+                                     style=style)
+        self.zero_grad = control_for(spec["zero_grad"], s["zero_grad"], tr("reg.zero_grad"),
+                                     indent=False, layout=W.Layout(width="auto"))
+        self.shuffle = control_for(spec["shuffle"], s["shuffle"], tr("reg.shuffle"),
+                                   indent=False, layout=W.Layout(width="auto"))
         self.step = W.IntSlider(value=0, min=0, max=1, description=tr("reg.step"), style=style,
                                 continuous_update=True, layout=W.Layout(width="240px"))
-        self.player = Playback(self.step, self._play_frame)
-        self.play = self.player.button
+        self._add_player()
         self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
         self.graph_view = W.HTML(layout=W.Layout(display="none", max_width="100%"))
         self.full_size = W.Checkbox(description=tr("reg.full_size"), indent=False,
@@ -141,11 +139,7 @@ class RegressionWidget(LessonWidget):
         self.full_size.observe(lambda _: self._guard(self._show_graph), "value")
         self.table = W.HTML(layout=W.Layout(max_width="100%"))
         # the backward graph shares the plots' place on screen (one screen per widget)
-        self.show_view = W.ToggleButtons(
-            options=[(tr("reg.show_plots"), "plots"), (tr("reg.show_graph"), "graph")],
-            style={"button_width": "auto"})
-        self.show_view.add_class("gdw-view")  # a view switch (the browser tests try each)
-        self.show_view.observe(self._on_show_view, "value")
+        self.show_view = self._view_switch()
         super().__init__(**box)
         self.children = self._layout()
         for name in SETTINGS:
@@ -165,14 +159,6 @@ class RegressionWidget(LessonWidget):
                         self.full_size, self.play, self.step, *self._teacher_buttons()],
                        layout=row),
                 self.banner, self.image, self.table, self.graph_view]
-
-    def _on_show_view(self, change: dict[str, Any]) -> None:
-        graph = change["new"] == "graph"
-        self._drop_downloads()  # they were the other view's
-        for view in (self.image, self.table):
-            view.layout.display = "none" if graph else ""
-        self.graph_view.layout.display = "" if graph else "none"
-        self.full_size.layout.display = "" if graph else "none"
 
     # ----- settings -> session ---------------------------------------------------------
     def settings(self) -> dict[str, Any]:
@@ -272,8 +258,8 @@ class RegressionWidget(LessonWidget):
         with self._hold():  # a diverged run opens at its divergence; its explosion follows
             self.step.max = len(history)
             self.step.value = history.end
-        self._draw(history.end, (self._run_text(history),
-                                      "warning" if history.diverged or history.grew else "info"))
+        self._show_step(history.end, (self._run_text(history),
+                                       "warning" if history.diverged or history.grew else "info"))
 
     def _rebuild(self) -> None:
         self.plot.forget()  # the built picture again, not limits a later run left
@@ -286,17 +272,7 @@ class RegressionWidget(LessonWidget):
         c = self.session.config
         return (c.label, c.model, c.degree, c.normalize)
 
-    def _play_frame(self, step: int) -> None:
-        """One frame of the replay: every view first, then the slider."""
-        self._guard(lambda: self._draw(step))
-        with self._hold():
-            self.step.value = step
-
-    def _on_step(self, change: dict[str, Any]) -> None:
-        if not self._quiet and self.history is not None:
-            self._guard(lambda: self._draw(change["new"]))
-
-    def _draw(self, step: int, message: tuple[str, str] | None = None) -> None:
+    def _show_step(self, step: int, message: tuple[str, str] | None = None) -> None:
         """Redraw every view for ``step``. Everything is computed first and handed to the
         browser together, so it can show the new state in one frame."""
         self.plot.set_step(step)
