@@ -41,7 +41,4 @@ register({
     "reg.show_plots": ("plots", "图表"),
     "reg.show_graph": ("backward graph", "反向传播图"),
     "reg.full_size": ("full size", "原始大小"),
-    "reg.opt_sgd": ("SGD", "SGD"),
-    "reg.opt_momentum": ("momentum", "动量"),
-    "reg.opt_adam": ("Adam", "Adam"),
 })

@@ -15,6 +15,7 @@ from ..formats import listed
 from ..i18n import tr
 from ..strings import regression as _strings  # noqa: F401  (registers the strings)
 from ..training.checks import check
+from ..training.registry import label
 from ..training.settings import OPTIMIZERS, docstring, here, signature
 from ..views.regression_plots import RegressionFigure, param_terms, trained_units
 from ..views.svg_fit import Box, fit_svg, full_svg
@@ -82,7 +83,7 @@ class RegressionWidget(LessonWidget):
                                       style=style)
         self.degree = W.IntSlider(value=s["degree"], min=1, max=spec["degree"].hi,
                                   description=tr("reg.degree"), style=style)
-        self.optimizer = W.Dropdown(options=[(tr(f"reg.opt_{o}"), o) for o in OPTIMIZERS],
+        self.optimizer = W.Dropdown(options=[(label(e, o), o) for o, e in OPTIMIZERS.items()],
                                     description=tr("reg.optimizer"), style=style)
         self.normalize = W.Dropdown(options=normalize_options(s["normalize"]),
                                     description=tr("reg.normalize"), style=style)
