@@ -16,7 +16,7 @@ import torch
 from gdwidgets import Session, datasets, set_language
 from gdwidgets.data import Dataset
 from gdwidgets.training import gradients, loss, models, optimizers, settings
-from gdwidgets.training.registry import label, lookup
+from gdwidgets.training.registry import Option, label, lookup
 
 # ----- one list is the truth ---------------------------------------------------------------
 
@@ -76,7 +76,7 @@ def _sign_sgd(neg_lr: torch.Tensor) -> optimizers.Update:
 @pytest.fixture
 def sign_sgd(monkeypatch):
     monkeypatch.setitem(optimizers.UPDATES, "sign", _sign_sgd)
-    monkeypatch.setitem(settings.OPTIMIZERS, "sign", settings.Option(
+    monkeypatch.setitem(settings.OPTIMIZERS, "sign", Option(
         ("signSGD", "符号 SGD"), ("'sign' (steps of lr against the gradient's sign)",
                                  "'sign'（沿梯度符号的反方向走 lr）")))
 

@@ -7,11 +7,12 @@ No torch here: :mod:`gdwidgets.training.settings` and :mod:`gdwidgets.training.l
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ..i18n import get_language, register, tr
 
-__all__ = ["either", "label", "lookup"]
+__all__ = ["Option", "either", "label", "lookup"]
 
 T = TypeVar("T")
 
@@ -23,6 +24,15 @@ register(
         ),
     }
 )
+
+
+@dataclass(frozen=True)
+class Option:
+    """A choice's words: its label on a control and its description in the setting's
+    text, each (English, Chinese)."""
+
+    label: tuple[str, str]
+    doc: tuple[str, str]
 
 
 def lookup(table: Mapping[str, T], kind: str, name: Any) -> T:

@@ -22,7 +22,7 @@ from typing import Any
 # the losses and reductions are defined (torch-free) where the loss is; absolute, so this
 # line reads the same wherever this module sits
 from gdwidgets.training.loss import LOSSES, REDUCTIONS  # noqa: F401 - re-exported
-from gdwidgets.training.registry import either
+from gdwidgets.training.registry import Option, either
 
 from ..i18n import get_language
 
@@ -36,15 +36,6 @@ MANUAL_BY_DEFAULT = ("linear", "polynomial", "two_layer")
 ACTIVATIONS = ("prelu", None)
 MOMENTUM = 0.9  # torch.optim.SGD's momentum coefficient here
 ADAM = (0.9, 0.999, 1e-8)  # torch.optim.Adam's betas and eps (its defaults)
-
-
-@dataclass(frozen=True)
-class Option:
-    """A choice's words: its label on a control and its description in the setting's
-    text, each (English, Chinese)."""
-
-    label: tuple[str, str]
-    doc: tuple[str, str]
 
 
 # The optimizers' names, labels and descriptions; their updates are the table
