@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .loss import point_weight
+from .loss import SQUARED, Loss, point_weight
 from .models import Model
 
 
@@ -24,7 +24,7 @@ class Batch:
     weights: torch.Tensor  # (1, m), each real row's weight in the loss, 0 on padding
     weights_col: torch.Tensor  # (m, 1)
     features: torch.Tensor | None  # (m, P) design models only
-    grad_matrix: torch.Tensor | None  # (P, m) = 2 * (features * weights_col).T
+    grad_matrix: torch.Tensor | None  # (P, m) = c * (features * weights_col).T, c: see Loss.linear
 
 
 def loader_order(n: int, gen: torch.Generator) -> torch.Tensor:
@@ -40,13 +40,14 @@ class Batcher:
     """Makes each epoch's batches (and remembers their row indices)."""
 
     def __init__(self, model: Model, x: torch.Tensor, y: torch.Tensor, batch_size: int,
-                 shuffle: bool | str, gen: torch.Generator, reduction: str = "mean"
-                 ) -> None:
+                 shuffle: bool | str, gen: torch.Generator, reduction: str = "mean",
+                 loss: Loss = SQUARED) -> None:
         n = len(y)
         self.n, self.m, self.shuffle, self.gen = n, batch_size, shuffle, gen
         self.count = -(-n // batch_size)  # batches per epoch
         self.pad = self.count * batch_size - n
         self.x, self.y = x, y
+        self.slope_factor = loss.linear  # folded into grad_matrix (None: 1, not folded)
         self.f = model.features(x) if model.design else None
         sizes = [batch_size] * self.count
         sizes[-1] = batch_size - self.pad
@@ -78,7 +79,8 @@ class Batcher:
         wcol = w.unsqueeze(2)
         if self.f is not None:
             fb = self.f[idx]  # (count, m, P)
-            gm = (2 * fb * wcol).transpose(1, 2)
+            c = self.slope_factor  # the squared error's 2: (2 * fb) * wcol as before
+            gm = (fb * wcol if c is None else c * fb * wcol).transpose(1, 2)
             feats, grads = fb.unbind(0), gm.unbind(0)
         else:
             feats = grads = (None,) * count

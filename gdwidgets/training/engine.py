@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import torch
 
 from .batches import Batch, Batcher
-from .gradients import StepFn, design_manual, step_function
-from .loss import factor
+from .gradients import StepFn, step_function
+from .loss import SQUARED, Loss, factor
 from .models import Model
 from .optimizers import make_update
 
@@ -36,8 +36,8 @@ class Raw:
 
 
 def divergence_limit(model: Model, x: torch.Tensor, y: torch.Tensor,
-                     theta0: torch.Tensor, reduction: str = "mean", batch: int = 1
-                     ) -> torch.Tensor:
+                     theta0: torch.Tensor, reduction: str = "mean", batch: int = 1,
+                     loss: Loss = SQUARED) -> torch.Tensor:
     """The loss above which a run has diverged: 1e5 times the loss on all the data at
     the start, as a batch of ``batch`` points with the same mean error would have it
     under ``reduction`` (floored at 1e-12). Every run of a sweep starts there, and no batch comes
@@ -46,8 +46,8 @@ def divergence_limit(model: Model, x: torch.Tensor, y: torch.Tensor,
     step 13; this one does too, and never flags a converging run whose first batch
     happened to fit.)"""
     error = model.predict(theta0.reshape(-1, 1), x)[:, 0] - y
-    mse = (error * error).mean() * factor(reduction, batch)
-    return DIVERGENCE_FACTOR * mse.clamp_min(1e-12)
+    mean = loss.point(error, -y).mean() * factor(reduction, batch)
+    return DIVERGENCE_FACTOR * mean.clamp_min(1e-12)
 
 
 def first_diverged(loss: torch.Tensor, limit: torch.Tensor) -> torch.Tensor:
@@ -81,7 +81,8 @@ torch.set_num_threads(1)
 def train(model: Model, x: torch.Tensor, y: torch.Tensor, theta0: torch.Tensor,
           lr: torch.Tensor, *, epochs: int, batch_size: int, shuffle: bool | str,
           optimizer: str, gradients: str, zero_grad: bool, accumulate: int,
-          gen: torch.Generator, reduction: str = "mean", after: int = 0) -> Raw:
+          gen: torch.Generator, reduction: str = "mean", after: int = 0,
+          loss: Loss = SQUARED) -> Raw:
     """Train R = len(lr) copies of ``model`` from ``theta0`` (P,), one per learning rate.
 
     One loop for every case. Each step records what its loss comes from: the loss
@@ -93,13 +94,15 @@ def train(model: Model, x: torch.Tensor, y: torch.Tensor, theta0: torch.Tensor,
     """
     runs = lr.shape[-1]
     with torch.no_grad():
-        batcher = Batcher(model, x, y, batch_size, shuffle, gen, reduction)
-        step = step_function(model, gradients)
+        batcher = Batcher(model, x, y, batch_size, shuffle, gen, reduction, loss)
+        step = step_function(model, gradients, loss)
         rates = lr.reshape(1, runs) if lr.ndim == 1 else lr  # (1, R) or one per row (P, R)
         update = make_update(optimizer, rates.to(torch.float32))
-        limit = divergence_limit(model, x, y, theta0, reduction, batch_size)
+        limit = divergence_limit(model, x, y, theta0, reduction, batch_size, loss)
         theta = theta0.reshape(-1, 1).repeat(1, runs)
-        deferred = step is design_manual and accumulate == 1 and runs == 1
+        # the hot path: a loss of r alone with a linear slope (the squared error)
+        deferred = (model.design and gradients == "manual" and loss.linear is not None
+                    and accumulate == 1 and runs == 1)
         records: list[torch.Tensor] = []  # per step: its loss (1, R) or residuals (m, 1)
         weights: list[torch.Tensor] = []  # per deferred step: the batch's weights (1, m)
         thetas, grads, indices = [theta], [], []
@@ -123,9 +126,10 @@ def train(model: Model, x: torch.Tensor, y: torch.Tensor, theta0: torch.Tensor,
                 grads.append(grad)
                 thetas.append(theta)
                 if len(grads) % CHECK_EVERY == 0:
-                    loss = (torch.mm(weights[-1], record * record) if deferred else record)[0]
-                    over_at = torch.where((over_at == 0) & ~(loss <= limit), len(grads), over_at)
-                    done = (over_at > 0) & (~torch.isfinite(loss) | (len(grads) - over_at >= after))
+                    now = (torch.mm(weights[-1], loss.point(record, None)) if deferred
+                           else record)[0]
+                    over_at = torch.where((over_at == 0) & ~(now <= limit), len(grads), over_at)
+                    done = (over_at > 0) & (~torch.isfinite(now) | (len(grads) - over_at >= after))
                     if bool(done.all()):
                         break
             else:
@@ -133,7 +137,7 @@ def train(model: Model, x: torch.Tensor, y: torch.Tensor, theta0: torch.Tensor,
             break
         if deferred:
             r = torch.cat(records, 1)  # (m, S): one column per step (runs == 1)
-            loss_t = (torch.cat(weights).T * r * r).sum(0)[:, None]
+            loss_t = loss.weighted(r, None, torch.cat(weights).T).sum(0)[:, None]
         else:
             loss_t = torch.cat(records)
         diverged = first_diverged(loss_t, limit)

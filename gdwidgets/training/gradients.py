@@ -1,8 +1,10 @@
 """One step's loss and gradient for a batch: by the seeds' formulas, or by torch.autograd.
 
-The loss is the mean squared error of the batch, ``sum(wt * (pred - y)**2)`` with
-weights ``wt = 1/m`` (0 on the padding of a short last batch). Every function takes
-``theta`` (P, R) and returns ``(loss (1, R), grad (P, R))``.
+The loss of a batch is ``sum(wt * ℓ)`` with ℓ the loss of each point (the run's
+:class:`~gdwidgets.training.loss.Loss`, the squared error ``(pred - y)**2`` by default)
+and weights ``wt = 1/m`` for the mean (0 on the padding of a short last batch). Every step
+function takes ``theta`` (P, R) and returns ``(loss (1, R), grad (P, R))``; the manual
+ones are chosen by model in :data:`MANUAL_STEPS`.
 """
 
 from __future__ import annotations
@@ -13,42 +15,58 @@ from typing import Any
 import torch
 
 from .batches import Batch
+from .loss import SQUARED, Loss
 from .models import MLPModel, Model
+from .registry import lookup
 
 StepFn = Callable[[torch.Tensor, Batch], tuple[torch.Tensor, torch.Tensor]]
 
 
-def design_manual(theta: torch.Tensor, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+def design_manual(loss: Loss = SQUARED) -> StepFn:
     """Linear and polynomial models (seeds 001, 004).
 
-    dL/dw_j = 2/m * sum_i f_ij * (pred_i - y_i), with f the features (x, x^2, ..., 1).
-    ``batch.grad_matrix`` holds 2/m * f transposed, so the gradient is one product.
+    dL/dw_j = sum_i wt_i * f_ij * ∂ℓ/∂pred_i, with f the features (x, x^2, ..., 1):
+    for the squared error 2/m * sum_i f_ij * (pred_i - y_i). ``batch.grad_matrix`` holds
+    wt * f transposed (times ``loss.linear``, the 2, when the slope is linear in r), so
+    the gradient is one product.
     """
-    r = torch.addmm(batch.neg_y, batch.features, theta)  # pred - y, (m, R)
-    return torch.mm(batch.weights, r * r), torch.mm(batch.grad_matrix, r)
+    linear = loss.linear is not None
+
+    def design(theta: torch.Tensor, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+        r = torch.addmm(batch.neg_y, batch.features, theta)  # pred - y, (m, R)
+        slope = r if linear else loss.slope(r, batch.neg_y)
+        return torch.mm(batch.weights, loss.point(r, batch.neg_y)), \
+            torch.mm(batch.grad_matrix, slope)
+
+    return design
 
 
 def two_layer_chain(x: torch.Tensor, neg_y: torch.Tensor, a1: torch.Tensor,
-                    b1: torch.Tensor, a2: torch.Tensor, b2: torch.Tensor, w: Any
+                    b1: torch.Tensor, a2: torch.Tensor, b2: torch.Tensor, w: Any,
+                    loss: Loss = SQUARED
                     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Seed 003's chain per point, forward and back, for L = Σ w·(ŷ - y)²: h = a1·x + b1,
-    r = ŷ - y with ŷ = a2·h + b2, ∂L/∂ŷ = 2w·r and ∂L/∂h = ∂L/∂ŷ · a2 (the one place
-    the two-layer chain rule is written; ``neg_y`` is -y, as the training batches hold
-    it)."""
+    """Seed 003's chain per point, forward and back, for L = Σ w·ℓ (ℓ = (ŷ - y)² by
+    default): h = a1·x + b1, r = ŷ - y with ŷ = a2·h + b2, ∂L/∂ŷ = w·∂ℓ/∂ŷ (2w·r) and
+    ∂L/∂h = ∂L/∂ŷ · a2 (the one place the two-layer chain rule is written; ``neg_y`` is
+    -y, as the training batches hold it)."""
     hidden = x * a1 + b1  # liner1
     r = hidden * a2 + b2 + neg_y  # y_pred - y
-    d_pred = 2 * w * r  # dL/dy_pred
+    d_pred = loss.weighted_slope(r, neg_y, w)  # dL/dy_pred
     return hidden, r, d_pred, d_pred * a2  # dL/dliner1 = a2 * dL/dy_pred
 
 
-def two_layer_manual(theta: torch.Tensor, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+def two_layer_manual(loss: Loss = SQUARED) -> StepFn:
     """y = a2 * (a1*x + b1) + b2 by the chain rule of seed 003."""
-    x, wcol = batch.x, batch.weights_col
-    hidden, r, d_pred, d_hidden = two_layer_chain(x, batch.neg_y, *theta, wcol)
-    grad = torch.stack(
-        [(d_hidden * x).sum(0), d_hidden.sum(0), (d_pred * hidden).sum(0), d_pred.sum(0)]
-    )
-    return (wcol * r * r).sum(0, keepdim=True), grad
+
+    def two_layer(theta: torch.Tensor, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+        x, wcol = batch.x, batch.weights_col
+        hidden, r, d_pred, d_hidden = two_layer_chain(x, batch.neg_y, *theta, wcol, loss)
+        grad = torch.stack(
+            [(d_hidden * x).sum(0), d_hidden.sum(0), (d_pred * hidden).sum(0), d_pred.sum(0)]
+        )
+        return loss.weighted(r, batch.neg_y, wcol).sum(0, keepdim=True), grad
+
+    return two_layer
 
 
 # ----- the mlp, layer by layer: each op's forward beside its local backward ---------------
@@ -119,7 +137,7 @@ def mlp_backward(layers: list[list[torch.Tensor]], tape: Tape, d_pred: torch.Ten
 
 def mse_loss(r: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """r = ŷ - y (m, R) -> (L = mean(r²), ∂L/∂ŷ = 2r/m)."""
-    return (r * r).mean(0), 2 * r / len(r)
+    return SQUARED.point(r, None).mean(0), SQUARED.slope(r, None) / len(r)
 
 
 def seed_loss(r: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -128,22 +146,22 @@ def seed_loss(r: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return s * s / 2, 2 * s * r
 
 
-def mlp_manual(model: MLPModel) -> StepFn:
-    """The mlp's loss Σ w·(ŷ - y)² (w: the batch's weights) and gradient, layer by layer."""
+def mlp_manual(model: MLPModel, loss: Loss = SQUARED) -> StepFn:
+    """The mlp's loss Σ w·ℓ (w: the batch's weights) and gradient, layer by layer."""
 
     def step(theta: torch.Tensor, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
         layers = model.split(theta)
         tape = mlp_forward(layers, batch.x)
         wcol, runs = batch.weights_col, theta.shape[1]
         r = tape[-1][1] + batch.neg_y  # ŷ - y
-        grads = mlp_backward(layers, tape, 2 * wcol * r)  # ∂L/∂ŷ = 2w·(ŷ - y)
+        grads = mlp_backward(layers, tape, loss.weighted_slope(r, batch.neg_y, wcol))
         rows = [g[k].reshape(-1, runs) for g in grads for k in ("W", "b", "a") if k in g]
-        return (wcol * r * r).sum(0, keepdim=True), torch.cat(rows)
+        return loss.weighted(r, batch.neg_y, wcol).sum(0, keepdim=True), torch.cat(rows)
 
     return step
 
 
-def autograd_step(model: Model) -> StepFn:
+def autograd_step(model: Model, loss_fn: Loss = SQUARED) -> StepFn:
     """The same loss, differentiated by torch.autograd."""
     design = model.design
 
@@ -154,21 +172,25 @@ def autograd_step(model: Model) -> StepFn:
                 r = torch.addmm(batch.neg_y, batch.features, p)
             else:
                 r = model.predict(p, batch.x) + batch.neg_y
-            loss = torch.mm(batch.weights, r * r)
+            loss = torch.mm(batch.weights, loss_fn.point(r, batch.neg_y))
             (grad,) = torch.autograd.grad(loss.sum(), p)
         return loss.detach(), grad
 
     return step
 
 
-def step_function(model: Model, gradients: str) -> StepFn:
+# model kind -> (model, loss) -> its step by the formulas; a model without an entry has
+# autograd only (settings.MANUAL lists these keys; a test holds them equal).
+MANUAL_STEPS: dict[str, Callable[[Any, Loss], StepFn]] = {
+    "linear": lambda model, loss: design_manual(loss),
+    "polynomial": lambda model, loss: design_manual(loss),
+    "two_layer": lambda model, loss: two_layer_manual(loss),
+    "mlp": mlp_manual,
+}
+
+
+def step_function(model: Model, gradients: str, loss: Loss = SQUARED) -> StepFn:
     """The step function for ``gradients`` ('manual' or 'autograd')."""
     if gradients == "autograd":
-        return autograd_step(model)
-    if model.design:
-        return design_manual
-    if model.kind == "two_layer":
-        return two_layer_manual
-    if isinstance(model, MLPModel):
-        return mlp_manual(model)
-    raise ValueError(f"no manual gradients for {model.kind!r}")  # config prevents this
+        return autograd_step(model, loss)
+    return lookup(MANUAL_STEPS, "model", model.kind)(model, loss)  # config checks this

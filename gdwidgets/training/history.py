@@ -11,6 +11,7 @@ from numpy.polynomial import Polynomial
 from ..formats import sig
 from ..i18n import register, tr
 from ..renames import STEP_IS_UPDATE_DONE, renamed
+from . import loss as losses
 from .loss import factor
 
 if TYPE_CHECKING:
@@ -153,8 +154,10 @@ class History:
         ``step`` updates."""
         cfg = self.config
         with np.errstate(all="ignore"):
-            err = self.fit(cfg.x, step).astype(np.float64) - np.asarray(cfg.y, np.float64)
-            return float(np.mean(err**2) * factor(cfg.reduction, len(err)))
+            y = np.asarray(cfg.y, np.float64)
+            err = self.fit(cfg.x, step).astype(np.float64) - y
+            points = losses.get(cfg.loss).point(err, -y)  # float64 r·r is exactly err**2
+            return float(np.mean(points) * factor(cfg.reduction, len(err)))
 
     def __len__(self) -> int:
         """The number of steps (updates) recorded, a diverged run's explosion included."""

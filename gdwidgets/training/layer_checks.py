@@ -17,6 +17,7 @@ import torch
 
 from ..i18n import register, tr
 from .gradients import mlp_backward, mlp_forward, mse_loss, seed_loss
+from .loss import SQUARED
 from .models import MLPModel
 
 if TYPE_CHECKING:
@@ -122,8 +123,8 @@ def _autograd(layers: list[list[torch.Tensor]], x: torch.Tensor, y: torch.Tensor
             if "a" in leaf:
                 act = torch.nn.functional.prelu(act, leaf["a"].reshape(1))
         output = act.squeeze(1)
-        value = (torch.sum((output - y) ** 2) ** 2 / 2 if loss == "seed"
-                 else torch.mean((output - y) ** 2))
+        squares = SQUARED.drawn(output, y)  # (output - y) ** 2
+        value = torch.sum(squares) ** 2 / 2 if loss == "seed" else torch.mean(squares)
         flat = [t for leaf in leaves for t in leaf.values()]
         grads = iter(torch.autograd.grad(value, flat))
     return [{k: next(grads).numpy() for k in leaf} for leaf in leaves]

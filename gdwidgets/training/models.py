@@ -8,11 +8,13 @@ run, R runs side by side (R = 1 for a :class:`Session`, one column per learning 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
+from .registry import lookup
 from .settings import MANUAL, MAX_DEGREE, MAX_HIDDEN, MODELS  # noqa: F401 - defined there
 
 
@@ -240,16 +242,20 @@ class MLPModel(Model):
         return torch.cat([*parts, *linear(n_in, 1)])
 
 
+# name -> a maker (features, degree, hidden, bias, activation) -> the model; adding a
+# model is an entry here and its name in settings.MODELS (a test holds them equal).
+BUILDERS: dict[str, Callable[..., Model]] = {
+    "linear": lambda features, degree, hidden, bias, activation: LinearModel(features, bias),
+    "polynomial": lambda features, degree, hidden, bias, activation: PolynomialModel(degree,
+                                                                                      bias),
+    "two_layer": lambda features, degree, hidden, bias, activation: TwoLayerModel(),
+    "mlp": lambda features, degree, hidden, bias, activation: MLPModel(features, hidden,
+                                                                        activation),
+}
+
+
 def build_model(kind: str, features: int, degree: int, hidden: int | tuple[int, ...],
                 bias: bool = True, activation: str | None = "prelu") -> Model:
-    """The model ``kind`` for ``features`` inputs (settings already validated)."""
-    if kind == "linear":
-        return LinearModel(features, bias)
-    if kind == "polynomial":
-        return PolynomialModel(degree, bias)
-    if kind == "two_layer":
-        return TwoLayerModel()
-    if kind == "mlp":
-        return MLPModel(features, hidden, activation)
-    raise ValueError(f"model must be one of 'linear', 'polynomial', 'two_layer', 'mlp', "
-                     f"got {kind!r}")
+    """The model ``kind`` for ``features`` inputs (settings already validated); an
+    unknown ``kind`` raises ValueError naming the known ones."""
+    return lookup(BUILDERS, "model", kind)(features, degree, hidden, bias, activation)

@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from ..renames import STEP_IS_UPDATE_DONE, renamed
+from . import loss as losses
 from .config import Config, validate
 from .engine import EXPLOSION_STEPS, train
 from .history import History
@@ -33,6 +34,7 @@ class Problem:
 
     def __init__(self, config: Config) -> None:
         self.config = cfg = config
+        self.loss = losses.get(cfg.loss)
         self.model: Model = build_model(cfg.model, cfg.x.shape[1], cfg.degree, cfg.hidden,
                                          cfg.bias, cfg.activation)
         x = torch.from_numpy(cfg.x.copy())
@@ -84,8 +86,9 @@ class Problem:
         """The loss on all the data (the run's ``reduction``) of flat parameters
         (P, R) -> (R,)."""
         with torch.no_grad():
-            err = self.model.predict(theta, self.x) - self.y.reshape(-1, 1)
-        return (err * err).mean(0) * factor(self.config.reduction, len(self.y))
+            y = self.y.reshape(-1, 1)
+            err = self.model.predict(theta, self.x) - y
+            return self.loss.point(err, -y).mean(0) * factor(self.config.reduction, len(y))
 
     def run(self, lr: torch.Tensor, **overrides: Any) -> Any:
         cfg = self.config
@@ -94,7 +97,7 @@ class Problem:
         settings = dict(epochs=cfg.epochs, batch_size=cfg.batch, shuffle=cfg.shuffle,
                         optimizer=cfg.optimizer, gradients=cfg.gradients,
                         zero_grad=cfg.zero_grad, accumulate=cfg.accumulate, gen=self.gen,
-                        reduction=cfg.reduction)
+                        reduction=cfg.reduction, loss=self.loss)
         settings.update(overrides)
         return train(self.model, self.x, self.y, self.theta0, lr, **settings)
 
@@ -210,7 +213,7 @@ class Session:
         parts = -(-len(rows) // self.config.batch)  # micro-batches: the loop averages them
         with torch.enable_grad():
             prediction = self.model.forward(params, x)
-            loss = reduce((prediction - y) ** 2, self.config.reduction, parts)
+            loss = reduce(self._problem.loss.drawn(prediction, y), self.config.reduction, parts)
         return BatchLoss(loss, params, x, y, prediction)
 
     def __repr__(self) -> str:

@@ -19,6 +19,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+# the losses and reductions are defined (torch-free) where the loss is; absolute, so this
+# line reads the same wherever this module sits
+from gdwidgets.training.loss import LOSSES, REDUCTIONS  # noqa: F401 - re-exported
+from gdwidgets.training.registry import Option, either
+
 from ..i18n import get_language
 
 __all__ = ["SETTINGS", "Setting", "defaults", "docstring", "here", "markdown_table",
@@ -29,11 +34,22 @@ MANUAL = ("linear", "polynomial", "two_layer", "mlp")  # models with analytic gr
 # gradients=None picks the formulas for these; the mlp keeps autograd, its runs as before
 MANUAL_BY_DEFAULT = ("linear", "polynomial", "two_layer")
 ACTIVATIONS = ("prelu", None)
-OPTIMIZERS = ("sgd", "momentum", "adam")
 MOMENTUM = 0.9  # torch.optim.SGD's momentum coefficient here
 ADAM = (0.9, 0.999, 1e-8)  # torch.optim.Adam's betas and eps (its defaults)
+
+
+# The optimizers' names, labels and descriptions; their updates are the table
+# gdwidgets.training.optimizers.UPDATES (torch), whose keys a test holds equal to these.
+OPTIMIZERS: dict[str, Option] = {
+    "sgd": Option(("SGD", "SGD"), ("'sgd' (plain steps)", "'sgd'（普通梯度下降）")),
+    "momentum": Option(("momentum", "动量"), (
+        f"'momentum' (torch.optim.SGD with momentum={MOMENTUM})",
+        f"'momentum'（torch.optim.SGD，momentum={MOMENTUM}）")),
+    "adam": Option(("Adam", "Adam"), (
+        f"'adam' (torch.optim.Adam: betas={ADAM[:2]}, eps={ADAM[2]:g})",
+        f"'adam'（torch.optim.Adam：betas={ADAM[:2]}，eps={ADAM[2]:g}）")),
+}
 GRADIENTS = ("autograd", "manual")
-REDUCTIONS = ("mean", "sum", "half_sum")
 MODES = ("plain", "accumulate", "bloat")
 MAX_DEGREE = 10
 MAX_HIDDEN = 64
@@ -68,7 +84,7 @@ class Setting:
     places: tuple[str, ...] = ("session",)
     lo: float | None = None
     hi: float | None = None
-    allowed: tuple[Any, ...] = ()
+    allowed: tuple[Any, ...] | Mapping[str, Any] = ()  # a table: its keys, as it is now
     type: str = "Any"
     per: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     notes: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # place: (en, zh)
@@ -87,6 +103,15 @@ class Setting:
 
 def _s(name: str, default: Any, kind: str, en: str, zh: str, **more: Any) -> Setting:
     return Setting(name, default, kind, (en, zh), **more)
+
+
+def _choices(table: Mapping[str, Any], head: tuple[str, str] = ("", ""),
+             tail: tuple[str, str] = ("", "")) -> tuple[str, str]:
+    """(English, Chinese): the entries' descriptions listed, ``'a' (…), 'b' (…) or 'c'``
+    (a new entry of the table is described with the others)."""
+    en, zh = (head[i] + either([e.doc[i] for e in table.values()], lang) + tail[i]
+              for i, lang in enumerate(("en", "zh")))
+    return en, zh
 
 
 REG, LRW, CHAIN, BACK, MATRIX = WIDGETS
@@ -186,11 +211,7 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
                   "先是模型的随机数（mlp 按 nn.Linear 的方式；直线、多项式和两层模型的 w、"
                   "w1..wk 或 a1、a2 用 torch.randn），然后每轮两次")
               for p in ("session", "sweep")}),
-    _s("optimizer", "sgd", "choice",
-       f"'sgd' (plain steps), 'momentum' (torch.optim.SGD with momentum={MOMENTUM}) or "
-       f"'adam' (torch.optim.Adam: betas={ADAM[:2]}, eps={ADAM[2]:g})",
-       f"'sgd'（普通梯度下降）、'momentum'（torch.optim.SGD，momentum={MOMENTUM}）或 "
-       f"'adam'（torch.optim.Adam：betas={ADAM[:2]}，eps={ADAM[2]:g}）",
+    _s("optimizer", "sgd", "choice", *_choices(OPTIMIZERS),
        places=("session", "sweep", REG, MATRIX), allowed=OPTIMIZERS, type="str",
        notes={MATRIX: ("the default 'adam' is seed 003's", "默认的 'adam' 来自种子 003")},
        per={MATRIX: {"default": "adam"}}),
@@ -252,6 +273,10 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
        "一个批次的损失：'mean'（均方误差）、'sum'（平方误差之和）或 'half_sum'（和的一半，"
        "种子 003 的写法）；全部数据上的损失也按同样方式在所有点上计算",
        places=("session", "sweep"), allowed=REDUCTIONS, type="str"),
+    _s("loss", "squared", "choice", *_choices(
+        LOSSES, ("the loss of each point: ", "每个点的损失："),
+        ("; ``reduction`` adds them up over a batch", "；``reduction`` 决定它们在批次上怎样合计")),
+       places=("session", "sweep"), allowed=LOSSES, type="str"),
     _s("bias", True, "flag",
        "False: the 'linear' and 'polynomial' models have no intercept b (seed 002's "
        "y = x * w); inputs then may be scaled by a factor but not standardised",

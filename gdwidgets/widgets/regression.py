@@ -14,6 +14,7 @@ from ..data import Dataset, as_dataset
 from ..formats import listed
 from ..i18n import register, tr
 from ..training.checks import check
+from ..training.registry import label
 from ..training.settings import OPTIMIZERS, docstring, here, signature
 from ..views.regression_plots import RegressionFigure, param_terms, trained_units
 from ..views.svg_fit import Box, fit_svg, full_svg
@@ -62,9 +63,6 @@ register({
     "reg.show_plots": ("plots", "图表"),
     "reg.show_graph": ("backward graph", "反向传播图"),
     "reg.full_size": ("full size", "原始大小"),
-    "reg.opt_sgd": ("SGD", "SGD"),
-    "reg.opt_momentum": ("momentum", "动量"),
-    "reg.opt_adam": ("Adam", "Adam"),
 })
 
 GRAPH_BOX = Box(width=1090, height=480)  # px at 1280×800: where the plots and table are
@@ -121,7 +119,7 @@ class RegressionWidget(StepViews, LessonWidget):
         self.batch_size = W.IntSlider(value=1, min=1, max=1, description=tr("reg.batch"),
                                       style=style)
         self.degree = control_for(spec["degree"], s["degree"], tr("reg.degree"), style=style)
-        self.optimizer = W.Dropdown(options=[(tr(f"reg.opt_{o}"), o) for o in OPTIMIZERS],
+        self.optimizer = W.Dropdown(options=[(label(e, o), o) for o, e in OPTIMIZERS.items()],
                                     description=tr("reg.optimizer"), style=style)
         self.normalize = control_for(spec["normalize"], s["normalize"], tr("reg.normalize"),
                                      style=style)
