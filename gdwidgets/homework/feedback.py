@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..i18n import register, tr
-from ..views.palette import FAILED, PASSED
+from ..views.style.palette import FAILED, PASSED
 
 __all__ = ["BY_HAND", "Call", "CheckFailed", "Feedback", "by_hand_mode", "call_student",
            "checker", "describe_error", "is_by_hand_error", "shown_name"]

@@ -33,9 +33,9 @@ from ..data import Dataset, as_dataset
 from ..i18n import STRINGS, get_language, register, set_language, tr
 from ..training.checks import check_all
 from ..training.settings import defaults, here
-from ..views.fonts import cjk_font
-from ..views.palette import BLUE, ORANGE, RED
-from ..views.theme import THEME_CSS, css
+from ..views.style.fonts import cjk_font
+from ..views.style.palette import BLUE, ORANGE, RED
+from ..views.style.theme import THEME_CSS, css
 from .controls import accept, is_control, lr_options
 from .rates import refusal
 from .snapshot import TeacherTools

@@ -15,8 +15,8 @@ from ..i18n import tr
 from ..strings import chain_rule as _strings  # noqa: F401  (registers the strings)
 from ..training.checks import check
 from ..training.settings import docstring, here, signature
-from ..views.plots_chain import ChainRulePlot, chain_table_html, samples_table_html
-from ..views.svg_fit import Box, fit_svg, full_svg
+from ..views.figures.chain_rule import ChainRulePlot, chain_table_html, samples_table_html
+from ..views.graphs.svg_fit import Box, fit_svg, full_svg
 from .base import LessonWidget, control_label
 from .controls import lr_slider
 from .playback import Playback
@@ -255,7 +255,7 @@ class ChainRuleWidget(LessonWidget):
         """The annotated autograd graph of update ``update``'s loss after one backward
         pass (views/torch_graph.py); '' when that module is not available."""
         try:
-            from ..views.torch_graph import session_graph
+            from ..views.torch_graphs.graph import session_graph
         except ImportError:
             return ""
         return session_graph(self.session, update, self.history, 1).svg()

@@ -14,7 +14,7 @@ from ..data import as_dataset
 from ..i18n import tr
 from ..strings import matrix_backprop as _strings  # noqa: F401  (registers the strings)
 from ..training.settings import docstring, signature
-from ..views.layer_tables import layer_batch_html, layer_table_html
+from ..views.tables.matrix_backprop import layer_batch_html, layer_table_html
 from .chain_rule import ChainRuleWidget
 
 if TYPE_CHECKING:

@@ -16,10 +16,10 @@ from ..i18n import tr
 from ..strings import regression as _strings  # noqa: F401  (registers the strings)
 from ..training.checks import check
 from ..training.settings import OPTIMIZERS, docstring, here, signature
-from ..views.regression_plots import RegressionFigure, param_terms, trained_units
-from ..views.svg_fit import Box, fit_svg, full_svg
-from ..views.tables import grid_table
-from ..views.theme import css
+from ..views.figures.regression import RegressionFigure, param_terms, trained_units
+from ..views.graphs.svg_fit import Box, fit_svg, full_svg
+from ..views.tables.grid import grid_table
+from ..views.style.theme import css
 from .base import LessonWidget, control_label
 from .controls import has_option, lr_slider, normalize_options
 from .playback import Playback
@@ -273,7 +273,7 @@ class RegressionWidget(LessonWidget):
     def _graph(self, step: int) -> str:
         """The annotated backward graph (SVG) of the update after ``step`` updates done."""
         try:
-            from ..views.torch_graph import session_graph
+            from ..views.torch_graphs.graph import session_graph
         except ImportError:  # pragma: no cover - the torch graph view is optional
             return ""
         self._graph_step = k = int(np.clip(step + 1, 1, len(self.history)))

@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from matplotlib.ticker import FixedLocator, MaxNLocator
 
-from ..i18n import register, tr
+from ...i18n import register, tr
 from .canvas import FastFigure
-from .fonts import plotting
+from ..style.fonts import plotting
 from .loss_axis import FitAxis, LossAxis
-from .palette import BLUE, BURNT, CRIMSON, FLAME, NOTE
+from ..style.palette import BLUE, BURNT, CRIMSON, FLAME, NOTE
 
 if TYPE_CHECKING:
-    from ..training import History
+    from ...training import History
 
 __all__ = ["RegressionFigure"]
 

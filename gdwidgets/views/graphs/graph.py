@@ -21,13 +21,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from ..autograd import Scalar, backward_order
-from ..i18n import register, tr
-from ..renames import renamed
-from . import graph_plan, relabel
+from ...autograd import Scalar, backward_order
+from ...i18n import register, tr
+from ...renames import renamed
+from . import plan as graph_plan, relabel
 from .drawing import GraphDrawing
-from .graph_picture import node_grad, picture
-from .graph_plan import KEEP, MAX_NODES
+from .picture import node_grad, picture
+from .plan import KEEP, MAX_NODES
 from .render import clear_cache as clear_render_cache
 
 __all__ = [

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..formats import seed as num
-from ..i18n import tr
-from ..strings import backprop as _strings  # noqa: F401  (registers the strings)
-from .tables import Row, value_table
+from ...formats import seed as num
+from ...i18n import tr
+from ...strings import backprop as _strings  # noqa: F401  (registers the strings)
+from .grid import Row, value_table
 
 __all__ = ["backprop_table"]
 

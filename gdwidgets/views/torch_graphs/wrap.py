@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from . import dot as vis
+from ..graphs import dot as vis
 
 __all__ = ["PLACE", "GOOD_FIT", "TIGHT_FIT", "wrap", "estimate", "crowded", "too_wide"]
 

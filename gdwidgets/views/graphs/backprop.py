@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..autograd import Scalar
+from ...autograd import Scalar
 from .graph import KEEP, graph_svg
 from .svg_fit import MIN_TEXT_PX, Box, text_px
 

@@ -15,13 +15,13 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import offset_copy
 
-from ..formats import sig
-from ..i18n import register, tr
+from ...formats import sig
+from ...i18n import register, tr
 from .canvas import FastFigure
-from .fonts import plot_rc, plotting
+from ..style.fonts import plot_rc, plotting
 from .loss_axis import FitAxis, LossAxis, StickyRange
-from .palette import BLUE, NOTE, ORANGE, RED, RED_INK, SILVER
-from .tables import grid_table
+from ..style.palette import BLUE, NOTE, ORANGE, RED, RED_INK, SILVER
+from ..tables.grid import grid_table
 
 __all__ = ["ChainRulePlot", "chain_table_html", "samples_table_html"]
 

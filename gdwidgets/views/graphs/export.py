@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from matplotlib import font_manager
 
-from .fonts import cjk_font
+from ..style.fonts import cjk_font
 from .svg_fit import natural_size
 
 __all__ = ["svg_png", "svg_px"]

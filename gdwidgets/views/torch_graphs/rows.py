@@ -14,8 +14,8 @@ Only a graph whose widest rank is the fan of such terms, too wide to fit well, c
 
 from __future__ import annotations
 
-from . import dot as vis
-from .graph_wrap import PLACE, TIGHT_FIT, _depths, _tree, estimate
+from ..graphs import dot as vis
+from .wrap import PLACE, TIGHT_FIT, _depths, _tree, estimate
 
 __all__ = ["rows", "NODESEP"]
 

@@ -12,10 +12,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from ..autograd import Scalar, backward_order
-from ..i18n import register, tr
+from ...autograd import Scalar, backward_order
+from ...i18n import register, tr
 from . import dot as vis
-from .graph_plan import Plan
+from .plan import Plan
 
 __all__ = ["picture", "node_grad", "BOX_QUANTUM"]
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ..autograd import IndexedGraph, Scalar, index_graph
+from ...autograd import IndexedGraph, Scalar, index_graph
 
 __all__ = ["MAX_NODES", "KEEP", "Group", "Plan", "make_plan", "plan_for", "clear_cache"]
 

@@ -15,11 +15,11 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 
-from ..i18n import register, tr
+from ...i18n import register, tr
 from .canvas import FastFigure
-from .fonts import plot_rc, plotting
+from ..style.fonts import plot_rc, plotting
 from .loss_axis import LossAxis, StickyRange
-from .palette import BLUE, CURVE_DASHES, CURVE_MARKERS, CURVES, GOLD, INK, NOTE, RED, RED_INK
+from ..style.palette import BLUE, CURVE_DASHES, CURVE_MARKERS, CURVES, GOLD, INK, NOTE, RED, RED_INK
 
 __all__ = ["LearningRatePlot", "diverged_spans", "lr_label"]
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..i18n import register, tr
+from ...i18n import register, tr
 
 __all__ = [
     "Renderer",

@@ -1,7 +1,7 @@
 """Axes that stay readable while a run explodes, and stay put while a slider moves.
 
 - :class:`StickyRange`: limits that change only when the data leave them or use too
-  little of them, so most redraws of a :class:`~gdwidgets.views.canvas.FastFigure` only
+  little of them, so most redraws of a :class:`~gdwidgets.views.figures.canvas.FastFigure` only
   blit (call ``invalidate(ax)`` when ``show()`` returns True).
 - :class:`LossAxis`: a log-scale loss axis (plus an optional step axis). Losses are drawn
   within a readable band around the first loss (by default 3 decades above it): values
@@ -29,8 +29,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.text import Text
 
-from ..i18n import register, tr
-from .palette import RED_INK
+from ...i18n import register, tr
+from ..style.palette import RED_INK
 
 __all__ = ["FitAxis", "LossAxis", "StickyRange", "clip_log", "nice_ceil"]
 

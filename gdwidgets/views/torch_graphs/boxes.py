@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 
 import torch
 
-from ..i18n import register, tr
-from . import dot as vis
+from ...i18n import register, tr
+from ..graphs import dot as vis
 
 # "graph.accumulated" is registered by graph_picture.py, which torch_graph.py imports
 __all__ = ["summarize", "edge", "op_box", "param_box", "shows_grad"]

@@ -24,7 +24,7 @@ from pathlib import Path
 import matplotlib
 from matplotlib import font_manager
 
-from ..i18n import get_language, register, set_language
+from ...i18n import get_language, register, set_language
 
 __all__ = ["cjk_font", "plot_rc", "plot_language", "plotting"]
 

@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..formats import seed
-from .palette import (
+from ...formats import seed
+from ..style.palette import (
     BLACK,
     BLUE,
     BURNT,

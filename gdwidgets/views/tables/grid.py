@@ -19,7 +19,7 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .theme import css
+from ..style.theme import css
 
 __all__ = ["Row", "value_table", "grid_table"]
 

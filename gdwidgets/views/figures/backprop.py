@@ -16,11 +16,11 @@ from matplotlib.lines import Line2D
 from matplotlib.markers import MarkerStyle
 from matplotlib.ticker import MaxNLocator
 
-from ..i18n import register, tr
+from ...i18n import register, tr
 from .canvas import FastFigure
-from .fonts import plotting
+from ..style.fonts import plotting
 from .loss_axis import FitAxis, StickyRange
-from .palette import BLUE, GREY, GROUP_MARKERS, GROUPS, ORANGE, RED
+from ..style.palette import BLUE, GREY, GROUP_MARKERS, GROUPS, ORANGE, RED
 
 __all__ = ["BackpropFigure"]
 

@@ -33,13 +33,13 @@ from typing import Any, Literal
 
 import torch
 
-from ..i18n import register, tr
-from ..renames import STEP_IS_UPDATE_DONE, renamed
-from . import dot as vis
-from .graph import GraphDrawing  # also registers the strings graph.* used here
-from .graph_rows import rows
-from .graph_wrap import crowded, too_wide, wrap
-from .torch_autograd import (
+from ...i18n import register, tr
+from ...renames import STEP_IS_UPDATE_DONE, renamed
+from ..graphs import dot as vis
+from ..graphs.graph import GraphDrawing  # also registers the strings graph.* used here
+from .rows import rows
+from .wrap import crowded, too_wide, wrap
+from .autograd import (
     SHAPE_OPS,
     Flows,
     Walk,
@@ -50,8 +50,8 @@ from .torch_autograd import (
     values_of,
     walk,
 )
-from .torch_boxes import VALUES as _VALUES
-from .torch_boxes import edge, op_box, param_box, shows_grad, summarize
+from .boxes import VALUES as _VALUES
+from .boxes import edge, op_box, param_box, shows_grad, summarize
 
 __all__ = [
     "torch_picture", "draw_torch_graph", "torch_graph_svg", "session_graph", "summarize",
@@ -127,7 +127,7 @@ def torch_picture(
     named: Mapping[str, torch.Tensor] | None = None,
     hide_shape_ops: bool = True,
 ) -> vis.Picture:
-    """The autograd graph of ``loss`` as a :class:`~gdwidgets.views.dot.Picture`.
+    """The autograd graph of ``loss`` as a :class:`~gdwidgets.views.graphs.dot.Picture`.
 
     ``params`` names the leaves (matched by identity); ``named`` names other tensors:
     ones without grad (the batch's ``x``, ``y``) are shown, by name, in the op box that

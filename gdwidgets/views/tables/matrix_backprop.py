@@ -18,10 +18,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ..formats import sig
-from ..i18n import register, tr
-from .tables import CAPTION, GRID, GRID_CELL, GRID_HEAD, GRID_WRAP
-from .theme import css
+from ...formats import sig
+from ...i18n import register, tr
+from .grid import CAPTION, GRID, GRID_CELL, GRID_HEAD, GRID_WRAP
+from ..style.theme import css
 
 __all__ = ["layer_batch_html", "layer_names", "layer_table_html"]
 
