@@ -20,6 +20,7 @@ from gdwidgets import (
     MatrixBackpropWidget,
     RegressionWidget,
 )
+from gdwidgets.views.figures.learning_rate import LearningRatePlot
 from gdwidgets.views.style.palette import (
     CURVE_DASHES,
     CURVE_MARKERS,
@@ -27,7 +28,6 @@ from gdwidgets.views.style.palette import (
     GROUP_MARKERS,
     GROUPS,
 )
-from gdwidgets.views.figures.learning_rate import LearningRatePlot
 from gdwidgets.widgets.backprop import MAX_MICRO
 
 VISIONS = ("normal", "deuteranomaly", "protanomaly")  # the last two at severity 100

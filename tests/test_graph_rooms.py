@@ -10,7 +10,8 @@ import pytest
 
 from gdwidgets import autograd
 from gdwidgets.autograd import Linear, Scalar, count_nodes, index_graph, mse, walk
-from gdwidgets.views.graphs import dot, graph, plan as graph_plan
+from gdwidgets.views.graphs import dot, graph
+from gdwidgets.views.graphs import plan as graph_plan
 
 VIEWS = Path(graph.__file__).parents[1]
 AUTOGRAD = Path(autograd.__file__).parent

@@ -14,9 +14,9 @@ import pytest
 from matplotlib import font_manager
 
 from gdwidgets import LearningRateWidget, RegressionWidget, set_language
-from gdwidgets.views.style import fonts
 from gdwidgets.views.figures.regression import SUPERSCRIPT as SUP
 from gdwidgets.views.graphs.svg_fit import Box, fit_svg, natural_size, text_px
+from gdwidgets.views.style import fonts
 
 SVG = ('<?xml version="1.0"?>\n<svg width="300pt" height="150pt" viewBox="0 0 300 150">'
        '<text font-size="11.00">a</text><text font-size="10.00">b</text></svg>')

@@ -18,8 +18,8 @@ from ..training.checks import check
 from ..training.settings import OPTIMIZERS, docstring, here, signature
 from ..views.figures.regression import RegressionFigure, param_terms, trained_units
 from ..views.graphs.svg_fit import Box, fit_svg, full_svg
-from ..views.tables.grid import grid_table
 from ..views.style.theme import css
+from ..views.tables.grid import grid_table
 from .base import LessonWidget, control_label
 from .controls import has_option, lr_slider, normalize_options
 from .playback import Playback

@@ -17,10 +17,10 @@ from matplotlib.markers import MarkerStyle
 from matplotlib.ticker import MaxNLocator
 
 from ...i18n import register, tr
-from .canvas import FastFigure
 from ..style.fonts import plotting
-from .loss_axis import FitAxis, StickyRange
 from ..style.palette import BLUE, GREY, GROUP_MARKERS, GROUPS, ORANGE, RED
+from .canvas import FastFigure
+from .loss_axis import FitAxis, StickyRange
 
 __all__ = ["BackpropFigure"]
 

@@ -17,11 +17,11 @@ from matplotlib.transforms import offset_copy
 
 from ...formats import sig
 from ...i18n import register, tr
-from .canvas import FastFigure
 from ..style.fonts import plot_rc, plotting
-from .loss_axis import FitAxis, LossAxis, StickyRange
 from ..style.palette import BLUE, NOTE, ORANGE, RED, RED_INK, SILVER
 from ..tables.grid import grid_table
+from .canvas import FastFigure
+from .loss_axis import FitAxis, LossAxis, StickyRange
 
 __all__ = ["ChainRulePlot", "chain_table_html", "samples_table_html"]
 

@@ -16,10 +16,10 @@ from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 
 from ...i18n import register, tr
-from .canvas import FastFigure
 from ..style.fonts import plot_rc, plotting
-from .loss_axis import LossAxis, StickyRange
 from ..style.palette import BLUE, CURVE_DASHES, CURVE_MARKERS, CURVES, GOLD, INK, NOTE, RED, RED_INK
+from .canvas import FastFigure
+from .loss_axis import LossAxis, StickyRange
 
 __all__ = ["LearningRatePlot", "diverged_spans", "lr_label"]
 

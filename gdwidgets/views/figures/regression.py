@@ -13,10 +13,10 @@ import numpy as np
 from matplotlib.ticker import FixedLocator, MaxNLocator
 
 from ...i18n import register, tr
-from .canvas import FastFigure
 from ..style.fonts import plotting
-from .loss_axis import FitAxis, LossAxis
 from ..style.palette import BLUE, BURNT, CRIMSON, FLAME, NOTE
+from .canvas import FastFigure
+from .loss_axis import FitAxis, LossAxis
 
 if TYPE_CHECKING:
     from ...training import History

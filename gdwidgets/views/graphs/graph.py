@@ -24,7 +24,8 @@ from typing import Any, Literal
 from ...autograd import Scalar, backward_order
 from ...i18n import register, tr
 from ...renames import renamed
-from . import plan as graph_plan, relabel
+from . import plan as graph_plan
+from . import relabel
 from .drawing import GraphDrawing
 from .picture import node_grad, picture
 from .plan import KEEP, MAX_NODES

@@ -20,8 +20,8 @@ import numpy as np
 
 from ...formats import sig
 from ...i18n import register, tr
-from .grid import CAPTION, GRID, GRID_CELL, GRID_HEAD, GRID_WRAP
 from ..style.theme import css
+from .grid import CAPTION, GRID, GRID_CELL, GRID_HEAD, GRID_WRAP
 
 __all__ = ["layer_batch_html", "layer_names", "layer_table_html"]
 

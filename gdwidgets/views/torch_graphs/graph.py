@@ -37,8 +37,6 @@ from ...i18n import register, tr
 from ...renames import STEP_IS_UPDATE_DONE, renamed
 from ..graphs import dot as vis
 from ..graphs.graph import GraphDrawing  # also registers the strings graph.* used here
-from .rows import rows
-from .wrap import crowded, too_wide, wrap
 from .autograd import (
     SHAPE_OPS,
     Flows,
@@ -52,6 +50,8 @@ from .autograd import (
 )
 from .boxes import VALUES as _VALUES
 from .boxes import edge, op_box, param_box, shows_grad, summarize
+from .rows import rows
+from .wrap import crowded, too_wide, wrap
 
 __all__ = [
     "torch_picture", "draw_torch_graph", "torch_graph_svg", "session_graph", "summarize",

@@ -298,4 +298,4 @@ class Containment:
 
 def python_command() -> list[str]:
     """How the sandbox's interpreter is started."""
-    return [sys.executable, "-I", "-m", "gdwidgets.homework.sandbox"]
+    return [sys.executable, "-I", "-m", "gdwidgets.homework.grading.sandbox"]

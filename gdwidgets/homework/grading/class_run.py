@@ -34,7 +34,7 @@ def default_jobs() -> int:
 def grade_one(sub: Submission, sources: dict[str, nbformat.NotebookNode], with_source: bool,
               isolation: Isolation, limits: Limits, language: str = "") -> GradeReport:
     """One submission's report; whatever goes wrong is its failure, never the run's."""
-    from ..i18n import set_language
+    from ...i18n import set_language
 
     if language:
         set_language(language)
@@ -92,7 +92,7 @@ def grade_class(subs: list[Submission], sources: dict[str, nbformat.NotebookNode
                 with_source: bool, isolation: Isolation, limits: Limits, jobs: int,
                 done: Callable[[GradeReport], None]) -> None:
     """Grade ``subs``; ``done`` gets each report, in order."""
-    from ..i18n import get_language
+    from ...i18n import get_language
 
     args = (sources, with_source, isolation, limits, get_language())
     if jobs <= 1 or len(subs) <= 1:

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..i18n import register, tr
-from ..views.style.palette import FAILED, PASSED
+from ...i18n import register, tr
+from ...views.style.palette import FAILED, PASSED
 
 __all__ = ["BY_HAND", "Call", "CheckFailed", "Feedback", "by_hand_mode", "call_student",
            "checker", "describe_error", "is_by_hand_error", "shown_name"]
@@ -69,7 +69,7 @@ BY_HAND_ERROR = "does not require grad"
 # what torch says when autograd is reached in by_hand_mode (torch.func refuses to run
 # under saved-tensor hooks; a graph that saves a tensor meets our hook)
 BY_HAND_ERRORS = (BY_HAND_ERROR, "saved tensor hooks")
-_PACKAGE_DIRS = (str(Path(__file__).resolve().parent.parent), "site-packages", "/torch/",
+_PACKAGE_DIRS = (str(Path(__file__).resolve().parents[2]), "site-packages", "/torch/",
                  sysconfig.get_paths()["stdlib"])
 
 
@@ -224,7 +224,7 @@ def call_student(fn: Callable[..., Any], *args: Any, by_hand: bool = False,
     out = io.StringIO()
     call = Call()
     if helpers:
-        from .remote import StudentFunction
+        from ..grading.remote import StudentFunction
 
         if isinstance(fn, StudentFunction):
             fn = fn.with_helpers(helpers)

@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from ..i18n import register, tr
+from ...i18n import register, tr
 from .common import as_tensor, close, fmt
 from .feedback import (
     Feedback,

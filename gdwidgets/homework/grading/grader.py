@@ -20,6 +20,7 @@ import os
 import select
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import nbformat
@@ -29,7 +30,7 @@ from .isolation import Isolation
 from .notebooks import CODE_STUB, CellResult, GradeReport, _nbgrader, _strip
 from .remote import SandboxError, StudentFunction, decode, dumps
 
-__all__ = ["Limits", "Runner", "fail_notebook", "grade_notebook", "rebuild"]
+__all__ = ["Limits", "Runner", "fail_notebook", "grade", "grade_notebook", "rebuild"]
 
 
 @dataclass
@@ -307,7 +308,7 @@ def grade_notebook(report: GradeReport, source: nbformat.NotebookNode,
                    student: nbformat.NotebookNode, files: dict[str, bytes],
                    isolation: Isolation, limits: Limits) -> GradeReport:
     """Fill ``report`` with the scores of ``student`` against ``source``."""
-    from ..i18n import get_language, set_language
+    from ...i18n import get_language, set_language
 
     tests = _tests(source)
     report.cells = [CellResult(str(_nbgrader(c).get("grade_id")),
@@ -349,3 +350,22 @@ def grade_notebook(report: GradeReport, source: nbformat.NotebookNode,
     if note:
         report.notes.append(note)
     return fail_notebook(report, source, runner.failure) if runner.failure else report
+
+
+def grade(path: str | Path, source: str | Path | None = None, timeout: int = 120,
+          **limits: float) -> GradeReport:
+    """Grade one submission: the notebook is rebuilt from ``source``
+    (the teacher's notebook; without it, the submission's own cells are trusted), run in a
+    sandbox, and its test cells are scored in this process."""
+    path = Path(path)
+    data = path.read_bytes()
+    report = GradeReport(path)
+    try:
+        student = nbformat.reads(data.decode("utf-8"), as_version=4)
+    except Exception as exc:
+        report.failure = f"not a readable notebook: {type(exc).__name__}: {str(exc)[:200]}"
+        return report
+    teacher = nbformat.read(str(source), as_version=4) if source is not None else student
+    return grade_notebook(report, teacher, student, {}, Isolation.detect([Path(source)]
+                                                                         if source else []),
+                          Limits(cell_timeout=timeout, **limits))

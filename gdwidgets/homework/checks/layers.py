@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from ..i18n import register, tr
+from ...i18n import register, tr
 from .common import close, fmt
 from .feedback import (
     Feedback,

@@ -184,7 +184,7 @@ class StudentFunction:
                            "these arguments"}}
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from .feedback import BY_HAND
+        from ..checks.feedback import BY_HAND
 
         answer = self._ask({"op": "call", "name": self.name, "by_hand": BY_HAND.get(),
                             "helpers": sorted(self._helpers),

@@ -11,8 +11,8 @@ from typing import Any, Literal
 
 import torch
 
-from .. import datasets
-from ..i18n import register, tr
+from ... import datasets
+from ...i18n import register, tr
 from .common import close, epochs, fmt, torch_error_hint
 from .feedback import (
     Feedback,

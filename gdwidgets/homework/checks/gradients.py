@@ -12,8 +12,8 @@ from typing import Any
 
 import torch
 
-from .. import datasets
-from ..i18n import register, tr
+from ... import datasets
+from ...i18n import register, tr
 from .common import as_tensor, close, epochs, fmt, torch_error_hint
 from .feedback import (
     Feedback,

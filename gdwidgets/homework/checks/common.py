@@ -6,8 +6,8 @@ from typing import Any
 
 import torch
 
-from ..formats import listed
-from ..i18n import register, tr
+from ...formats import listed
+from ...i18n import register, tr
 
 register(
     {

@@ -1,6 +1,6 @@
 """The sandbox: runs one student's notebook code and answers the grader's calls.
 
-Started by the grader (``python -m gdwidgets.homework.sandbox IN OUT``, two pipe file
+Started by the grader (``python -m gdwidgets.homework.grading.sandbox IN OUT``, two pipe file
 descriptors), contained (see :mod:`.containment`). It reads the job (the code cells to run:
 the teacher's setup, the student's answers; the student's files; its containment), joins
 its cgroup, imports what the lessons use, sets itself up (see :mod:`.inside`) and drops
@@ -26,7 +26,7 @@ from typing import Any
 PRELOAD = ("torch", "numpy", "math", "random", "itertools", "functools", "collections",
            "json", "re", "time", "copy", "statistics", "fractions", "decimal", "typing",
            "dataclasses", "gdwidgets", "gdwidgets.datasets", "gdwidgets.homework",
-           "gdwidgets.homework.remote", "gdwidgets.homework.feedback",
+           "gdwidgets.homework.grading.remote", "gdwidgets.homework.checks.feedback",
            "IPython.core.interactiveshell", "bdb", "pdb",
            "inspect", "ast", "tokenize", "linecache", "textwrap", "string", "operator",
            "numbers", "warnings", "contextlib", "traceback", "datetime", "pprint")
@@ -58,12 +58,16 @@ CHECKERS = ("check_cal_grad", "check_chain_rule", "check_grad_fn", "check_quadra
 REFERENCE_MODULES = ("gdwidgets.training.gradients", "gdwidgets.training.chain_rule",
                      "gdwidgets.training.layer_checks", "gdwidgets.training.layer_check",
                      "gdwidgets.training.layers")
-LOADED = ("__init__", "sandbox", "remote", "feedback", "inside")
+# The modules of gdwidgets.homework that the sandbox loads (relative to it); every other
+# module of homework/, checks/ and grading/ cannot be imported there
+LOADED = ("__init__", "checks", "grading", "grading.sandbox", "grading.remote",
+          "checks.feedback", "grading.inside")
+ROOMS = ("", "checks", "grading")
 
 
 def _stub(name: str) -> Any:
     def check(*args: Any, **kwargs: Any) -> Any:
-        from gdwidgets.homework.feedback import Feedback
+        from gdwidgets.homework.checks.feedback import Feedback
 
         return Feedback(name, True, [f"{name}: checked when the notebook is graded"])
 
@@ -76,7 +80,8 @@ def reference_files() -> list[str]:
     (found by path, without importing them)."""
     import glob
 
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # gdwidgets/
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    # root: gdwidgets/ (this file is gdwidgets/homework/grading/sandbox.py)
     files = []
     for module in REFERENCE_MODULES:
         *folders, stem = module.split(".")[1:]
@@ -97,11 +102,12 @@ def switch_off_references() -> None:
         sys.modules[module] = None  # type: ignore[assignment]
     package = importlib.import_module("gdwidgets.homework")
     folder = os.path.dirname(package.__file__ or "")
-    with contextlib.suppress(OSError):
-        for entry in os.listdir(folder):
-            name = entry.removesuffix(".py")
-            if entry.endswith(".py") and name not in LOADED:
-                sys.modules.setdefault(f"gdwidgets.homework.{name}", None)  # type: ignore
+    for room in ROOMS:
+        with contextlib.suppress(OSError):
+            for entry in os.listdir(os.path.join(folder, room)):
+                name = ".".join(filter(None, (room, entry.removesuffix(".py"))))
+                if entry.endswith(".py") and name not in LOADED:
+                    sys.modules.setdefault(f"gdwidgets.homework.{name}", None)  # type: ignore
     for name in CHECKERS:
         setattr(package, name, _stub(name))
 
@@ -137,7 +143,7 @@ class Sandbox:
         self.shell: Any = None
 
     def send(self, message: dict[str, Any]) -> None:
-        from gdwidgets.homework.remote import dumps
+        from gdwidgets.homework.grading.remote import dumps
 
         message["output_size"] = self.sink.size
         self.out.write(dumps(message))
@@ -173,7 +179,7 @@ class Sandbox:
                        "error": f"{type(error).__name__}: {error}"[:2000] if error else None})
 
     def describe(self, name: str) -> dict[str, Any]:
-        from gdwidgets.homework.remote import encode
+        from gdwidgets.homework.grading.remote import encode
 
         ns = self.shell.user_ns if self.shell is not None else {}
         if name not in ns:
@@ -186,7 +192,7 @@ class Sandbox:
     def helper(self, name: str) -> Any:
         """A stand-in for the helper ``name``: each call is sent to the grader, which
         answers with the reference's value (or an error) for these arguments."""
-        from gdwidgets.homework.remote import SandboxError, decode, decode_error, encode
+        from gdwidgets.homework.grading.remote import SandboxError, decode, decode_error, encode
 
         def helper(*args: Any, **kwargs: Any) -> Any:
             self.send({"helper": name, "args": [encode(a) for a in args],
@@ -202,8 +208,8 @@ class Sandbox:
         return helper
 
     def call(self, request: dict[str, Any]) -> dict[str, Any]:
-        from gdwidgets.homework.feedback import _student_frame, by_hand_mode
-        from gdwidgets.homework.remote import decode, encode, encode_error
+        from gdwidgets.homework.checks.feedback import _student_frame, by_hand_mode
+        from gdwidgets.homework.grading.remote import decode, encode, encode_error
 
         ns = self.shell.user_ns if self.shell is not None else {}
         fn = ns.get(request["name"])
@@ -244,7 +250,7 @@ class Sandbox:
         return answer
 
     def serve(self) -> None:
-        from gdwidgets.homework import inside
+        from gdwidgets.homework.grading import inside
 
         job = self.receive() or {}
         inside.join_cgroups([str(p) for p in job.get("cgroups", [])])

@@ -2,8 +2,9 @@
 
 - :func:`student_version` strips ``### BEGIN SOLUTION`` / ``### END SOLUTION`` regions
   (and ``### BEGIN HIDDEN TESTS`` regions) as nbgrader's ``generate_assignment`` does.
-- :func:`grade` grades one submitted notebook with :mod:`.grader` (rebuilt from the
-  teacher's source, run in a sandbox, test cells scored in the grader's own process).
+- :class:`GradeReport` is one graded notebook; :func:`.grader.grade` grades one (rebuilt
+  from the teacher's source, run in a sandbox, test cells scored in the grader's own
+  process).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import nbformat
 
-__all__ = ["CellResult", "GradeReport", "grade", "student_version"]
+__all__ = ["CellResult", "GradeReport", "student_version"]
 
 CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 TEXT_STUB = "YOUR ANSWER HERE"
@@ -102,24 +103,3 @@ class GradeReport:
             lines.append(f"{line} {quoted(first)}" if first else line)
         return "\n".join(lines)
 
-
-def grade(path: str | Path, source: str | Path | None = None, timeout: int = 120,
-          **limits: float) -> GradeReport:
-    """Grade one submission (see :mod:`.grader`): the notebook is rebuilt from ``source``
-    (the teacher's notebook; without it, the submission's own cells are trusted), run in a
-    sandbox, and its test cells are scored in this process."""
-    from .grader import Limits, grade_notebook
-    from .isolation import Isolation
-
-    path = Path(path)
-    data = path.read_bytes()
-    report = GradeReport(path)
-    try:
-        student = nbformat.reads(data.decode("utf-8"), as_version=4)
-    except Exception as exc:
-        report.failure = f"not a readable notebook: {type(exc).__name__}: {str(exc)[:200]}"
-        return report
-    teacher = nbformat.read(str(source), as_version=4) if source is not None else student
-    return grade_notebook(report, teacher, student, {}, Isolation.detect([Path(source)]
-                                                                         if source else []),
-                          Limits(cell_timeout=timeout, **limits))

@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from ..i18n import register, tr
+from ...i18n import register, tr
 from .common import as_tensor, close, epochs, fmt, torch_error_hint
 from .feedback import (
     Feedback,
@@ -171,7 +171,7 @@ def _run_train(name: str, train: Callable[..., Any], lr: float, n_epochs: int
 def _lr_verdict(lr: float) -> tuple[bool, str, list[str]]:
     """Train seed 002's quadratic at ``lr`` with :class:`Session`: (ok, first message,
     hints)."""
-    from ..training import Session
+    from ...training import Session
 
     x_data, _ = y2x()
     xmax = max(abs(v) for v in x_data)

@@ -104,7 +104,7 @@ class Isolation:
                 raise ValueError(problem)
             iso.uids = uids
             sweep()
-        package = Path(__file__).resolve().parent
+        package = Path(__file__).resolve().parents[1]  # homework/: checks/ and grading/
         if iso.namespaces:
             iso.hide = [str(package), *reference_files(),
                         *(str(p.resolve()) for p in protected if p.exists() and _hideable(p))]
@@ -164,7 +164,7 @@ def _hideable(path: Path) -> bool:
     path = path.resolve()
     needed = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(),
               Path(os.path.realpath(sys.executable)).parent,
-              Path(__file__).resolve().parent.parent}
+              Path(__file__).resolve().parents[2]}
     return not any(n == path or path in n.parents for n in needed)
 
 

@@ -2,7 +2,7 @@
 check a grader (ours and nbgrader) against; and :data:`LAYERS_CASES`, the cheats aimed at
 the ``layers`` assignment (autograd where it is asked by hand, the package's references).
 
-``python -m gdwidgets.homework.corpus homework/`` builds the class in a temporary folder,
+``python -m gdwidgets.homework.grading.corpus homework/`` builds the class in a temporary folder,
 grades it with both graders and prints the table of the teacher's guide.
 """
 
@@ -134,8 +134,8 @@ _LAYERS_REFERENCES = {
         "'training', 'gradients.py')\nassert 'def two_layer_chain' in open(_p).read()\n"),
     "read_checker_source": (
         "import os, gdwidgets\n_p = os.path.join(os.path.dirname(gdwidgets.__file__), "
-        "'homework', 'layers.py')\nassert 'def reference_cal_grad' in open(_p).read()\n"),
-    "import_checker": "from gdwidgets.homework.layers import reference_cal_grad\n",
+        "'homework', 'checks', 'layers.py')\nassert 'def reference_cal_grad' in open(_p).read()\n"),
+    "import_checker": "from gdwidgets.homework.checks.layers import reference_cal_grad\n",
 }
 LAYERS_CASES = [
     Case("honest", True, "the teacher's solutions"),
@@ -220,11 +220,11 @@ def build(source: Path, out: Path, csv: Path | None = None, layout: str = "{case
             grad.source += ("\nfrom gdwidgets.homework import Feedback\n"
                             "Feedback.assert_passed = lambda self: None\n")
         elif case.name == "patch_checker_module":
-            grad.source = ("import gdwidgets.homework.gradients as g\n"
+            grad.source = ("import gdwidgets.homework.checks.gradients as g\n"
                            "g.close = lambda *a, **k: True\n"
                            "def grad_fn(t_u, t_c, t_p, w, b):\n    return torch.zeros(2)\n")
         elif case.name == "reference_helpers":
-            grad.source = ("from gdwidgets.homework.gradients import _autograd_grad, "
+            grad.source = ("from gdwidgets.homework.checks.gradients import _autograd_grad, "
                            "_reference_loop\n"
                            "def grad_fn(t_u, t_c, t_p, w, b):\n"
                            "    return _autograd_grad(t_u, t_c, float(w), float(b)).float()\n")
