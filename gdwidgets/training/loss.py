@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .settings import REDUCTIONS  # noqa: F401 - defined there
+from ..settings import REDUCTIONS  # noqa: F401 - defined there
 
 __all__ = ["factor", "point_weight", "reduce"]
 

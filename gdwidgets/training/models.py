@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .settings import MANUAL, MAX_DEGREE, MAX_HIDDEN, MODELS  # noqa: F401 - defined there
+from ..settings import MANUAL, MAX_DEGREE, MAX_HIDDEN, MODELS  # noqa: F401 - defined there
 
 
 @dataclass(frozen=True)

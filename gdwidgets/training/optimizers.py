@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import torch
 
-from .settings import ADAM, MOMENTUM, OPTIMIZERS  # noqa: F401 - defined there
+from ..settings import ADAM, MOMENTUM, OPTIMIZERS  # noqa: F401 - defined there
 
 BETA1, BETA2, EPS = ADAM
 

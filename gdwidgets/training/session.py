@@ -13,7 +13,7 @@ from .engine import EXPLOSION_STEPS, train
 from .history import History
 from .loss import factor, reduce
 from .models import Model, build_model
-from .settings import defaults, docstring, signature
+from ..settings import defaults, docstring, signature
 
 DEFAULTS: dict[str, Any] = defaults("session")
 

@@ -15,7 +15,7 @@ from ..i18n import register, tr
 from .checks import check_all
 from .config import check_work, validate
 from .session import Problem
-from .settings import MAX_LRS, defaults, docstring, here, signature
+from ..settings import MAX_LRS, defaults, docstring, here, signature
 
 register(
     {

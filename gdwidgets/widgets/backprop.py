@@ -16,7 +16,7 @@ import ipywidgets as W
 from ..autograd import Linear, Scalar, backward_order
 from ..i18n import tr
 from ..strings import backprop as _strings  # noqa: F401  (registers the widget's strings)
-from ..training.settings import docstring, here, signature
+from ..settings import docstring, here, signature
 from ..views.figures.backprop import BackpropFigure
 from ..views.graphs.backprop import GRAPH_BOX, FittedGraph
 from ..views.graphs.graph import backward_steps, node_grad

@@ -14,7 +14,7 @@ from ..data import as_dataset
 from ..i18n import tr
 from ..strings import chain_rule as _strings  # noqa: F401  (registers the strings)
 from ..training.checks import check
-from ..training.settings import docstring, here, signature
+from ..settings import docstring, here, signature
 from ..views.figures.chain_rule import ChainRulePlot, chain_table_html, samples_table_html
 from ..views.graphs.svg_fit import Box, fit_svg, full_svg
 from .base import LessonWidget, control_label

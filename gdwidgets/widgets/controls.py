@@ -1,5 +1,5 @@
 """What a widget's controls accept: a value set in Python is checked against the setting
-(:mod:`gdwidgets.training.settings`) and the control's current range or options first,
+(:mod:`gdwidgets.settings`) and the control's current range or options first,
 never clamped. ipywidgets sliders clamp ``.value = 1e9`` silently, so the check comes
 before the assignment."""
 
@@ -14,7 +14,7 @@ from ipywidgets.widgets.widget_selection import _Selection
 
 from ..i18n import register, tr
 from ..training.checks import check, fail, is_int, is_real
-from ..training.settings import Setting
+from ..settings import Setting
 
 __all__ = ["VIEWS", "accept", "has_option", "is_control", "lr_options", "lr_slider",
            "normalize_options"]

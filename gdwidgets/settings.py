@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..i18n import get_language
+from .i18n import get_language
 
 __all__ = ["SETTINGS", "Setting", "defaults", "docstring", "here", "markdown_table",
            "signature"]
