@@ -84,12 +84,13 @@ def _room(path: Path) -> str:
     return rel.parts[1] if len(rel.parts) > 2 else rel.stem
 
 
-def _imports(path: Path, *, deferred: bool = True, typing: bool = True
-             ) -> list[tuple[int, str]]:
+def _imports(path: Path, *, deferred: bool = True, typing: bool = True,
+             names: bool = False) -> list[tuple[int, str]]:
     """(line, absolute module name) of every import in the file, relative ones resolved.
     ``deferred=False`` leaves out the imports inside a function (they run when it is
     called, not when the module loads); ``typing=False`` those under ``if TYPE_CHECKING:``
-    (they never run)."""
+    (they never run); ``names=True`` adds ``module.name`` for each name of ``from module
+    import name`` (the name may be a module: ``from ..graphs import dot``)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     package = ["gdwidgets", *path.relative_to(PACKAGE).parent.parts]
     out: list[tuple[int, str]] = []
@@ -113,6 +114,8 @@ def _imports(path: Path, *, deferred: bool = True, typing: bool = True
                 else:
                     name = child.module or ""
                 out.append((child.lineno, name))
+                if names:
+                    out.extend((child.lineno, f"{name}.{a.name}") for a in child.names)
             visit(child)
 
     visit(tree)
@@ -168,15 +171,16 @@ def _module_name(path: Path) -> str:
 
 
 def import_graph(*, deferred: bool) -> dict[str, set[str]]:
-    """module -> the package's modules it imports (an import of a name resolves to the
-    module that defines it). Parent packages are not edges: that ``gdwidgets.views.graphs
+    """module -> the package's modules it imports (an imported name resolves to the longest
+    module it names: ``from ..graphs import dot`` to graphs/dot.py, ``from .dot import fmt``
+    to dot.py). Parent packages are not edges: that ``gdwidgets.views.graphs
     .graph`` runs ``gdwidgets/__init__.py`` first is how packages load, not a cycle (the
     package's ``__init__`` imports a module that every submodule sits under). Imports under
     ``if TYPE_CHECKING:`` never run and are left out."""
     modules = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
     graph: dict[str, set[str]] = {m: set() for m in modules}
     for module, path in modules.items():
-        for _, name in _imports(path, deferred=deferred, typing=False):
+        for _, name in _imports(path, deferred=deferred, typing=False, names=True):
             parts = name.split(".")
             for k in range(len(parts), 0, -1):
                 target = ".".join(parts[:k])
