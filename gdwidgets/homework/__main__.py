@@ -1,8 +1,8 @@
 """Command line: make student versions, grade submissions (no nbgrader needed).
 
 Grading reads every source and submission first (regular files only, see
-:mod:`.submissions`), then grades the submissions, ``--jobs`` at a time, each contained on
-its own (see :mod:`.grader`); a bad notebook scores 0 with its reason and the run goes on.
+:mod:`.grading.submissions`), then grades the submissions, ``--jobs`` at a time, each contained on
+its own (see :mod:`.grading.grader`); a bad notebook scores 0 with its reason and the run goes on.
 
     python -m gdwidgets.homework student homework/source release/
     python -m gdwidgets.homework grade submissions/ --source homework/source --csv grades.csv

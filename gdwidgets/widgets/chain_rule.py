@@ -253,7 +253,7 @@ class ChainRuleWidget(LessonWidget):
 
     def _graph_svg(self, update: int) -> str:
         """The annotated autograd graph of update ``update``'s loss after one backward
-        pass (views/torch_graph.py); '' when that module is not available."""
+        pass (views/torch_graphs/graph.py); '' when that module is not available."""
         try:
             from ..views.torch_graphs.graph import session_graph
         except ImportError:

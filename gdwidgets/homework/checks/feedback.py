@@ -219,7 +219,7 @@ def call_student(fn: Callable[..., Any], *args: Any, by_hand: bool = False,
     ``helpers``: names that ``fn`` calls, answered by the given references for this call
     (in the student's kernel ``fn``'s globals hold them for the call; a function that runs
     in the grader's sandbox has each call of them answered by the grader, see
-    :class:`.remote.StudentFunction`).
+    :class:`..grading.remote.StudentFunction`).
     """
     out = io.StringIO()
     call = Call()

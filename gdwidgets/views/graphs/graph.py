@@ -12,8 +12,8 @@ per-sample errors under ``mse``, or the terms of a ``+`` chain), the first few a
 and the rest become one node "… and 196 more samples like this". Everything here is
 iterative and linear in the size of the graph.
 
-This module checks the arguments; the work is done in three rooms: graph_plan.py (what
-to draw), graph_picture.py (the boxes and numbers), drawing.py (rendering).
+This module checks the arguments; the work is done in three rooms: plan.py (what
+to draw), picture.py (the boxes and numbers), drawing.py (rendering).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""From a plan (graph_plan.py) to a :class:`~.dot.Picture`: boxes, edges, their numbers.
+"""From a plan (plan.py) to a :class:`~.dot.Picture`: boxes, edges, their numbers.
 
 The numbers are the lesson: each box shows the grad a student would read from the node,
 each edge in the backward view the gradient it carried in the latest pass, a summary's

@@ -7,7 +7,7 @@
 
 ``value_table``: named values in pairs of columns; a row with ``before`` reads
 ``before → now`` on a yellow ground, so the eye finds what the last action changed
-(colours follow JupyterLab's light or dark theme: :mod:`.theme`; in a narrow column "now"
+(colours follow JupyterLab's light or dark theme: :mod:`..style.theme`; in a narrow column "now"
 goes under "before →", never out of the column).
 ``grid_table``: a grid with a header row (and optionally a header column and a caption);
 columns listed in ``wrap`` hold text that may break across lines.

@@ -1,4 +1,4 @@
-"""What torch's autograd graph holds, read without changing it, for torch_graph.py.
+"""What torch's autograd graph holds, read without changing it, for graph.py.
 
 torch keeps a loss's graph as backward nodes (``loss.grad_fn``, ``next_functions``), not
 as the forward values and per-edge gradients a lesson shows. This module recovers them:

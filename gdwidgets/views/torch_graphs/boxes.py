@@ -3,8 +3,8 @@
 A lesson's tensors have 11 or 200 values; a box shows the first three (``[0.71, 1.20,
 0.33, …]``; fewer on a crowded rank) and puts the shape in its title, an edge the first
 two. Every number is
-written by :func:`~.dot.fmt` in a left-aligned line of fixed width, as in the Scalar
-graph, so later steps only relabel the cached layout (relabel.py).
+written by :func:`~..graphs.dot.fmt` in a left-aligned line of fixed width, as in the Scalar
+graph, so later steps only relabel the cached layout (graphs/relabel.py).
 
 This module imports torch: it is loaded on first use, never by ``import gdwidgets``.
 """
@@ -19,7 +19,7 @@ import torch
 from ...i18n import register, tr
 from ..graphs import dot as vis
 
-# "graph.accumulated" is registered by graph_picture.py, which torch_graph.py imports
+# "graph.accumulated" is registered by graphs/picture.py, which graph.py imports
 __all__ = ["summarize", "edge", "op_box", "param_box", "shows_grad"]
 
 register({"torch.shape": ("shape", "形状"), "torch.leaf": ("leaf", "叶子")})

@@ -12,15 +12,15 @@ an edge is labelled with the gradient it carried where its child's box does not 
 (the child has several edges coming in, whose parts add up, or no grad yet). If the graph
 was freed (``backward()`` without ``retain_graph=True``), edges stay unlabelled.
 
-Laid out for the widgets' wide, low place (graph_wrap.py): a deep chain (a two-layer
+Laid out for the widgets' wide, low place (wrap.py): a deep chain (a two-layer
 model) is wrapped into two columns, and the boxes of a crowded rank (a polynomial's terms)
 show fewer values of their tensors, as do all boxes of a wrapped picture still too wide (an
 MLP's chain, each op with a parameter to one side, is drawn as a widening staircase); a
 sum of terms still too wide (a polynomial of degree 6 or more) is laid out in two rows
-(graph_rows.py).
+(rows.py).
 
-Three rooms: torch_autograd.py reads what torch's graph holds (its nodes, the gradients
-that flowed, the values), torch_boxes.py writes the boxes, and this module decides what
+Three rooms: autograd.py reads what torch's graph holds (its nodes, the gradients
+that flowed, the values), boxes.py writes the boxes, and this module decides what
 is drawn: which nodes and edges, which data input is ``x`` or ``y``. All three import
 torch: they are loaded on first use, never by ``import gdwidgets``.
 """
@@ -102,7 +102,7 @@ def _data_name(v: torch.Tensor, data: Mapping[str, torch.Tensor]) -> str | None:
 
 @dataclass(slots=True)
 class _Read:
-    """What the drawing knows of a loss's graph (torch_autograd.py did the reading)."""
+    """What the drawing knows of a loss's graph (autograd.py did the reading)."""
 
     w: Walk
     flows: Flows | None  # {} in the forward view; None when the graph was freed
@@ -146,7 +146,7 @@ def torch_picture(
     11``). Boxes: ``loss (mean)`` with ``grad= 1.00``, op boxes with their first values
     (``value=[-1.32, 0.86, 1.10, …]``, ``prediction (+) · shape 11``), parameters ``w``
     and ``b`` with their ``.grad`` (after two passes: ``= -20.17 + (-20.17) (this
-    pass)``). The chain is six ranks deep: :func:`~.graph_wrap.wrap` draws ``prediction
+    pass)``). The chain is six ranks deep: :func:`~.wrap.wrap` draws ``prediction
     (+)`` and what is below it as a second column beside ``loss``, ``pow 2`` and ``− y``.
     """
     if mode not in ("forward", "backward"):

@@ -34,7 +34,7 @@ def _chain(root: str, kids: dict[str, list[str]]) -> list[str]:
 
 def rows(picture: vis.Picture, root: str) -> bool:
     """Put ``picture``'s chain on one rank and its fan's terms in two rows, when the fan
-    of ``× xᵏ`` over ``wₖ`` pairs makes it too wide (:data:`~.graph_wrap.TIGHT_FIT`)."""
+    of ``× xᵏ`` over ``wₖ`` pairs makes it too wide (:data:`~.wrap.TIGHT_FIT`)."""
     if picture.same_rank:
         return False
     pairs, kids, parents = _tree(picture)
