@@ -19,8 +19,8 @@ from gdwidgets import (
 )
 from gdwidgets.autograd import Linear
 from gdwidgets.i18n import set_language
-from gdwidgets.training import Session, lr_sweep
 from gdwidgets.settings import defaults
+from gdwidgets.training import Session, lr_sweep
 from gdwidgets.views.torch_graphs.graph import session_graph
 from gdwidgets.widgets import BackpropWidget
 

@@ -16,8 +16,6 @@ import numpy as np
 
 from ..data import Dataset, as_dataset
 from ..i18n import register, tr
-from .checks import check, check_all, fail, is_int, is_real, show
-from .models import Layout, build_model
 from ..settings import (
     ACTIVATIONS,
     MANUAL,
@@ -29,6 +27,8 @@ from ..settings import (
     defaults,
     here,
 )
+from .checks import check, check_all, fail, is_int, is_real, show
+from .models import Layout, build_model
 
 MAX_VALUES = 50_000_000  # numbers a run (or a sweep) records: ~200 MB at float32
 

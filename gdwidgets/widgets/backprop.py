@@ -15,8 +15,8 @@ import ipywidgets as W
 
 from ..autograd import Linear, Scalar, backward_order
 from ..i18n import tr
-from ..strings import backprop as _strings  # noqa: F401  (registers the widget's strings)
 from ..settings import docstring, here, signature
+from ..strings import backprop as _strings  # noqa: F401  (registers the widget's strings)
 from ..views.figures.backprop import BackpropFigure
 from ..views.graphs.backprop import GRAPH_BOX, FittedGraph
 from ..views.graphs.graph import backward_steps, node_grad

@@ -31,8 +31,8 @@ from IPython.display import HTML, display
 from .. import datasets
 from ..data import Dataset, as_dataset
 from ..i18n import STRINGS, get_language, register, set_language, tr
-from ..training.checks import check_all
 from ..settings import defaults, here
+from ..training.checks import check_all
 from ..views.style.fonts import cjk_font
 from ..views.style.palette import BLUE, ORANGE, RED
 from ..views.style.theme import THEME_CSS, css

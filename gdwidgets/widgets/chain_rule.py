@@ -12,9 +12,9 @@ from traitlets import TraitError, validate
 
 from ..data import as_dataset
 from ..i18n import tr
+from ..settings import docstring, here, signature
 from ..strings import chain_rule as _strings  # noqa: F401  (registers the strings)
 from ..training.checks import check
-from ..settings import docstring, here, signature
 from ..views.figures.chain_rule import ChainRulePlot, chain_table_html, samples_table_html
 from ..views.graphs.svg_fit import Box, fit_svg, full_svg
 from .base import LessonWidget, control_label

@@ -13,8 +13,8 @@ from ipywidgets.widgets.widget_int import _BoundedInt
 from ipywidgets.widgets.widget_selection import _Selection
 
 from ..i18n import register, tr
-from ..training.checks import check, fail, is_int, is_real
 from ..settings import Setting
+from ..training.checks import check, fail, is_int, is_real
 
 __all__ = ["VIEWS", "accept", "has_option", "is_control", "lr_options", "lr_slider",
            "normalize_options"]

@@ -11,9 +11,9 @@ import ipywidgets as W
 import numpy as np
 
 from ..i18n import tr
+from ..settings import docstring, here, signature
 from ..strings import learning_rate as _strings  # noqa: F401  (registers the strings)
 from ..training.checks import fail
-from ..settings import docstring, here, signature
 from ..views.figures.learning_rate import LearningRatePlot
 from .base import LessonWidget
 from .controls import lr_options, lr_slider, normalize_options

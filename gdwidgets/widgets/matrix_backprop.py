@@ -12,8 +12,8 @@ import numpy as np
 
 from ..data import as_dataset
 from ..i18n import tr
-from ..strings import matrix_backprop as _strings  # noqa: F401  (registers the strings)
 from ..settings import docstring, signature
+from ..strings import matrix_backprop as _strings  # noqa: F401  (registers the strings)
 from ..views.tables.matrix_backprop import layer_batch_html, layer_table_html
 from .chain_rule import ChainRuleWidget
 

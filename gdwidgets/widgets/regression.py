@@ -13,9 +13,9 @@ import numpy as np
 from ..data import Dataset, as_dataset
 from ..formats import listed
 from ..i18n import tr
+from ..settings import OPTIMIZERS, docstring, here, signature
 from ..strings import regression as _strings  # noqa: F401  (registers the strings)
 from ..training.checks import check
-from ..settings import OPTIMIZERS, docstring, here, signature
 from ..views.figures.regression import RegressionFigure, param_terms, trained_units
 from ..views.graphs.svg_fit import Box, fit_svg, full_svg
 from ..views.style.theme import css
