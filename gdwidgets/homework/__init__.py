@@ -14,7 +14,7 @@ from __future__ import annotations
 from .._lazy import lazy
 
 # name -> module, imported on first use: the grader's sandbox imports this package without
-# loading any checker (see sandbox.switch_off_references)
+# loading any checker (see grading/sandbox.py, switch_off_references)
 _LAZY = {
     "Feedback": ".checks.feedback",
     "check_cal_grad": ".checks.layers",
