@@ -24,7 +24,7 @@ from pathlib import Path
 
 import nbformat
 
-from gdwidgets.homework.notebooks import _nbgrader, student_version
+from gdwidgets.homework.grading.notebooks import _nbgrader, student_version
 
 SOURCE = Path(__file__).parent.parent / "homework" / "source" / "gradients" / "gradients.ipynb"
 BY_AUTOGRAD = ("def grad_fn(t_u, t_c, t_p, w, b):\n"

@@ -17,8 +17,8 @@ import statistics
 import time
 
 from gdwidgets.autograd import Linear, Scalar, count_nodes, mse
-from gdwidgets.views import render as R
-from gdwidgets.views.graph import clear_cache, draw_graph, graph_svg
+from gdwidgets.views.graphs import render as R
+from gdwidgets.views.graphs.graph import clear_cache, draw_graph, graph_svg
 
 SIZES = (2, 20, 200, 2000, 10_000)
 

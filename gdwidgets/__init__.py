@@ -25,7 +25,7 @@ from __future__ import annotations
 from ._lazy import lazy
 from .autograd import Linear, Scalar, Value, count_nodes, mse
 from .i18n import set_language
-from .views.graph import draw_graph, graph_svg
+from .views.graphs.graph import draw_graph, graph_svg
 
 __version__ = "0.1.0"
 
@@ -36,8 +36,8 @@ _LAZY = {
     "lr_sweep": "gdwidgets.training",
     "datasets": "gdwidgets.datasets",
     "Dataset": "gdwidgets.data",
-    "draw_torch_graph": "gdwidgets.views.torch_graph",
-    "session_graph": "gdwidgets.views.torch_graph",
+    "draw_torch_graph": "gdwidgets.views.torch_graphs.graph",
+    "session_graph": "gdwidgets.views.torch_graphs.graph",
     "BackpropWidget": "gdwidgets.widgets.backprop",
     "RegressionWidget": "gdwidgets.widgets.regression",
     "ChainRuleWidget": "gdwidgets.widgets.chain_rule",

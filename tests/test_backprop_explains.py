@@ -13,7 +13,7 @@ import pytest
 
 from gdwidgets import BackpropWidget, Linear, Scalar, datasets, mse, set_language
 from gdwidgets.autograd.scalar import backward_order
-from gdwidgets.views.dot import STYLE
+from gdwidgets.views.graphs.dot import STYLE
 
 SVG = "{http://www.w3.org/2000/svg}"
 

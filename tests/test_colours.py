@@ -20,14 +20,14 @@ from gdwidgets import (
     MatrixBackpropWidget,
     RegressionWidget,
 )
-from gdwidgets.views.palette import (
+from gdwidgets.views.figures.learning_rate import LearningRatePlot
+from gdwidgets.views.style.palette import (
     CURVE_DASHES,
     CURVE_MARKERS,
     CURVES,
     GROUP_MARKERS,
     GROUPS,
 )
-from gdwidgets.views.plots_lr import LearningRatePlot
 from gdwidgets.widgets.backprop import MAX_MICRO
 
 VISIONS = ("normal", "deuteranomaly", "protanomaly")  # the last two at severity 100
@@ -154,7 +154,7 @@ LAB_GROUNDS = (("#ffffff", "#111111"), ("#ffffff", "#212121"))  # layout-color0 
 
 @pytest.mark.parametrize("theme", [0, 1], ids=["light", "dark"])
 def test_themed_html_colours_read(theme):
-    from gdwidgets.views.theme import BUTTONS, THEMED
+    from gdwidgets.views.style.theme import BUTTONS, THEMED
 
     ink = {name: pair[theme] for name, pair in THEMED.items()}
     pairs = [(t, g) for t in ("text", "muted") for g in
@@ -171,7 +171,7 @@ def test_themed_html_colours_read(theme):
 def test_widget_html_names_themed_colours():
     """Banners and tables name their colours through the theme's variables (a fixed light
     ground with inherited white text was unreadable in the dark theme)."""
-    from gdwidgets.views.tables import Row, grid_table, value_table
+    from gdwidgets.views.tables.grid import Row, grid_table, value_table
     from gdwidgets.widgets.base import banner_html
 
     for html in (banner_html("x", "warning"), grid_table(["a"], [["1"]]),

@@ -16,10 +16,10 @@ import pytest
 
 from gdwidgets import Linear, Scalar, count_nodes, mse, set_language
 from gdwidgets.autograd import backward_order
-from gdwidgets.views import dot as vis
-from gdwidgets.views import graph as G
-from gdwidgets.views import render as R
-from gdwidgets.views.graph import backward_steps, draw_graph, graph_svg
+from gdwidgets.views.graphs import dot as vis
+from gdwidgets.views.graphs import graph as G
+from gdwidgets.views.graphs import render as R
+from gdwidgets.views.graphs.graph import backward_steps, draw_graph, graph_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_f951fde8a8ce8753.txt"

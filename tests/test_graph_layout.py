@@ -9,11 +9,11 @@ import torch
 
 from gdwidgets import set_language
 from gdwidgets.training import Session
-from gdwidgets.views import dot as vis
-from gdwidgets.views import render as R
-from gdwidgets.views.graph_wrap import wrap
-from gdwidgets.views.svg_fit import MIN_TEXT_PX, Box, full_svg, natural_size, scale, text_px
-from gdwidgets.views.torch_graph import session_graph, torch_picture
+from gdwidgets.views.graphs import dot as vis
+from gdwidgets.views.graphs import render as R
+from gdwidgets.views.graphs.svg_fit import MIN_TEXT_PX, Box, full_svg, natural_size, scale, text_px
+from gdwidgets.views.torch_graphs.graph import session_graph, torch_picture
+from gdwidgets.views.torch_graphs.wrap import wrap
 
 REGRESSION_BOX = Box(width=1090, height=480)  # RegressionWidget's GRAPH_BOX
 CHAIN_BOX = Box(width=1090, height=470)  # ChainRuleWidget's

@@ -23,7 +23,8 @@ from gdwidgets.homework import (
     check_training_loop,
     check_zero_grad,
 )
-from gdwidgets.homework.notebooks import grade, student_version
+from gdwidgets.homework.grading.grader import grade
+from gdwidgets.homework.grading.notebooks import student_version
 from gdwidgets.i18n import STRINGS
 
 HOMEWORK = Path(__file__).parent.parent / "homework"
@@ -193,7 +194,7 @@ def sgd(w, x_data, y_data, lr, epochs, mode="right"):
 
 
 def test_seed_002_sgd_passes_and_matches_the_seed():
-    from gdwidgets.homework.zero_grad import per_sample_sgd, y2x
+    from gdwidgets.homework.checks.zero_grad import per_sample_sgd, y2x
 
     assert check_zero_grad(sgd).passed
     x, y = y2x()  # seed 002 prints w's gradient -4.0 first, then -15.68 (w = 0.04)

@@ -22,11 +22,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from gdwidgets.homework import isolation as isolation_module
 from gdwidgets.homework.__main__ import main
-from gdwidgets.homework.cgroups import CgroupKind
-from gdwidgets.homework.notebooks import _nbgrader, student_version
-from gdwidgets.homework.uids import LOCK_DIR, sweep
+from gdwidgets.homework.grading import isolation as isolation_module
+from gdwidgets.homework.grading.cgroups import CgroupKind
+from gdwidgets.homework.grading.notebooks import _nbgrader, student_version
+from gdwidgets.homework.grading.uids import LOCK_DIR, sweep
 
 HOMEWORK = Path(__file__).parent.parent / "homework"
 ROOT = os.geteuid() == 0
@@ -69,7 +69,8 @@ time.sleep(8)
 """
 FRESH_COPY = """
 import importlib.util, os, gdwidgets
-_path = os.path.join(os.path.dirname(gdwidgets.__file__), "homework", "gradients.py")
+_path = os.path.join(os.path.dirname(gdwidgets.__file__), "homework", "checks",
+                     "gradients.py")
 _spec = importlib.util.spec_from_file_location("gdwidgets.homework._fresh", _path)
 _fresh = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_fresh)

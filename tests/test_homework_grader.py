@@ -20,11 +20,11 @@ import torch
 
 from gdwidgets.homework import Feedback, check_grad_fn
 from gdwidgets.homework.__main__ import main
-from gdwidgets.homework.corpus import CASES, build
-from gdwidgets.homework.feedback import CheckFailed
-from gdwidgets.homework.notebooks import CellResult, GradeReport
-from gdwidgets.homework.remote import decode, encode
-from gdwidgets.homework.results import GradeTable, safe_cell
+from gdwidgets.homework.checks.feedback import CheckFailed
+from gdwidgets.homework.grading.corpus import CASES, build
+from gdwidgets.homework.grading.notebooks import CellResult, GradeReport
+from gdwidgets.homework.grading.remote import decode, encode
+from gdwidgets.homework.grading.results import GradeTable, safe_cell
 
 HOMEWORK = Path(__file__).parent.parent / "homework"
 ROOT = os.geteuid() == 0
@@ -50,7 +50,8 @@ def _sandboxes(first: int = UIDS) -> list[int]:
                 continue
             if first <= os.stat(f"/proc/{entry}").st_uid < first + 10_000:
                 found.append(int(entry))
-            elif b"gdwidgets.homework.sandbox" in Path(f"/proc/{entry}/cmdline").read_bytes() \
+            elif b"gdwidgets.homework.grading.sandbox" in \
+                    Path(f"/proc/{entry}/cmdline").read_bytes() \
                     and _descends_from(int(entry), os.getpid()):
                 found.append(int(entry))
     return found
@@ -203,13 +204,13 @@ def test_jobs_1_gives_the_same_rows_as_jobs_2(graded, tmp_path):
 
 def test_the_sandbox_stubs_every_checker_of_the_package():
     import gdwidgets.homework as package
-    from gdwidgets.homework.sandbox import CHECKERS
+    from gdwidgets.homework.grading.sandbox import CHECKERS
 
     assert set(CHECKERS) == set(package.__all__) - {"Feedback"}
 
 
 def test_student_text_is_made_inert():
-    from gdwidgets.homework.inert import code_block, markdown, quoted, shown
+    from gdwidgets.homework.grading.inert import code_block, markdown, quoted, shown
 
     assert quoted('a\x1b[2K\r\nb"\u202e') == '"a\\x1b[2K\\x0d\\x0ab\\"\\u202e"'
     assert shown(os.fsdecode(b"caf\xe9.ipynb")) == "caf\\xe9.ipynb"

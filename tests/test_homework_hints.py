@@ -25,7 +25,8 @@ from gdwidgets.homework import (
     check_training_loop,
     check_zero_grad,
 )
-from gdwidgets.homework.notebooks import grade, student_version
+from gdwidgets.homework.grading.grader import grade
+from gdwidgets.homework.grading.notebooks import student_version
 
 ROOT = Path(__file__).parent.parent
 SOURCE = ROOT / "homework/source/gradients/gradients.ipynb"
@@ -208,7 +209,7 @@ def test_right_loop_and_right_grad_fn_pass():
 
 
 def test_the_reference_grad_fn_is_right():
-    from gdwidgets.homework.gradients import reference_grad_fn
+    from gdwidgets.homework.checks.gradients import reference_grad_fn
 
     assert check_grad_fn(reference_grad_fn).passed
 
@@ -229,7 +230,7 @@ def training_loop(n_epochs, learning_rate, params, t_u, t_c):
     except Exception:
         pass
     try:
-        leaked |= importlib.import_module("gdwidgets.homework.gradients") is not None
+        leaked |= importlib.import_module("gdwidgets.homework.checks.gradients") is not None
     except Exception:
         pass
     for _epoch in range(n_epochs):
@@ -317,8 +318,8 @@ def test_through_the_grader_the_sandbox_never_holds_the_reference(tmp_path):
 
 
 def test_the_grader_answers_a_helper_with_its_value_alone():
-    from gdwidgets.homework.gradients import reference_grad_fn
-    from gdwidgets.homework.remote import StudentFunction, decode, encode
+    from gdwidgets.homework.checks.gradients import reference_grad_fn
+    from gdwidgets.homework.grading.remote import StudentFunction, decode, encode
 
     sent = []
     t_u, t_c = torch.tensor([1.0, 2.0]), torch.tensor([3.0, 5.0])

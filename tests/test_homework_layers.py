@@ -23,7 +23,7 @@ import torch
 
 from gdwidgets import set_language
 from gdwidgets.homework import check_cal_grad, check_three_layer_grads
-from gdwidgets.homework.corpus import LAYERS_CASES, build_layers
+from gdwidgets.homework.grading.corpus import LAYERS_CASES, build_layers
 
 ROOT = Path(__file__).parent.parent
 SOURCE = ROOT / "homework/source/layers/layers.ipynb"
@@ -168,7 +168,7 @@ def test_references_outside_homework_are_off_in_the_sandbox():
     """After switch_off_references the package's by-hand formulas cannot be imported, their
     files are in the list hidden under a mount namespace, and PRELOAD and WARM_UP work."""
     code = ("import importlib, contextlib, sys\n"
-            "from gdwidgets.homework import sandbox\n"
+            "from gdwidgets.homework.grading import sandbox\n"
             "files = sandbox.reference_files()\n"
             "assert any(f.endswith('training/gradients.py') for f in files), files\n"
             "sandbox.switch_off_references()\n"

@@ -19,9 +19,9 @@ from gdwidgets import (
 )
 from gdwidgets.autograd import Linear
 from gdwidgets.i18n import set_language
+from gdwidgets.settings import defaults
 from gdwidgets.training import Session, lr_sweep
-from gdwidgets.training.settings import defaults
-from gdwidgets.views.torch_graph import session_graph
+from gdwidgets.views.torch_graphs.graph import session_graph
 from gdwidgets.widgets import BackpropWidget
 
 WIDGETS = {"RegressionWidget": RegressionWidget, "LearningRateWidget": LearningRateWidget,

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from gdwidgets import RegressionWidget, Session
-from gdwidgets.homework.quadratic import check_quadratic_forward
+from gdwidgets.homework.checks.quadratic import check_quadratic_forward
 
 ROOT = Path(__file__).parent.parent
 

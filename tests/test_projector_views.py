@@ -14,9 +14,9 @@ import pytest
 from matplotlib import font_manager
 
 from gdwidgets import LearningRateWidget, RegressionWidget, set_language
-from gdwidgets.views import fonts
-from gdwidgets.views.regression_plots import SUPERSCRIPT as SUP
-from gdwidgets.views.svg_fit import Box, fit_svg, natural_size, text_px
+from gdwidgets.views.figures.regression import SUPERSCRIPT as SUP
+from gdwidgets.views.graphs.svg_fit import Box, fit_svg, natural_size, text_px
+from gdwidgets.views.style import fonts
 
 SVG = ('<?xml version="1.0"?>\n<svg width="300pt" height="150pt" viewBox="0 0 300 150">'
        '<text font-size="11.00">a</text><text font-size="10.00">b</text></svg>')
@@ -79,7 +79,7 @@ def test_chinese_widgets_with_a_stale_font_cache_print_no_warning(tmp_path):
         gdwidgets.set_language("zh")
         from gdwidgets import (BackpropWidget, ChainRuleWidget, LearningRateWidget,
                                MatrixBackpropWidget, RegressionWidget)
-        from gdwidgets.views.fonts import cjk_font
+        from gdwidgets.views.style.fonts import cjk_font
         for w in (BackpropWidget(), RegressionWidget(model="polynomial", degree=3),
                   ChainRuleWidget(), LearningRateWidget(), MatrixBackpropWidget()):
             w.figure.canvas.draw()

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from gdwidgets import ChainRuleWidget, LearningRateWidget, RegressionWidget, Session
+from gdwidgets.settings import SETTINGS, defaults, here, markdown_table
 from gdwidgets.training.config import Config
-from gdwidgets.training.settings import SETTINGS, defaults, here, markdown_table
 
 WIDGETS = {RegressionWidget: "regression", LearningRateWidget: "learning_rate",
            ChainRuleWidget: "chain_rule"}

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from gdwidgets import set_language
-from gdwidgets.views.export import svg_px
+from gdwidgets.views.graphs.export import svg_px
 from gdwidgets.widgets import (
     BackpropWidget,
     ChainRuleWidget,

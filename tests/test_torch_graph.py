@@ -12,11 +12,11 @@ import torch
 
 from gdwidgets import set_language
 from gdwidgets.training import Session
-from gdwidgets.views import dot as vis
-from gdwidgets.views import relabel
-from gdwidgets.views import render as R
-from gdwidgets.views.graph import GraphDrawing
-from gdwidgets.views.torch_graph import (
+from gdwidgets.views.graphs import dot as vis
+from gdwidgets.views.graphs import relabel
+from gdwidgets.views.graphs import render as R
+from gdwidgets.views.graphs.graph import GraphDrawing
+from gdwidgets.views.torch_graphs.graph import (
     draw_torch_graph,
     op_name,
     session_graph,
@@ -315,9 +315,9 @@ def test_relabel_falls_back_when_the_svg_is_unexpected(monkeypatch):
 
 def test_importing_torch_graph_is_lazy():
     code = (
-        "import sys, gdwidgets, gdwidgets.views.graph, gdwidgets.views.relabel\n"
+        "import sys, gdwidgets, gdwidgets.views.graphs.graph, gdwidgets.views.graphs.relabel\n"
         "assert 'torch' not in sys.modules, 'torch imported'\n"
-        "import gdwidgets.views.torch_graph\n"
+        "import gdwidgets.views.torch_graphs.graph\n"
         "assert 'torch' in sys.modules\n"
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

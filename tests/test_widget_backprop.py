@@ -12,9 +12,9 @@ import matplotlib.pyplot as plt
 import pytest
 
 from gdwidgets import BackpropWidget, Linear, Scalar, count_nodes, datasets, mse, set_language
-from gdwidgets.views import relabel
-from gdwidgets.views.graph import backward_steps
-from gdwidgets.views.svg_fit import MIN_TEXT_PX, text_px
+from gdwidgets.views.graphs import relabel
+from gdwidgets.views.graphs.graph import backward_steps
+from gdwidgets.views.graphs.svg_fit import MIN_TEXT_PX, text_px
 from gdwidgets.widgets.backprop import GRAPH_BOX
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -85,7 +85,7 @@ def test_contract(widget):
 
 
 def test_graph_of_the_step(widget):
-    pytest.importorskip("gdwidgets.views.torch_graph")
+    pytest.importorskip("gdwidgets.views.torch_graphs.graph")
     w = widget
     w.step.value = 3
     assert w.graph_svg.lstrip().startswith(("<svg", "<?xml"))
@@ -199,7 +199,7 @@ def test_chinese():
     texts = [t.get_text() for t in w.plot.ax_fit.get_legend().get_texts()]
     assert "数据" in texts
     family = w.plot.ax_fit.title.get_fontfamily()
-    from gdwidgets.views.fonts import cjk_font
+    from gdwidgets.views.style.fonts import cjk_font
     if cjk_font():
         assert cjk_font() in matplotlib.rcParams["font.sans-serif"] or family
     w.batch_size.value = 99

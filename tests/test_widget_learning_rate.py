@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from gdwidgets import LearningRateWidget, Session, lr_sweep, set_language
-from gdwidgets.views.plots_lr import diverged_spans
+from gdwidgets.views.figures.learning_rate import diverged_spans
 
 
 @pytest.fixture(scope="module")
@@ -161,7 +161,7 @@ def test_no_leaks():
 
 def test_the_diverged_label_stays_inside_the_sweep_panel():
     """A blitted panel cuts what sticks out ("diverged" read "divergec", #22)."""
-    from gdwidgets.views.plots_lr import LearningRatePlot
+    from gdwidgets.views.figures.learning_rate import LearningRatePlot
 
     plot = LearningRatePlot()
     lrs = np.geomspace(1e-4, 1, 30)

@@ -151,7 +151,7 @@ def test_many_changes_leak_no_memory_and_open_no_figures(w):
 def test_full_size_shows_the_graph_at_100_percent():
     """"full size" is the graph at its natural size (text as drawn, not shrunk to the
     box), a wide one in a box that scrolls sideways; unticked, fitted to the plots' box."""
-    from gdwidgets.views.svg_fit import natural_size
+    from gdwidgets.views.graphs.svg_fit import natural_size
 
     r = RegressionWidget(dataset="y2x10", model="polynomial", degree=5, normalize=True,
                          lr=0.05, epochs=2, batch_size=5)

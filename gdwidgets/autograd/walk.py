@@ -1,6 +1,6 @@
 """The one walk over a Scalar graph, for the engine and for the drawings.
 
-``zero_grad``, ``count_nodes`` and the graph drawing (views/graph_plan.py) all need every
+``zero_grad``, ``count_nodes`` and the graph drawing (views/graphs/plan.py) all need every
 node below a root exactly once, without recursion: a loss over 10,000 samples is far
 deeper than Python's recursion limit. :func:`walk` lists them; :func:`index_graph`
 numbers them, so that a drawing can reason about lists of ints instead of nodes.

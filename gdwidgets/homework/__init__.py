@@ -14,17 +14,17 @@ from __future__ import annotations
 from .._lazy import lazy
 
 # name -> module, imported on first use: the grader's sandbox imports this package without
-# loading any checker (see sandbox.switch_off_references)
+# loading any checker (see grading/sandbox.py, switch_off_references)
 _LAZY = {
-    "Feedback": ".feedback",
-    "check_cal_grad": ".layers",
-    "check_chain_rule": ".chain_rule",
-    "check_grad_fn": ".gradients",
-    "check_training_loop": ".gradients",
-    "check_quadratic": ".quadratic",
-    "check_quadratic_forward": ".quadratic",
-    "check_three_layer_grads": ".layers",
-    "check_zero_grad": ".zero_grad",
+    "Feedback": ".checks.feedback",
+    "check_cal_grad": ".checks.layers",
+    "check_chain_rule": ".checks.chain_rule",
+    "check_grad_fn": ".checks.gradients",
+    "check_training_loop": ".checks.gradients",
+    "check_quadratic": ".checks.quadratic",
+    "check_quadratic_forward": ".checks.quadratic",
+    "check_three_layer_grads": ".checks.layers",
+    "check_zero_grad": ".checks.zero_grad",
 }
 
 __all__ = sorted(_LAZY)

@@ -1,8 +1,8 @@
 """Command line: make student versions, grade submissions (no nbgrader needed).
 
 Grading reads every source and submission first (regular files only, see
-:mod:`.submissions`), then grades the submissions, ``--jobs`` at a time, each contained on
-its own (see :mod:`.grader`); a bad notebook scores 0 with its reason and the run goes on.
+:mod:`.grading.submissions`), then grades the submissions, ``--jobs`` at a time, each contained on
+its own (see :mod:`.grading.grader`); a bad notebook scores 0 with its reason and the run goes on.
 
     python -m gdwidgets.homework student homework/source release/
     python -m gdwidgets.homework grade submissions/ --source homework/source --csv grades.csv
@@ -16,14 +16,14 @@ from pathlib import Path
 
 import nbformat
 
-from .class_run import default_jobs, grade_class
-from .grader import Limits
-from .inert import shown
-from .isolation import Isolation
-from .notebooks import GradeReport, student_version
-from .results import GradeTable, write_feedback
-from .submissions import read_submissions
-from .uids import UidRange
+from .grading.class_run import default_jobs, grade_class
+from .grading.grader import Limits
+from .grading.inert import shown
+from .grading.isolation import Isolation
+from .grading.notebooks import GradeReport, student_version
+from .grading.results import GradeTable, write_feedback
+from .grading.submissions import read_submissions
+from .grading.uids import UidRange
 
 
 def _notebooks(root: Path) -> list[Path]:

@@ -1,7 +1,7 @@
 """Torch training sessions: a validated config in, a History out.
 
-torch is imported here and nowhere below; nothing here draws. ``settings`` (every
-setting, defined once) does not need torch; the rest loads on first use.
+torch is imported here and nowhere below; nothing here draws. Every setting is defined
+once in :mod:`gdwidgets.settings` (shared with the widgets); the rest loads on first use.
 """
 
 from __future__ import annotations

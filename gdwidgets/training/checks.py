@@ -1,4 +1,4 @@
-"""Checking a value against its setting (:mod:`gdwidgets.training.settings`): one check
+"""Checking a value against its setting (:mod:`gdwidgets.settings`): one check
 per value, a ``ValueError`` naming the setting and what is allowed, in the current
 language. No torch here: widgets check their input with it before any training."""
 
@@ -14,7 +14,7 @@ import numpy as np
 
 from ..data import as_dataset
 from ..i18n import register, tr
-from .settings import Setting, here
+from ..settings import Setting, here
 
 __all__ = ["check", "check_all", "fail", "is_int", "is_real", "show"]
 

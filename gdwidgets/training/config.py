@@ -1,7 +1,7 @@
 """Every setting of a session, checked in one place before any work starts.
 
 The settings themselves (names, defaults, allowed values) are defined once in
-:mod:`gdwidgets.training.settings`; here they are checked together with what follows from
+:mod:`gdwidgets.settings`; here they are checked together with what follows from
 the data and the model. A bad value raises ``ValueError`` naming the setting, the value
 and what is allowed, in the current language (see :func:`gdwidgets.set_language`).
 """
@@ -16,9 +16,7 @@ import numpy as np
 
 from ..data import Dataset, as_dataset
 from ..i18n import register, tr
-from .checks import check, check_all, fail, is_int, is_real, show
-from .models import Layout, build_model
-from .settings import (
+from ..settings import (
     ACTIVATIONS,
     MANUAL,
     MANUAL_BY_DEFAULT,
@@ -29,6 +27,8 @@ from .settings import (
     defaults,
     here,
 )
+from .checks import check, check_all, fail, is_int, is_real, show
+from .models import Layout, build_model
 
 MAX_VALUES = 50_000_000  # numbers a run (or a sweep) records: ~200 MB at float32
 
@@ -246,7 +246,7 @@ Config = make_dataclass(
 )
 Config.__module__ = __name__
 Config.__doc__ = """The validated settings of one session (one field per setting of
-:data:`~gdwidgets.training.settings.SETTINGS` used by Session, in its order), plus what
+:data:`~gdwidgets.settings.SETTINGS` used by Session, in its order), plus what
 follows from them: ``label`` (the data's name in messages), raw inputs ``x`` (n, d),
 targets ``y``, the parameters' ``layout``, the checked ``data`` (a Dataset: names,
 units)."""

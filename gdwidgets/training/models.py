@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .registry import lookup
-from .settings import MANUAL, MAX_DEGREE, MAX_HIDDEN, MODELS  # noqa: F401 - defined there
+from ..registry import lookup
+from ..settings import MANUAL, MAX_DEGREE, MAX_HIDDEN, MODELS  # noqa: F401 - defined there
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 import torch
 
-from .registry import lookup
-from .settings import ADAM, MOMENTUM, OPTIMIZERS  # noqa: F401 - defined there
+from ..registry import lookup
+from ..settings import ADAM, MOMENTUM, OPTIMIZERS  # noqa: F401 - defined there
 
 BETA1, BETA2, EPS = ADAM
 

@@ -8,13 +8,13 @@ import numpy as np
 import torch
 
 from ..renames import STEP_IS_UPDATE_DONE, renamed
-from . import loss as losses
+from .. import losses
+from ..settings import defaults, docstring, signature
 from .config import Config, validate
 from .engine import EXPLOSION_STEPS, train
 from .history import History
 from .loss import factor, reduce
 from .models import Model, build_model
-from .settings import defaults, docstring, signature
 
 DEFAULTS: dict[str, Any] = defaults("session")
 

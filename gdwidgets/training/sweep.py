@@ -12,10 +12,10 @@ import numpy as np
 import torch
 
 from ..i18n import register, tr
+from ..settings import MAX_LRS, defaults, docstring, here, signature
 from .checks import check_all
 from .config import check_work, validate
 from .session import Problem
-from .settings import MAX_LRS, defaults, docstring, here, signature
 
 register(
     {

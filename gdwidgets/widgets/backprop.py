@@ -15,14 +15,14 @@ import ipywidgets as W
 
 from ..autograd import Linear, Scalar, backward_order
 from ..i18n import tr
+from ..settings import docstring, here, signature
 from ..strings import backprop as _strings  # noqa: F401  (registers the widget's strings)
-from ..training.settings import docstring, here, signature
-from ..views.backprop_graph import GRAPH_BOX, FittedGraph
-from ..views.backprop_plots import BackpropFigure
-from ..views.backprop_table import backprop_table
-from ..views.graph import backward_steps, node_grad
-from ..views.render import RendererNotFound, RenderError
-from ..views.svg_fit import fit_svg
+from ..views.figures.backprop import BackpropFigure
+from ..views.graphs.backprop import GRAPH_BOX, FittedGraph
+from ..views.graphs.graph import backward_steps, node_grad
+from ..views.graphs.render import RendererNotFound, RenderError
+from ..views.graphs.svg_fit import fit_svg
+from ..views.tables.backprop import backprop_table
 from .backprop_lesson import (
     SEED_POINTS,
     Lesson,

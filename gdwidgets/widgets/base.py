@@ -31,11 +31,11 @@ from IPython.display import HTML, display
 from .. import datasets
 from ..data import Dataset, as_dataset
 from ..i18n import STRINGS, get_language, register, tr, using
+from ..settings import defaults, here
 from ..training.checks import check_all
-from ..training.settings import defaults, here
-from ..views.fonts import cjk_font
-from ..views.palette import BLUE, ORANGE, RED
-from ..views.theme import THEME_CSS, css
+from ..views.style.fonts import cjk_font
+from ..views.style.palette import BLUE, ORANGE, RED
+from ..views.style.theme import THEME_CSS, css
 from .controls import accept, is_control, lr_options
 from .rates import refusal
 from .snapshot import TeacherTools
@@ -112,7 +112,7 @@ class LessonWidget(TeacherTools, W.VBox):
     ``reset_settings()`` and ``save(path)`` (see :mod:`.snapshot`)."""
 
     _quiet = False  # True while _hold() is on: observers leave the redrawing to the holder
-    _place = ""  # the widget's place in gdwidgets.training.settings.SETTINGS
+    _place = ""  # the widget's place in gdwidgets.settings.SETTINGS
     _one_input = False  # True: the widget draws x against y, so data has one input column
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

@@ -12,10 +12,10 @@ from traitlets import TraitError, validate
 
 from ..data import as_dataset
 from ..i18n import register, tr
+from ..settings import docstring, here, signature
 from ..training.checks import check
-from ..training.settings import docstring, here, signature
-from ..views.plots_chain import ChainRulePlot, chain_table_html, samples_table_html
-from ..views.svg_fit import Box, fit_svg, full_svg
+from ..views.figures.chain_rule import ChainRulePlot, chain_table_html, samples_table_html
+from ..views.graphs.svg_fit import Box, fit_svg, full_svg
 from .base import LessonWidget, control_label
 from .controls import control_for, lr_slider
 from .playback import StepViews
@@ -243,9 +243,9 @@ class ChainRuleWidget(StepViews, LessonWidget):
 
     def _graph_svg(self, update: int) -> str:
         """The annotated autograd graph of update ``update``'s loss after one backward
-        pass (views/torch_graph.py); '' when that module is not available."""
+        pass (views/torch_graphs/graph.py); '' when that module is not available."""
         try:
-            from ..views.torch_graph import session_graph
+            from ..views.torch_graphs.graph import session_graph
         except ImportError:
             return ""
         return session_graph(self.session, update, self.history, 1).svg()

@@ -1,5 +1,5 @@
 """What a widget's controls accept: a value set in Python is checked against the setting
-(:mod:`gdwidgets.training.settings`) and the control's current range or options first,
+(:mod:`gdwidgets.settings`) and the control's current range or options first,
 never clamped. ipywidgets sliders clamp ``.value = 1e9`` silently, so the check comes
 before the assignment."""
 
@@ -12,8 +12,8 @@ from typing import Any
 import ipywidgets as W
 
 from ..i18n import register, tr
+from ..settings import Setting
 from ..training.checks import check, fail, is_int, is_real
-from ..training.settings import Setting
 
 __all__ = ["VIEWS", "accept", "control_for", "has_option", "is_control", "lr_options",
            "lr_slider", "normalize_options", "option_values"]

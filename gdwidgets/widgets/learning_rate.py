@@ -11,9 +11,9 @@ import ipywidgets as W
 import numpy as np
 
 from ..i18n import register, tr
+from ..settings import docstring, here, signature
 from ..training.checks import fail
-from ..training.settings import docstring, here, signature
-from ..views.plots_lr import LearningRatePlot
+from ..views.figures.learning_rate import LearningRatePlot
 from .base import LessonWidget
 from .controls import control_for, lr_options, lr_slider
 

@@ -12,8 +12,8 @@ import numpy as np
 
 from ..data import as_dataset
 from ..i18n import register, tr
-from ..training.settings import docstring, here, signature
-from ..views.layer_tables import layer_batch_html, layer_table_html
+from ..settings import docstring, here, signature
+from ..views.tables.matrix_backprop import layer_batch_html, layer_table_html
 from .chain_rule import ChainRuleWidget
 from .controls import control_for
 

@@ -10,7 +10,7 @@ import math
 import ipywidgets as W
 
 from ..i18n import register, tr
-from ..views.theme import css
+from ..views.style.theme import css
 
 __all__ = ["fixed_rates", "rates_label", "refusal", "slider_value"]
 

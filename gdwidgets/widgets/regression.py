@@ -13,13 +13,13 @@ import numpy as np
 from ..data import Dataset, as_dataset
 from ..formats import listed
 from ..i18n import register, tr
+from ..registry import label
+from ..settings import OPTIMIZERS, docstring, here, signature
 from ..training.checks import check
-from ..training.registry import label
-from ..training.settings import OPTIMIZERS, docstring, here, signature
-from ..views.regression_plots import RegressionFigure, param_terms, trained_units
-from ..views.svg_fit import Box, fit_svg, full_svg
-from ..views.tables import grid_table
-from ..views.theme import css
+from ..views.figures.regression import RegressionFigure, param_terms, trained_units
+from ..views.graphs.svg_fit import Box, fit_svg, full_svg
+from ..views.style.theme import css
+from ..views.tables.grid import grid_table
 from .base import LessonWidget, control_label
 from .controls import control_for, has_option, lr_slider, normalize_options
 from .playback import StepViews
@@ -287,7 +287,7 @@ class RegressionWidget(StepViews, LessonWidget):
     def _graph(self, step: int) -> str:
         """The annotated backward graph (SVG) of the update after ``step`` updates done."""
         try:
-            from ..views.torch_graph import session_graph
+            from ..views.torch_graphs.graph import session_graph
         except ImportError:  # pragma: no cover - the torch graph view is optional
             return ""
         self._graph_step = k = int(np.clip(step + 1, 1, len(self.history)))

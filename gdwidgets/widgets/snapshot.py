@@ -23,9 +23,9 @@ import ipywidgets as W
 
 from ..i18n import register, tr
 from ..training.checks import fail
-from ..views.export import svg_png
-from ..views.fonts import plotting
-from ..views.theme import css
+from ..views.graphs.export import svg_png
+from ..views.style.fonts import plotting
+from ..views.style.theme import css
 from .controls import is_control
 
 __all__ = ["TeacherTools", "FORMATS"]

@@ -166,7 +166,7 @@ def test_every_widget_fits_a_projector_screen(lesson_page, shot, lesson, lang):
     assert errors.count() == 0, errors.all_inner_texts()  # e.g. glyph warnings
     page.locator(WIDGETS).first.wait_for(state="visible")
     if lang == "zh":  # the stale font cache did not hide the installed CJK font
-        font = page.evaluate(KERNEL_PRINT, "from gdwidgets.views.fonts import cjk_font\n"
+        font = page.evaluate(KERNEL_PRINT, "from gdwidgets.views.style.fonts import cjk_font\n"
                                            "print(cjk_font())").strip()
         assert "CJK" in font or "Hei" in font or "Han" in font, font
     found, graph_text = {}, {}
