@@ -16,14 +16,18 @@ import pytest
 PACKAGE = Path(__file__).parents[1] / "gdwidgets"
 
 # layer -> (gdwidgets layers it may import, third-party packages it may import)
-BASE = {"i18n", "strings", "_lazy", "formats", "renames", "settings"}
+BASE = {"i18n", "strings", "_lazy", "formats", "renames", "settings", "registry", "losses"}
 RULES: dict[str, tuple[set[str], set[str]]] = {
     "i18n": (set(), set()),
     "_lazy": (set(), set()),
     "formats": (set(), set()),
     "renames": ({"i18n"}, set()),
     "strings": ({"i18n"}, set()),
-    "settings": ({"i18n"}, set()),  # every setting, for training/ and widgets/ alike
+    "registry": ({"i18n"}, set()),  # name -> entry tables and their refusal
+    "losses": ({"registry"}, set()),  # the loss, defined once (torch-free: it uses the
+    # tensors it is given), for training/, views/ and the settings alike
+    "settings": ({"i18n", "registry", "losses"}, set()),  # every setting, for training/
+    # and widgets/ alike
     "autograd": (set(), set()),  # pure Python
     "datasets": ({"i18n", "data"}, {"numpy"}),  # the data layer: datasets.py and data.py
     "data": ({"i18n", "datasets"}, {"numpy"}),

@@ -15,8 +15,8 @@ import torch
 
 from gdwidgets import Session, datasets, set_language
 from gdwidgets.data import Dataset
+from gdwidgets.registry import Option, label, lookup
 from gdwidgets.training import gradients, loss, models, optimizers, settings
-from gdwidgets.training.registry import Option, label, lookup
 
 # ----- one list is the truth ---------------------------------------------------------------
 

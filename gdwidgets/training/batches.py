@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .loss import SQUARED, Loss, point_weight
+from ..losses import SQUARED, Loss, point_weight
 from .models import Model
 
 

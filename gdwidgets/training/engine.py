@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import torch
 
+from ..losses import SQUARED, Loss, factor
 from .batches import Batch, Batcher
 from .gradients import StepFn, step_function
-from .loss import SQUARED, Loss, factor
 from .models import Model
 from .optimizers import make_update
 

@@ -1,7 +1,7 @@
 """One step's loss and gradient for a batch: by the seeds' formulas, or by torch.autograd.
 
 The loss of a batch is ``sum(wt * ℓ)`` with ℓ the loss of each point (the run's
-:class:`~gdwidgets.training.loss.Loss`, the squared error ``(pred - y)**2`` by default)
+:class:`~gdwidgets.losses.Loss`, the squared error ``(pred - y)**2`` by default)
 and weights ``wt = 1/m`` for the mean (0 on the padding of a short last batch). Every step
 function takes ``theta`` (P, R) and returns ``(loss (1, R), grad (P, R))``; the manual
 ones are chosen by model in :data:`MANUAL_STEPS`.
@@ -14,10 +14,10 @@ from typing import Any
 
 import torch
 
+from ..losses import SQUARED, Loss
+from ..registry import lookup
 from .batches import Batch
-from .loss import SQUARED, Loss
 from .models import MLPModel, Model
-from .registry import lookup
 
 StepFn = Callable[[torch.Tensor, Batch], tuple[torch.Tensor, torch.Tensor]]
 

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.polynomial import Polynomial
 
+from .. import losses
 from ..formats import sig
 from ..i18n import register, tr
+from ..losses import factor
 from ..renames import STEP_IS_UPDATE_DONE, renamed
-from . import loss as losses
-from .loss import factor
 
 if TYPE_CHECKING:
     from .config import Config

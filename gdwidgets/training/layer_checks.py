@@ -16,8 +16,8 @@ import numpy as np
 import torch
 
 from ..i18n import register, tr
+from ..losses import SQUARED
 from .gradients import mlp_backward, mlp_forward, mse_loss, seed_loss
-from .loss import SQUARED
 from .models import MLPModel
 
 if TYPE_CHECKING:

@@ -7,13 +7,13 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 
-from ..renames import STEP_IS_UPDATE_DONE, renamed
 from .. import losses
+from ..losses import factor, reduce
+from ..renames import STEP_IS_UPDATE_DONE, renamed
 from ..settings import defaults, docstring, signature
 from .config import Config, validate
 from .engine import EXPLOSION_STEPS, train
 from .history import History
-from .loss import factor, reduce
 from .models import Model, build_model
 
 DEFAULTS: dict[str, Any] = defaults("session")

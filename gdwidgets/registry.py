@@ -1,7 +1,7 @@
 """Looking a name up in a table: the optimizers, models, losses and reductions are each a
 dict in the module that defines them (``name -> entry``); adding one is adding an entry.
 
-No torch here: :mod:`gdwidgets.training.settings` and :mod:`gdwidgets.training.loss` use it.
+No torch here: :mod:`gdwidgets.settings` and :mod:`gdwidgets.losses` use it.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from ..i18n import get_language, register, tr
+from .i18n import get_language, register, tr
 
 __all__ = ["Option", "either", "label", "lookup"]
 
