@@ -13,10 +13,11 @@ import numpy as np
 import pytest
 import torch
 
-from gdwidgets import Session, datasets, set_language
+from gdwidgets import Session, datasets, set_language, settings
+from gdwidgets import losses as loss
 from gdwidgets.data import Dataset
 from gdwidgets.registry import Option, label, lookup
-from gdwidgets.training import gradients, loss, models, optimizers, settings
+from gdwidgets.training import gradients, models, optimizers
 
 # ----- one list is the truth ---------------------------------------------------------------
 
