@@ -175,8 +175,9 @@ _PLANE2D_Y = (
 )
 
 # Read-only: a user's own data is kept by the widget or call that takes it (a widget's
-# ``_own``), never added here, so two widgets' data cannot meet.
-DATASETS: Mapping[str, Dataset] = MappingProxyType({
+# ``_own``), never added here, so two widgets' data cannot meet. A new embedded set is an
+# entry of ``_TABLE``.
+_TABLE: dict[str, Dataset] = {
     "thermometer": _make("thermometer", _T_U, _T_C, "seed 001", x_name="t_u",
                          x_unit=("unknown units", "未知单位"), y_name="t_c", y_unit="°C"),
     "linear15": _make("linear15", _X15, _Y15, "seed 004"),
@@ -189,7 +190,8 @@ DATASETS: Mapping[str, Dataset] = MappingProxyType({
     "plane2d": _make(
         "plane2d", np.reshape(_PLANE2D_X, (100, 2)), _PLANE2D_Y, "seed 003", x_name="x1, x2"
     ),
-})
+}
+DATASETS: Mapping[str, Dataset] = MappingProxyType(_TABLE)
 
 
 def names() -> list[str]:

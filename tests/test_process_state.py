@@ -183,7 +183,7 @@ def test_own_data_stays_with_its_widget():
 
 
 def test_layout_counters_belong_to_their_block():
-    from gdwidgets.views import relabel
+    from gdwidgets.views.graphs import relabel
 
     assert not hasattr(relabel, "stats")
     w = BackpropWidget()

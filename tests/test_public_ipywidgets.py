@@ -98,7 +98,7 @@ def test_option_values_read_every_form_of_options() -> None:
 
 def test_controls_from_the_settings_keep_their_range_and_options() -> None:
     from gdwidgets.settings import here
-    from gdwidgets.strings import matrix_backprop, regression  # noqa: F401 (their labels)
+    from gdwidgets.widgets import matrix_backprop, regression  # noqa: F401 (their labels)
     from gdwidgets.widgets.controls import control_for
 
     spec = here("regression")

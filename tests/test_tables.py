@@ -107,10 +107,10 @@ def test_a_new_optimizer_trains_a_session_and_labels_its_option(sign_sgd):
 @pytest.fixture
 def toy_data(monkeypatch):
     x = np.linspace(-1, 1, 9)
-    monkeypatch.setitem(datasets.DATASETS, "toy_line", Dataset(
+    monkeypatch.setitem(datasets._TABLE, "toy_line", Dataset(
         "toy_line", x, 3 * x - 1, description=("y = 3x - 1 (9 points).", "y = 3x - 1（9 个点）。"),
         source="test"))
-    monkeypatch.setitem(datasets.DATASETS, "toy_plane", Dataset(
+    monkeypatch.setitem(datasets._TABLE, "toy_plane", Dataset(
         "toy_plane", np.stack([x, x**2], 1), x + x**2, source="test"))
 
 
@@ -167,7 +167,7 @@ def test_a_new_loss_is_the_loss_everywhere(toy_losses):
     bl = s.batch_loss(1)  # the graph's loss: the first batch's mean |ŷ - y|
     assert bl.loss.item() == pytest.approx(h.loss[0], rel=1e-6)
     assert bl.loss.item() == pytest.approx(errors[:10].mean(), rel=1e-5)
-    from gdwidgets.views.torch_graph import session_graph
+    from gdwidgets.views.torch_graphs.graph import session_graph
     assert "abs" in session_graph(s).svg()
     # the step loop's hot path (design model, manual, one run): a loss linear in its slope
     half = Session(dataset="y2x10", normalize=True, lr=0.1, epochs=4, loss="half").run()
