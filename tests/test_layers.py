@@ -42,7 +42,10 @@ RULES: dict[str, tuple[set[str], set[str]]] = {
                  {"torch", "numpy", "nbformat", "nbclient", "nbgrader", "IPython",
                   "traitlets"}),
     "__init__": ({"autograd", "views", *BASE}, set()),
-    "__main__": ({"homework"}, set()),
+    "course": (set(), {"gdwidgets_teacher"}),  # the lessons and handouts the package
+    # carries, and the teacher-only distribution's course directory
+    "cli": ({"course", "__init__"}, set()),  # the gdwidgets command: copies of the course
+    "__main__": ({"cli"}, set()),
 }
 # Rooms inside a layer (its sub-packages; "__init__" / "__main__" are the layer's own files):
 # room -> the other rooms of the same layer it may import ("room.module": that module only).
