@@ -34,5 +34,6 @@ html_theme = "furo"
 html_title = f"gdwidgets {release}"
 html_static_path = ["_static"]
 html_css_files = ["gdwidgets.css"]
+html_js_files = ["gdwidgets.js"]
 html_show_sourcelink = False
 html_theme_options = {"navigation_with_keys": True}
