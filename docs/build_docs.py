@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import re
 import shutil
 import subprocess
 import sys
 import time
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
@@ -103,6 +105,66 @@ def sphinx(src: Path, out: Path) -> subprocess.CompletedProcess[str]:
         capture_output=True, text=True)
 
 
+_EXTERNAL = re.compile(r"^\s*(https?:)?//", re.I)
+_CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+)|@import\s+['"]([^'"]+)""", re.I)
+_LOADS = {"script": ("src",), "img": ("src", "srcset"), "source": ("src", "srcset"),
+          "video": ("src", "poster"), "audio": ("src",), "iframe": ("src",),
+          "embed": ("src",), "object": ("data",), "image": ("href", "xlink:href"),
+          "use": ("href", "xlink:href"), "link": ("href",)}
+_NOT_LOADED = {"canonical", "alternate", "author", "license", "help", "next", "prev",
+               "search", "index"}  # <link rel=...> that name a page, loading nothing
+
+
+def css_external(css: str) -> list[str]:
+    """The URLs outside the site that a style sheet loads (``url(...)``, ``@import``)."""
+    return [a or b for a, b in _CSS_URL.findall(css) if _EXTERNAL.match(a or b)]
+
+
+class _Scan(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        rel = set(a.get("rel", "").lower().split())
+        names = () if tag == "link" and rel and rel <= _NOT_LOADED else _LOADS.get(tag, ())
+        for name in names:
+            for url in re.split(r",\s+", a.get(name, "")):
+                if _EXTERNAL.match(url):
+                    self.found.append(f"<{tag} {name}={url.strip()}>")
+        self.found += css_external(a.get("style", ""))
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self.found += css_external(data)
+
+
+def html_external(page: str) -> list[str]:
+    """What a page loads from outside the site: scripts, style sheets, fonts, images
+    (``<a href>`` links to other sites load nothing and are fine)."""
+    scan = _Scan()
+    scan.feed(page)
+    return scan.found
+
+
+def external(site: Path) -> dict[str, list[str]]:
+    """Every page and style sheet of a built site that loads something from outside it."""
+    out = {}
+    for path in sorted(site.rglob("*")):
+        if path.suffix in (".html", ".css"):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            found = html_external(text) if path.suffix == ".html" else css_external(text)
+            if found:
+                out[str(path.relative_to(site))] = found
+    return out
+
+
 def main(argv: list[str]) -> int:
     out = Path(argv[0]) if argv else DOCS / "_build" / "html"
     t = time.monotonic()
@@ -112,9 +174,15 @@ def main(argv: list[str]) -> int:
     done = sphinx(DOCS, out)
     sys.stdout.write(done.stdout)
     sys.stderr.write(done.stderr)
-    if done.returncode == 0:
-        print(f"built {out}/index.html in {time.monotonic() - t:.0f} s")
-    return done.returncode
+    if done.returncode:
+        return done.returncode
+    outside = external(out)
+    for page, urls in outside.items():
+        print(f"error: {page} loads from outside the site: {', '.join(urls)}", file=sys.stderr)
+    if outside:
+        return 1
+    print(f"built {out}/index.html in {time.monotonic() - t:.0f} s")
+    return 0
 
 
 if __name__ == "__main__":
