@@ -83,6 +83,9 @@ def lessons_into(src: Path, runs: dict[str, nbformat.NotebookNode] | None = None
     executed notebook), else from the cache, running the lessons the cache lacks."""
     out = src / "lessons"
     out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.ipynb"):  # a lesson renamed or removed since the last build
+        if old.name not in {p.name for p in LESSONS}:
+            old.unlink()
     for lesson in LESSONS:
         if runs is not None:
             nb = for_docs(runs[lesson.stem])
