@@ -3,7 +3,8 @@ in Chinese, once per language (shared by the tests here). After Run All each wid
 in the state its lesson's text describes, and every claim the text makes about the screen
 holds: both are written next to the lesson, in the metadata of the cell that shows the
 widget (``gdwidgets.opens``: variable -> settings; ``gdwidgets.claims``: what the text
-says, and a Python check run in the lesson's kernel after Run All)."""
+says, and a Python check run in the lesson's kernel after Run All). The runs are the
+``executed`` fixture of conftest.py (tests/test_docs.py builds the site from them)."""
 
 from __future__ import annotations
 
@@ -13,56 +14,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 LESSONS = sorted((Path(__file__).parent.parent / "example_notebooks").glob("*.ipynb"))
 LANGS = ("en", "zh")
 
-# Appended to a copy of the lesson: prints, as JSON, each widget's settings and banner
-# and each claim's verdict (its check, evaluated in the lesson's namespace).
-REPORT = """
-import json as _json, re as _re, html as _html
-_report = {"opens": {}, "banners": {}, "claims": []}
-for _meta in _json.loads(__META__):
-    for _var, _want in _meta.get("opens", {}).items():
-        _w = globals()[_var]
-        _report["opens"][_var] = {k: getattr(_w, k).value for k in _want}
-        _report["banners"][_var] = _html.unescape(_re.sub("<[^>]+>", "", _w.banner.value))
-    for _claim in _meta.get("claims", []):
-        try:
-            _ok = bool(eval(_claim["check"]))
-        except Exception as _e:
-            _ok = f"{type(_e).__name__}: {_e}"
-        _report["claims"].append([_claim["says"], _ok])
-print("REPORT " + _json.dumps(_report, default=str))
-"""
-
 
 def metadata(nb: nbformat.NotebookNode) -> list[dict]:
     return [c.metadata["gdwidgets"] for c in nb.cells if "gdwidgets" in c.metadata]
-
-
-@pytest.fixture(scope="session")
-def executed() -> dict[tuple[str, str], nbformat.NotebookNode]:
-    """(lesson stem, language) -> the executed notebook, computed on first use."""
-    cache: dict[tuple[str, str], nbformat.NotebookNode] = {}
-
-    class Runs(dict):
-        def __missing__(self, key: tuple[str, str]) -> nbformat.NotebookNode:
-            stem, lang = key
-            path = next(p for p in LESSONS if p.stem == stem)
-            nb = nbformat.read(path, as_version=4)
-            for cell in nb.cells:
-                cell.source = cell.source.replace('set_language("en")',
-                                                  f'set_language("{lang}")')
-            meta = repr(json.dumps(metadata(nb)))
-            nb.cells.append(nbformat.v4.new_code_cell(REPORT.replace("__META__", meta)))
-            NotebookClient(nb, timeout=300, kernel_name="python3", resources={
-                "metadata": {"path": str(path.parent)}}).execute()
-            self[key] = nb
-            return nb
-
-    return Runs(cache)
 
 
 def outputs_text(nb: nbformat.NotebookNode) -> str:

@@ -1,4 +1,4 @@
-"""A lecturer's own lesson, as a user writes it from README and ``help()``: 30 houses,
+"""A lecturer's own lesson, as a user writes it from docs/sessions.md and ``help()``: 30 houses,
 area (m², 40..200) against price (k€), as arrays, as a DataFrame and as a ``Dataset`` with
 units, in ``Session`` and in all four widgets."""
 

@@ -52,9 +52,9 @@ def test_a_default_that_differs_by_place_is_said_in_the_table():
     assert said >= 8  # dataset ×4, model, lr ×4, epochs, batch_size, normalize
 
 
-def test_readme_table_is_current():
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    assert markdown_table() in readme
+def test_settings_page_table_is_current():
+    page = (Path(__file__).parent.parent / "docs" / "settings.md").read_text(encoding="utf-8")
+    assert markdown_table() in page
 
 
 def test_widgets_do_not_import_torch():
