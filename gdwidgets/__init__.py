@@ -17,7 +17,7 @@ lessons that this package makes interactive (they are not the random ``seed=`` s
 - seed 004: gradient descent from first principles ('linear15'), polynomial degree —
   RegressionWidget.
 
-The lessons in ``example_notebooks/`` follow them; the README says more.
+The lessons in ``example_notebooks/`` follow them; `docs/lessons.md` says more.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 description in both languages.
 
 ``Session``'s signature, ``Config``'s fields, the widgets' constructors and controls, their
-docstrings and the README's settings table are all derived from :data:`SETTINGS`. A
+docstrings and the settings table of docs/settings.md are all derived from :data:`SETTINGS`. A
 setting can differ per *place* (``'session'``, ``'sweep'`` or a widget: ``'regression'``,
 ``'learning_rate'``, ``'chain_rule'``, ``'backprop'``): another default or range there,
 given in ``per`` (and said in the description).
@@ -364,7 +364,7 @@ def docstring(place: str, first: str = "") -> str:
 
 
 def markdown_table() -> str:
-    """The README's table: every setting, where it is used, its default and meaning."""
+    """The table of docs/settings.md: every setting, where it is used, its default and meaning."""
     rows = ["| setting | where | default | meaning |", "|---|---|---|---|"]
     short = {"session": "Session", "sweep": "lr_sweep", REG: "Regression",
              LRW: "LearningRate", CHAIN: "ChainRule", BACK: "Backprop",
