@@ -227,7 +227,7 @@ def test_an_edited_string_shows_after_a_reload(tmp_path, monkeypatch):
 
 # Modules of the package that are not imported in a reload walk, and why.
 NOT_RELOADED = {
-    "gdwidgets.__main__": "the gdwidgets command line (python -m gdwidgets): running it is its import",
+    "gdwidgets.__main__": "the gdwidgets command (python -m gdwidgets): running it is its import",
     "gdwidgets.homework.__main__": "the grader's command line: running it is its import",
 }
 
