@@ -1,0 +1,1 @@
+"""The parts of benchmarks/classroom.py: a JupyterHub class on this machine, measured."""
