@@ -86,10 +86,14 @@ class PeakMemory(threading.Thread):
 
 
 async def _lessons(hub: Hub, students: list[Student], lesson: Path, changes: int,
-                   growth: int) -> float:
-    """Every student's lesson at once; the machine's memory with all of them open (GB)."""
+                   growth: int, private: list[Path]) -> float:
+    """Every student's lesson at once; the machine's memory with all of them open (GB).
+    Each student's kernel also tries to read ``private`` and the next student's home."""
+    homes = [str(hub.homes / s.name) for s in students]
     jobs = [attend(hub, s, lesson, growth if (i == 0 and growth) else changes,
-                   (50, growth) if (i == 0 and growth) else ()) for i, s in enumerate(students)]
+                   (50, growth) if (i == 0 and growth) else (),
+                   (*map(str, private), *{homes[(i + 1) % len(homes)]} - {homes[i]}))
+            for i, s in enumerate(students)]
     kernels = await asyncio.gather(*jobs)
     open_all = used_memory()
     await asyncio.gather(*(k.stop() for k in kernels))
@@ -129,7 +133,9 @@ def run_class(args: argparse.Namespace, run: Path) -> dict:
         result["hub_start_s"] = time.monotonic() - start
         peak.start()
         start = time.monotonic()
-        open_all = asyncio.run(_lessons(hub, students, lesson, args.changes, args.growth))
+        private = [homes / teacher, prefix / "teacher"]  # the course and the solutions
+        open_all = asyncio.run(_lessons(hub, students, lesson, args.changes, args.growth,
+                                        private))
         result["lessons_s"] = time.monotonic() - start
         result["machine_gb"] = open_all - before
         start = time.monotonic()

@@ -18,6 +18,19 @@ from .kernel import Kernel
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from procmem import Memory, memory  # noqa: E402  (benchmarks/procmem.py)
 
+# what a student's kernel finds out about itself, and what it can read of others' files
+PROBE = """
+import importlib.util as _u, json as _j, os as _o, sys as _s
+def _reads(path):
+    try:
+        _o.listdir(path)
+        return True
+    except OSError:
+        return False
+print(_j.dumps({"pid": _o.getpid(), "server": _o.getppid(), "uid": _o.getuid(),
+                "prefix": _s.prefix, "teacher": _u.find_spec("gdwidgets_teacher") is not None,
+                "reads": {p: _reads(p) for p in PATHS}}))
+"""
 CELL_TIMEOUT = 900.0  # 30 lessons at once on two cores: slow, not stuck
 LR_SLIDER = "learning rate"  # RegressionWidget's control (the lesson runs in English)
 
@@ -34,12 +47,14 @@ class Student:
     changes: int = 0
     error: str = ""
     submitted: bool = False
+    facts: dict = field(default_factory=dict)  # PROBE's answer, and the server's command
 
     def row(self) -> dict:
         return {"name": self.name, "ttfw": self.ttfw, "changes": self.changes,
                 "kernel": vars(self.kernel) if self.kernel else None,
                 "server": vars(self.server) if self.server else None,
-                "growth": self.growth, "submitted": self.submitted, "error": self.error}
+                "growth": self.growth, "submitted": self.submitted, "error": self.error,
+                "facts": self.facts}
 
 
 def code_cells(lesson: Path) -> list[str]:
@@ -48,10 +63,11 @@ def code_cells(lesson: Path) -> list[str]:
 
 
 async def attend(hub: Hub, student: Student, lesson: Path, changes: int,
-                 growth_at: tuple[int, ...] = ()) -> Kernel:
+                 growth_at: tuple[int, ...] = (), private: tuple[str, ...] = ()) -> Kernel:
     """Start the server, run the lesson, move the slider ``changes`` times; errors are
     recorded on the student, not raised (the class goes on). The kernel is left running
-    (the caller reads the machine's memory with every lesson open, then stops it)."""
+    (the caller reads the machine's memory with every lesson open, then stops it).
+    ``private``: folders the student must not be able to read (checked from the kernel)."""
     base = f"{hub.url}/user/{student.name}/"
     kernel = Kernel(base, hub.headers)
     try:
@@ -65,8 +81,11 @@ async def attend(hub: Hub, student: Student, lesson: Path, changes: int,
         if kernel.first_view is None:
             raise RuntimeError(f"{lesson.name} showed no widget")
         student.ttfw = kernel.first_view - start
-        pids = await kernel.execute("import os; print(os.getpid(), os.getppid())", 60)
-        kernel_pid, server_pid = map(int, pids.stdout.split())
+        probe = await kernel.execute(PROBE.replace("PATHS", repr(private)), 60)
+        student.facts = json.loads(probe.stdout)
+        kernel_pid, server_pid = student.facts["pid"], student.facts["server"]
+        student.facts["server_cmd"] = Path(f"/proc/{server_pid}/cmdline").read_text(
+            ).split("\0")[:3]
         comm_id, state = kernel.slider(LR_SLIDER)
         values = _two_values(state)
         for change in range(1, changes + 1):
