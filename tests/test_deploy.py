@@ -16,8 +16,7 @@ import re
 from pathlib import Path
 
 import pytest
-
-yaml = pytest.importorskip("yaml")
+import yaml  # PyYAML: from jupyter-events, which JupyterLab (the test extra) brings
 
 ROOT = Path(__file__).parent.parent
 K8S = ROOT / "deploy" / "k8s"
@@ -131,8 +130,25 @@ def unknown_keys(values: dict) -> list[str]:
     return sorted(key_paths(values) - CHART_KEYS)
 
 
+class UniqueKeyLoader(yaml.SafeLoader):
+    """safe_load, but a key given twice in one map is an error (PyYAML keeps the last one
+    silently: a second `singleuser:` block would drop the first)."""
+
+    def construct_mapping(self, node, deep=False):
+        keys = [self.construct_object(key, deep=deep) for key, _ in node.value]
+        twice = sorted({str(k) for k in keys if keys.count(k) > 1})
+        if twice:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate keys {twice}", node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+
+def parse(text: str):
+    return yaml.load(text, Loader=UniqueKeyLoader)  # a SafeLoader: no Python objects
+
+
 def load(name: str) -> dict:
-    return yaml.safe_load((K8S / name).read_text(encoding="utf-8"))
+    return parse((K8S / name).read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -185,6 +201,14 @@ def test_byte_parsers():
 
 # --- values.yaml -----------------------------------------------------------------------
 
+def test_a_key_given_twice_is_an_error():
+    assert parse("a:\n  b: 1\nc: 2\n") == {"a": {"b": 1}, "c": 2}
+    with pytest.raises(yaml.YAMLError, match="duplicate keys"):
+        parse("singleuser:\n  uid: 1000\ncull: {}\nsingleuser:\n  fsGid: 100\n")
+    with pytest.raises(yaml.YAMLError):
+        parse("a: [1\n")
+
+
 def test_values_use_only_chart_keys(values):
     assert unknown_keys(values) == [], "not chart keys (misspelt, or add after checking)"
 
@@ -230,6 +254,15 @@ def test_memory_from_the_measurement(values):
     assert guarantee >= (KERNEL_PSS_MB + SERVER_PSS_MB) * 10**6
     assert limit >= TWO_LESSONS_MB * 10**6
     assert (guarantee, limit) == (512 * 2**20, 2**30)  # the numbers the comments explain
+
+
+def test_the_measurement_is_the_one_the_docs_give():
+    docs = ROOT / "docs" / "deploy.md"
+    if not docs.exists():
+        pytest.skip("docs/deploy.md is not written yet")
+    text = docs.read_text(encoding="utf-8")
+    for number in (KERNEL_PSS_MB, SERVER_PSS_MB):
+        assert re.search(rf"\b{number}\b", text), number
 
 
 def test_cpu_storage_cull_scheduling(values):
