@@ -59,6 +59,7 @@ def test_students_servers_run_the_hubs_interpreter_as_the_student(run):
         assert env.name == "env" and Path(run["run"]) in env.parents  # install.sh's
         assert facts["server_cmd"][1] == str(env / "bin" / "jupyterhub-singleuser")
         assert facts["uid"] != 0
+        assert "02_learning_rate.ipynb" in facts["lessons"]  # the home came with the lessons
 
 
 def test_a_student_reads_neither_the_solutions_nor_a_classmates_home(run):

@@ -29,7 +29,8 @@ def _reads(path):
         return False
 print(_j.dumps({"pid": _o.getpid(), "server": _o.getppid(), "uid": _o.getuid(),
                 "prefix": _s.prefix, "teacher": _u.find_spec("gdwidgets_teacher") is not None,
-                "reads": {p: _reads(p) for p in PATHS}}))
+                "reads": {p: _reads(p) for p in PATHS},
+                "lessons": sorted(_o.listdir(_o.path.expanduser("~/gdwidgets-lessons")))}))
 """
 CELL_TIMEOUT = 900.0  # 30 lessons at once on two cores: slow, not stuck
 LR_SLIDER = "learning rate"  # RegressionWidget's control (the lesson runs in English)
@@ -64,7 +65,8 @@ def code_cells(lesson: Path) -> list[str]:
 
 async def attend(hub: Hub, student: Student, lesson: Path, changes: int,
                  growth_at: tuple[int, ...] = (), private: tuple[str, ...] = ()) -> Kernel:
-    """Start the server, run the lesson, move the slider ``changes`` times; errors are
+    """Start the server, run the lesson's code cells in a kernel (the new home has the
+    lesson too, in ``gdwidgets-lessons/``: the probe lists it), move the slider ``changes`` times; errors are
     recorded on the student, not raised (the class goes on). The kernel is left running
     (the caller reads the machine's memory with every lesson open, then stops it).
     ``private``: folders the student must not be able to read (checked from the kernel)."""
@@ -73,8 +75,6 @@ async def attend(hub: Hub, student: Student, lesson: Path, changes: int,
     try:
         start = time.monotonic()
         await hub.start_server(student.name)
-        await _put(base, lesson.name, json.loads(lesson.read_text(encoding="utf-8")),
-                   hub.headers)
         await kernel.start(CELL_TIMEOUT)
         for code in code_cells(lesson):
             await kernel.execute(code, CELL_TIMEOUT)

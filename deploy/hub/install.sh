@@ -59,6 +59,11 @@ cp "$HERE/nbgrader_config.py" "$PREFIX/etc/jupyter/nbgrader_config.py"
 cp "$HERE/jupyterhub_config.py" "$PREFIX/etc/jupyterhub/jupyterhub_config.py"
 mkdir -p "$EXCHANGE" && chmod 1777 "$EXCHANGE"  # nbgrader's exchange: everyone writes
 
+say "new students' homes: /etc/skel and the lessons (gdwidgets-lessons/)"
+rm -rf "$PREFIX/share/skel" && mkdir -p "$PREFIX/share/skel"
+cp -a /etc/skel/. "$PREFIX/share/skel/" 2>/dev/null || true
+"$PREFIX/bin/gdwidgets" lessons "$PREFIX/share/skel/gdwidgets-lessons" >/dev/null
+
 if [ -n "${GDWIDGETS_TEACHER:-}" ]; then
     say "the teacher's part in $PREFIX/teacher (root only: it holds the solutions)"
     mkdir -p "$PREFIX/teacher" && chmod 700 "$PREFIX/teacher"

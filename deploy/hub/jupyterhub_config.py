@@ -5,8 +5,9 @@ environment deploy/hub/install.sh made:
 
 - **Students** sign up on the hub's login page; an instructor approves them at
   ``/hub/authorize`` (NativeAuthenticator: no external service). Each student is a Unix
-  user, created on their first start with a home of their own (mode 0700), because
-  nbgrader's exchange tells students apart by their Unix user.
+  user, created on their first start with a home of their own (mode 0700) that holds the
+  lessons (``gdwidgets-lessons/``), because nbgrader's exchange tells students apart by
+  their Unix user.
 - **Servers** run this environment's ``jupyterhub-singleuser`` (JupyterLab, gdwidgets, torch)
   as the student; idle ones are stopped by ``jupyterhub-idle-culler``.
 - **Memory** is not limited: the local spawner cannot enforce a limit. Plan it from the
@@ -99,8 +100,10 @@ def unix_user(spawner) -> None:
             raise ValueError(f"user {name!r} has no Unix account on this machine") from None
         home = Path(env("GDWIDGETS_HUB_HOMES", "/home")) / name
         useradd = shutil.which("useradd", path="/usr/sbin:/sbin:/usr/bin:/bin") or "useradd"
+        skel = Path(sys.prefix) / "share" / "skel"  # /etc/skel and the lessons (install.sh)
         subprocess.run([useradd, "--create-home", "--home-dir", str(home), "--user-group",
-                        "--shell", "/bin/bash", "--key", "HOME_MODE=0700", name], check=True)
+                        "--shell", "/bin/bash", "--key", "HOME_MODE=0700",
+                        *(["--skel", str(skel)] if skel.is_dir() else []), name], check=True)
         return
     if account.pw_uid < UID_MIN:
         raise ValueError(f"user {name!r} is a system account (uid {account.pw_uid}): "
