@@ -131,6 +131,7 @@ def run_class(args: argparse.Namespace, run: Path) -> dict:
         start = time.monotonic()
         hub.start(log)
         result["hub_start_s"] = time.monotonic() - start
+        result["refuses_daemon"] = asyncio.run(hub.refuses("daemon"))  # a system account
         peak.start()
         start = time.monotonic()
         private = [homes / teacher, prefix / "teacher"]  # the course and the solutions

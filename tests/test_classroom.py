@@ -69,6 +69,10 @@ def test_a_student_reads_neither_the_solutions_nor_a_classmates_home(run):
         assert len(reads) == 3 and not any(reads.values()), reads
 
 
+def test_a_system_account_cannot_start_a_server(run):
+    assert run["refuses_daemon"] is True  # the pre-spawn hook of deploy/hub's config
+
+
 def test_a_lesson_kernel_does_not_grow_with_slider_changes(run):
     growth = run["students"][0]["growth"]
     assert growth[str(GROWTH)] - growth["50"] <= 5.0, growth  # MB of USS after gc.collect()

@@ -132,3 +132,17 @@ class Hub:
                     raise RuntimeError(f"{name}'s server stopped while starting")
             await asyncio.sleep(0.5)
         raise RuntimeError(f"{name}'s server was not ready in {timeout:.0f} s")
+
+    async def refuses(self, name: str) -> bool:
+        """Whether the hub refuses to start a server for ``name`` (e.g. a system account
+        such as ``daemon``); the hub user is deleted again either way."""
+        await self.api("POST", f"/hub/api/users/{name}")
+        try:
+            await self.api("POST", f"/hub/api/users/{name}/server", timeout=60)
+            refused = False
+        except HTTPClientError:
+            refused = True
+        if not refused:
+            await self.api("DELETE", f"/hub/api/users/{name}/server", timeout=60)
+        await self.api("DELETE", f"/hub/api/users/{name}")
+        return refused

@@ -66,8 +66,9 @@ def code_cells(lesson: Path) -> list[str]:
 async def attend(hub: Hub, student: Student, lesson: Path, changes: int,
                  growth_at: tuple[int, ...] = (), private: tuple[str, ...] = ()) -> Kernel:
     """Start the server, run the lesson's code cells in a kernel (the new home has the
-    lesson too, in ``gdwidgets-lessons/``: the probe lists it), move the slider ``changes`` times; errors are
-    recorded on the student, not raised (the class goes on). The kernel is left running
+    lesson too, in ``gdwidgets-lessons/``: the probe lists it), move the slider ``changes``
+    times; errors are recorded on the student, not raised (the class goes on). The kernel
+    is left running
     (the caller reads the machine's memory with every lesson open, then stops it).
     ``private``: folders the student must not be able to read (checked from the kernel)."""
     base = f"{hub.url}/user/{student.name}/"

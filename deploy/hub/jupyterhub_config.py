@@ -85,7 +85,7 @@ c.Spawner.start_timeout = 600  # a class starting at once on a few cores
 c.Spawner.http_timeout = 600
 c.Spawner.mem_limit = "1G"  # shown to the server as MEM_LIMIT; not enforced (see above)
 
-UID_MIN = 1000  # Debian's first uid for people (/etc/login.defs); below it, system accounts
+PEOPLE = range(1000, 60001)  # Debian's uids for people (/etc/login.defs); others: system
 
 
 def unix_user(spawner) -> None:
@@ -105,7 +105,7 @@ def unix_user(spawner) -> None:
                         "--shell", "/bin/bash", "--key", "HOME_MODE=0700",
                         *(["--skel", str(skel)] if skel.is_dir() else []), name], check=True)
         return
-    if account.pw_uid < UID_MIN:
+    if account.pw_uid not in PEOPLE:
         raise ValueError(f"user {name!r} is a system account (uid {account.pw_uid}): "
                          "it cannot start a server")
 
