@@ -164,6 +164,7 @@ def run_class(args: argparse.Namespace, run: Path) -> dict:
         everyone = [teacher, *names]
         result["leftover_pids"] = accounts.stop(accounts.processes_of(everyone))
         result["users_not_removed"] = accounts.remove(everyone)
+        result["culler_ran"] = "(idle-culler@" in log.read_text(errors="replace")
         result["students"] = [s.row() for s in students]
     print(table(students))
     print(CPU_NOTE.format(cores=os.cpu_count()))

@@ -69,6 +69,10 @@ def test_a_student_reads_neither_the_solutions_nor_a_classmates_home(run):
         assert len(reads) == 3 and not any(reads.values()), reads
 
 
+def test_the_idle_culler_runs(run):
+    assert run["culler_ran"] is True  # its requests are in the hub's log
+
+
 def test_a_system_account_cannot_start_a_server(run):
     assert run["refuses_daemon"] is True  # the pre-spawn hook of deploy/hub's config
 
