@@ -10,7 +10,8 @@ so that caches filled while warming up do not count.
 
     python benchmarks/memory.py [--only ROW ...] [--runs 3] [--json FILE]
 
-PSS depends on what else shares the libraries' pages: run it on a quiet machine.
+PSS and USS depend on what else maps the same libraries (a page another process maps is
+not unique): run it on a quiet machine, and read growth from the anonymous column too.
 """
 
 from __future__ import annotations
@@ -226,11 +227,14 @@ def main() -> None:
         if isinstance(runs[0], tuple):
             before, after = median([r[0] for r in runs]), median([r[1] for r in runs])
             d = [a.uss - b.uss for b, a in runs]
+            anon = [a.anonymous - b.anonymous for b, a in runs]
             results[name] = {"before": vars(before), "after": vars(after),
-                             "uss_growth": statistics.median(d), "uss_growth_runs": d}
-            print(f"{name:58}  USS {before.uss:6.1f} -> {after.uss:6.1f}  "
-                  f"growth {statistics.median(d):+5.1f} MB  (runs: "
-                  f"{', '.join(f'{x:+.1f}' for x in d)})", flush=True)
+                             "uss_growth": statistics.median(d), "uss_growth_runs": d,
+                             "anonymous_growth": statistics.median(anon)}
+            print(f"{name:58}  USS {before.uss:6.1f} -> {after.uss:6.1f}: "
+                  f"{statistics.median(d):+5.1f} MB (runs "
+                  f"{', '.join(f'{x:+.1f}' for x in d)}); anonymous "
+                  f"{statistics.median(anon):+5.1f} MB", flush=True)
         else:
             m = median(runs)  # type: ignore[arg-type]
             results[name] = vars(m)
