@@ -167,11 +167,22 @@ def growth(setup: str, change: str, warm: int, more: int) -> tuple[Memory, Memor
         k.close()
 
 
-def lab_server() -> Memory:
-    """PSS of ``jupyter lab`` (one single-user server) after serving /lab once."""
+# server extensions a student's server does not need (the grader's and the editor's)
+LEAN = {"ServerApp": {"jpserver_extensions": {
+    **{f"nbgrader.server_extensions.{n}": False
+       for n in ("formgrader", "validate_assignment", "assignment_list", "course_list")},
+    "jupyter_lsp": False, "jupyter_server_terminals": False, "notebook": False}}}
+
+
+def lab_server(lean: bool = False) -> Memory:
+    """Memory of ``jupyter lab`` (one single-user server) after serving /lab once;
+    ``lean``: without the server extensions of :data:`LEAN`."""
     with tempfile.TemporaryDirectory() as tmp:
         port = 18000 + os.getpid() % 1000
         env = {**ENV, "JUPYTER_RUNTIME_DIR": tmp, "JUPYTER_CONFIG_DIR": tmp + "/config"}
+        if lean:
+            os.makedirs(tmp + "/config")
+            Path(tmp, "config", "jupyter_server_config.json").write_text(json.dumps(LEAN))
         cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
                "--IdentityProvider.token=", "--allow-root",
                f"--ServerApp.root_dir={tmp}"]
@@ -206,6 +217,7 @@ def rows() -> dict[str, Callable[[], Memory | tuple[Memory, Memory]]]:
     out.update({name: (lambda c=code: in_kernel(c)) for name, code in KERNEL.items()})
     out.update({name: (lambda n=n: run_lesson(n)) for name, n in LESSON_ROWS.items()})
     out["jupyter lab server: after GET /lab"] = lab_server
+    out["jupyter lab server, lean: no nbgrader, lsp, terminals"] = lambda: lab_server(True)
     out.update({name: (lambda g=g: growth(*g)) for name, g in GROWTH.items()})
     return out
 
