@@ -43,6 +43,7 @@ MODES: tuple[str, ...] = SPEC["mode"].allowed
 MAX_POINTS = int(SPEC["points"].hi)
 MAX_MICRO = int(SPEC["micro_batches"].hi)
 SIDE_WIDTH = "390px"  # the column of the table and the figure
+MAX_ACTIONS = 1000  # ``actions`` keeps the latest presses: a long lesson does not grow
 
 
 class BackpropWidget(LessonWidget):
@@ -61,8 +62,8 @@ class BackpropWidget(LessonWidget):
     ``lr``, ``points``, ``mode``, ``micro_batches``, ``view``, ``backward_step`` (the
     backward pass node by node; only in the backward view). Views: ``graph_view`` (the
     SVG), ``table``, ``image`` (the figure as PNG). Results: ``graph_svg`` (latest SVG
-    text), ``figure`` (matplotlib Figure), ``actions`` (one dict per button press),
-    ``model`` and ``root`` (the engine objects).
+    text), ``figure`` (matplotlib Figure), ``actions`` (one dict per button press, the
+    latest 1000), ``model`` and ``root`` (the engine objects).
 
     One rule for None and 0: the forward graph shows no grads (None); the backward graph
     and the table show a node's grad (0 after zero grad or an update; while the pass is
@@ -238,6 +239,7 @@ class BackpropWidget(LessonWidget):
 
     def _record(self, action: str) -> None:
         self.actions.append({"action": action, **self._snapshot()})
+        del self.actions[:-MAX_ACTIONS]
 
     # ----- the buttons: the lesson acts, the banner says what happened -----------------
     def _forward(self) -> None:

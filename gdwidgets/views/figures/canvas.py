@@ -42,7 +42,6 @@ class FastFigure:
             self.axes.append(self.figure.add_axes(box))
         self._animated: list[Artist] = []
         self._background: np.ndarray | None = None  # static content, (h, w, 4)
-        self._blank: np.ndarray | None = None  # the empty figure
         self._dirty: set[int] = set(range(panels))
 
     def animate(self, *artists: Artist) -> None:
@@ -78,19 +77,19 @@ class FastFigure:
         if self._background is None or len(self._dirty) == len(self.axes):
             self.canvas.draw()  # animated artists are skipped
             pixels = self._pixels()
-            if self._blank is None:
-                self._blank = np.empty_like(pixels)
-                self._blank[:] = np.asarray(to_rgba_array(self.figure.get_facecolor()) * 255,
-                                            dtype=np.uint8)
         else:
             pixels = self._pixels()
             pixels[:] = self._background
             renderer = self.canvas.get_renderer()
+            face = np.asarray(to_rgba_array(self.figure.get_facecolor())[0] * 255,
+                              dtype=np.uint8)  # an empty figure's pixel
             for i in sorted(self._dirty):
-                region = self._region(i)
-                pixels[region] = self._blank[region]
+                pixels[self._region(i)] = face
                 self.axes[i].draw(renderer)
-        self._background = pixels.copy()
+        if self._background is not None and self._background.shape == pixels.shape:
+            np.copyto(self._background, pixels)  # no new buffer per redraw
+        else:
+            self._background = pixels.copy()
         self._dirty.clear()
 
     def draw(self) -> None:

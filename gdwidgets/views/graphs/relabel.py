@@ -23,14 +23,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from functools import lru_cache
 
 from . import dot as vis
 from . import render as _render
+from .memo import Memo, pack, unpack
 
 __all__ = ["picture_svg", "relabellable", "clear_cache", "counting"]
 
-_CACHE_SIZE = 64
+CACHE_SIZE = 64  # layouts kept, each compressed (memo.py)
 _GROUP = re.compile(r'<g id="(node|edge)(\d+)" class="(?:node|edge)">')
 _TEXT = re.compile(r"(<text\b[^>]*>)(.*?)(</text>)", re.S)
 
@@ -55,10 +55,17 @@ def _count(kind: str) -> None:
         stats[kind] += 1
 
 
+_CUT = "\x00"  # between the pieces of a packed template (no SVG holds it)
+
+
 @dataclass(slots=True)
 class _Template:
-    pieces: list[str]  # static SVG around the slots: len(slots) + 1 pieces
+    packed: bytes  # the static SVG around the slots, len(slots) + 1 pieces, packed
     slots: list[tuple[int, int]]  # (node index, line) or (-1 - edge index, 0)
+
+    @property
+    def pieces(self) -> list[str]:
+        return unpack(self.packed).decode("utf-8").split(_CUT)
 
 
 @dataclass(slots=True)
@@ -70,10 +77,12 @@ class _Layout:
     cut: bool = False  # whether a render was tried
 
 
-@lru_cache(maxsize=_CACHE_SIZE)
+_layouts: Memo[_Layout] = Memo(CACHE_SIZE)
+
+
 def _layout(key: str) -> _Layout:
     """The layout of the structure ``key`` (see :func:`_key`), empty until rendered."""
-    return _Layout()
+    return _layouts.setdefault(key, _Layout)
 
 
 def _slots(picture: vis.Picture) -> list[tuple[int, int]]:
@@ -190,12 +199,15 @@ def _template(svg: str, picture: vis.Picture, slots: list[tuple[int, int]]) -> _
         pieces.append(svg[at:a])
         at = b
     pieces.append(svg[at:])
-    return _Template(pieces, order)
+    if any(_CUT in p for p in pieces):
+        return None
+    return _Template(pack(_CUT.join(pieces).encode("utf-8")), order)
 
 
 def _fill(t: _Template, picture: vis.Picture) -> str:
-    out = [t.pieces[0]]
-    for s, piece in zip(t.slots, t.pieces[1:]):
+    pieces = t.pieces
+    out = [pieces[0]]
+    for s, piece in zip(t.slots, pieces[1:]):
         out.append(_svg_escape(_text(picture, s)))
         out.append(piece)
     return "".join(out)
@@ -223,4 +235,4 @@ def picture_svg(picture: vis.Picture, source: str) -> str:
 
 def clear_cache() -> None:
     """Forget every cached layout."""
-    _layout.cache_clear()
+    _layouts.clear()

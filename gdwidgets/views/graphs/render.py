@@ -2,7 +2,8 @@
 
 ``graphviz-pure`` (a declared dependency) is looked up next to the running Python first,
 because a Jupyter kernel's PATH may lack the virtual environment's ``bin``. Output is
-cached by (program, format, source): widgets redraw the same graph often.
+cached by (program, format, source): widgets redraw the same graph often. The cache keeps
+the last ``CACHE_SIZE`` outputs zlib-compressed under a digest of their source (memo.py).
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ import sys
 import sysconfig
 import threading
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from ...i18n import register, tr
+from .memo import Memo, pack, unpack
 
 __all__ = [
     "Renderer",
@@ -59,7 +60,7 @@ register(
 )
 
 TIMEOUT = 120.0
-_CACHE_SIZE = 256
+CACHE_SIZE = 256  # outputs kept, about 4 kB each compressed
 
 
 class RendererNotFound(RuntimeError):
@@ -151,7 +152,7 @@ def set_renderer(renderer: Renderer | str | None) -> Renderer | None:
 
 def clear_cache() -> None:
     """Forget every rendered picture (benchmarks call this to time the layout)."""
-    _run.cache_clear()
+    _outputs.clear()
 
 
 def render(
@@ -163,10 +164,17 @@ def render(
     timeout: float = TIMEOUT,
 ) -> bytes:
     """Lay out DOT ``source`` and return the output bytes in format ``fmt``."""
-    return _run(renderer or find_renderer(), tuple(args), fmt, source, timeout)
+    r = renderer or find_renderer()
+    key = repr((r, tuple(args), fmt, timeout)) + "\n" + source
+    packed = _outputs.get(key)
+    if packed is None:  # failures raise, so they are not cached
+        packed = _outputs.put(key, pack(_run(r, tuple(args), fmt, source, timeout)))
+    return unpack(packed)
 
 
-@lru_cache(maxsize=_CACHE_SIZE)  # failures raise, so they are not cached
+_outputs: Memo[bytes] = Memo(CACHE_SIZE)
+
+
 def _run(r: Renderer, args: tuple[str, ...], fmt: str, source: str, timeout: float) -> bytes:
     cmd = [r.path, f"-T{fmt}", *args]
     try:
