@@ -30,6 +30,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -162,7 +163,8 @@ def run_class(args: argparse.Namespace, run: Path) -> dict:
         hub.stop()
         result["hub_left_running"] = hub.group_alive()
         everyone = [teacher, *names]
-        result["leftover_pids"] = accounts.stop(accounts.processes_of(everyone))
+        result["leftover_pids"] = accounts.stop(accounts.processes_of(everyone)
+                                                + accounts.processes_in(run))
         result["users_not_removed"] = accounts.remove(everyone)
         result["culler_ran"] = "(idle-culler@" in log.read_text(errors="replace")
         result["students"] = [s.row() for s in students]
@@ -176,11 +178,17 @@ def run_class(args: argparse.Namespace, run: Path) -> dict:
     return result
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if os.geteuid() != 0:
         print("classroom.py runs as root: it creates a Unix user per student", file=sys.stderr)
         return 2
+    for sig in (signal.SIGINT, signal.SIGTERM):  # stopped early: still clean up
+        signal.signal(sig, _interrupted)
     run = Path(tempfile.mkdtemp(prefix="gdwidgets-classroom-"))
     run.chmod(0o755)  # the students reach their homes and the hub's environment through it
     try:

@@ -50,6 +50,20 @@ def processes_of(names: list[str]) -> list[int]:
     return pids
 
 
+def processes_in(folder: Path) -> list[int]:
+    """Pids of the running processes whose command line names ``folder`` (the hub's proxy
+    and services are processes of their own, not in the hub's process group)."""
+    pids = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = cmdline.read_bytes()
+        except OSError:
+            continue
+        if str(folder).encode() in text and int(cmdline.parent.name) != os.getpid():
+            pids.append(int(cmdline.parent.name))
+    return pids
+
+
 def stop(pids: list[int], grace: float = 5.0) -> list[int]:
     """SIGTERM, then SIGKILL after ``grace`` seconds; returns the pids that were running."""
     alive = []

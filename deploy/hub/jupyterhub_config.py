@@ -35,10 +35,13 @@ Settings come from the environment, with defaults for a teacher's server:
 
 import os
 import pwd
+import random
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nativeauthenticator
@@ -110,7 +113,35 @@ def unix_user(spawner) -> None:
                          "it cannot start a server")
 
 
-c.Spawner.pre_spawn_hook = unix_user
+# Each server's port comes from a range below the kernel's (Linux's ephemeral ports,
+# 32768-60999, where every kernel binds five ZeroMQ ports): a port picked from that range
+# could be taken by a classmate's kernel before the server binds it.
+SERVER_PORTS = range(20000, 30000)
+_given: dict[int, float] = {}  # port -> when it was given (not reused for ten minutes)
+
+
+def server_port() -> int:
+    """A port of SERVER_PORTS that is free now and was not given lately."""
+    now = time.monotonic()
+    for port in random.sample(SERVER_PORTS, len(SERVER_PORTS)):
+        if now - _given.get(port, -1e9) < 600:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _given[port] = now
+        return port
+    raise RuntimeError("no free port for a server in 20000-29999")
+
+
+def before_start(spawner) -> None:
+    unix_user(spawner)
+    spawner.port = server_port()
+
+
+c.Spawner.pre_spawn_hook = before_start
 
 # --- services: the idle culler, and an admin token for scripts -------------------------------
 cull_after = int(env("GDWIDGETS_HUB_CULL_AFTER", "3600"))
