@@ -43,6 +43,7 @@ from hubclass.homework import COURSE_ID, Instructor
 from hubclass.hub import ROOT, Hub, install
 from hubclass.report import summary, table, used_memory
 from hubclass.student import Student, attend, do_homework
+from tornado.httpclient import AsyncHTTPClient
 
 CPU_NOTE = ("note: {cores} cores shared by every student's kernel: with many students the "
             "times measure the queue for the CPU, not a lesson's speed")
@@ -189,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for sig in (signal.SIGINT, signal.SIGTERM):  # stopped early: still clean up
         signal.signal(sig, _interrupted)
+    # every student's requests at once (tornado queues all but 10 by default)
+    AsyncHTTPClient.configure(None, max_clients=10 * args.students + 10)
     run = Path(tempfile.mkdtemp(prefix="gdwidgets-classroom-"))
     run.chmod(0o755)  # the students reach their homes and the hub's environment through it
     try:
