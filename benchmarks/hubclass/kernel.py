@@ -14,6 +14,7 @@ from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.websocket import websocket_connect
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+MAX_RECONNECTS = 3
 
 
 class KernelError(RuntimeError):
@@ -55,7 +56,9 @@ class Kernel:
     first_view: float | None = None  # time.monotonic() of the first widget shown
     _ws: Any = None
     _waiting: dict[str, _Pending] = field(default_factory=dict)
+    reconnects: int = 0  # websocket drops (the server closes one that misses its pings)
     _reader: asyncio.Task | None = None
+    _timeout: float = 60.0
     _session: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     async def start(self, timeout: float) -> None:
@@ -65,12 +68,18 @@ class Kernel:
             self.base + "api/kernels", method="POST", body=body, headers=self.headers,
             request_timeout=timeout))
         self.kernel_id = json.loads(response.body)["id"]
+        self._timeout = timeout
+        await self._connect()
+        self._reader = asyncio.create_task(self._read())
+
+    async def _connect(self) -> None:
+        """The websocket; the same session again after a drop, as JupyterLab reconnects
+        (the server keeps the kernel's messages for a session while it is away)."""
         url = (self.base.replace("http", "ws", 1) + f"api/kernels/{self.kernel_id}/channels"
                f"?session_id={self._session}")
         self._ws = await websocket_connect(HTTPRequest(url, headers=self.headers,
-                                                       request_timeout=timeout),
+                                                       request_timeout=self._timeout),
                                            max_message_size=64 * 2**20)
-        self._reader = asyncio.create_task(self._read())
 
     async def execute(self, code: str, timeout: float) -> Reply:
         """Run ``code``; raise :class:`KernelError` if it raises."""
@@ -116,12 +125,21 @@ class Kernel:
         return pending.reply
 
     async def _read(self) -> None:
-        while (text := await self._ws.read_message()) is not None:
-            if not isinstance(text, str):
-                continue  # binary frames: widget buffers, not needed here
-            self._take(json.loads(text))
+        while True:
+            while (text := await self._ws.read_message()) is not None:
+                if isinstance(text, str):  # binary frames: widget buffers, not needed here
+                    self._take(json.loads(text))
+            why = f"code {self._ws.close_code}, {self._ws.close_reason!r}"
+            if self.reconnects >= MAX_RECONNECTS:
+                break
+            self.reconnects += 1
+            try:
+                await self._connect()
+            except Exception as e:  # noqa: BLE001 - reported below
+                why += f"; reconnecting: {type(e).__name__}: {e}"
+                break
         for pending in self._waiting.values():
-            pending.reply.error = pending.reply.error or "the kernel's websocket closed"
+            pending.reply.error = pending.reply.error or f"the kernel's websocket closed ({why})"
             pending.finish()
 
     def _take(self, msg: dict) -> None:

@@ -30,14 +30,14 @@ def _mb(value: float | None) -> str:
 
 def table(students: list[Student]) -> str:
     head = (f"{'student':<12} {'1st widget s':>12} {'changes':>7} {'kernel RSS':>10} "
-            f"{'PSS':>5} {'USS':>5} {'server PSS':>10}  error")
+            f"{'PSS':>5} {'USS':>5} {'server PSS':>10} {'ws drops':>8}  error")
     rows = [head, "-" * len(head)]
     for s in students:
         k = s.kernel
         rows.append(f"{s.name:<12} {'-' if s.ttfw is None else f'{s.ttfw:.1f}':>12} "
                     f"{s.changes:>7} {_mb(k and k.rss):>10} {_mb(k and k.pss):>5} "
-                    f"{_mb(k and k.uss):>5} {_mb(s.server and s.server.pss):>10}  "
-                    f"{s.error}")
+                    f"{_mb(k and k.uss):>5} {_mb(s.server and s.server.pss):>10} "
+                    f"{s.reconnects:>8}  {s.error}")
     return "\n".join(rows)
 
 

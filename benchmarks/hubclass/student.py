@@ -48,6 +48,7 @@ class Student:
     changes: int = 0
     error: str = ""
     submitted: bool = False
+    reconnects: int = 0  # the kernel's websocket dropped and was opened again
     facts: dict = field(default_factory=dict)  # PROBE's answer, and the server's command
 
     def row(self) -> dict:
@@ -55,6 +56,7 @@ class Student:
                 "kernel": vars(self.kernel) if self.kernel else None,
                 "server": vars(self.server) if self.server else None,
                 "growth": self.growth, "submitted": self.submitted, "error": self.error,
+                "reconnects": self.reconnects,
                 "facts": self.facts}
 
 
@@ -98,6 +100,7 @@ async def attend(hub: Hub, student: Student, lesson: Path, changes: int,
         student.kernel, student.server = memory(kernel_pid), memory(server_pid)
     except Exception as e:  # noqa: BLE001 - reported in the table
         student.error = f"{type(e).__name__}: {e}"[:300]
+    student.reconnects = kernel.reconnects
     return kernel
 
 
