@@ -29,9 +29,9 @@ JUPYTERHUB_VERSION = "5.5.0"
 
 # Measured by the load test on one machine, MB = 10**6 bytes (from docs/deploy.md):
 # PSS median of a lesson's kernel after the lesson, and of the single-user server.
-KERNEL_PSS_MB = 216
-SERVER_PSS_MB = 121
-TWO_LESSONS_MB = 560  # the server and two lessons' kernels
+KERNEL_PSS_MB = 223
+SERVER_PSS_MB = 126
+TWO_LESSONS_MB = 572  # the server and two lessons' kernels
 
 # Every key path values.yaml may use, checked by hand against the chart's documented values
 # (https://z2jh.jupyter.org/en/stable/resources/reference.html) for chart 4.x; hub.config.*
