@@ -50,10 +50,11 @@ ln -sf "$PREFIX/share/proxy/node_modules/.bin/configurable-http-proxy" "$PREFIX/
 say "students' servers: nbgrader's Assignment List only (no teacher tools)"
 for ext in formgrader create-assignment course-list; do
     "$PREFIX/bin/jupyter" labextension disable --level=sys_prefix "@jupyter/nbgrader:$ext" \
-        >/dev/null 2>&1
+        >/dev/null 2>&1 || die "could not turn off nbgrader's $ext for students"
 done
 "$PREFIX/bin/jupyter" server extension disable --sys-prefix \
-    nbgrader.server_extensions.formgrader >/dev/null 2>&1
+    nbgrader.server_extensions.formgrader >/dev/null 2>&1 \
+    || die "could not turn off nbgrader's formgrader for students"
 mkdir -p "$PREFIX/etc/jupyter" "$PREFIX/etc/jupyterhub"
 cp "$HERE/nbgrader_config.py" "$PREFIX/etc/jupyter/nbgrader_config.py"
 cp "$HERE/jupyterhub_config.py" "$PREFIX/etc/jupyterhub/jupyterhub_config.py"
