@@ -134,6 +134,8 @@ def run_class(args: argparse.Namespace, run: Path) -> dict:
         hub.start(log)
         result["hub_start_s"] = time.monotonic() - start
         result["refuses_daemon"] = asyncio.run(hub.refuses("daemon"))  # a system account
+        result["instructor_login"] = asyncio.run(hub.sign_up_and_log_in(
+            teacher, secrets.token_urlsafe(12)))  # the login page works
         peak.start()
         start = time.monotonic()
         private = [homes / teacher, prefix / "teacher"]  # the course and the solutions

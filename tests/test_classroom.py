@@ -75,6 +75,10 @@ def test_a_student_reads_neither_the_solutions_nor_a_classmates_home(run):
         assert len(reads) == 3 and not any(reads.values()), reads
 
 
+def test_the_instructor_signs_up_and_logs_in(run):
+    assert run["instructor_login"] == [200, 302]  # NativeAuthenticator's forms work
+
+
 def test_the_idle_culler_runs(run):
     assert run["culler_ran"] is True  # its requests are in the hub's log
 

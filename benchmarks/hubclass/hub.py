@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -15,6 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 
@@ -146,3 +148,28 @@ class Hub:
             await self.api("DELETE", f"/hub/api/users/{name}/server", timeout=60)
         await self.api("DELETE", f"/hub/api/users/{name}")
         return refused
+
+    async def sign_up_and_log_in(self, name: str, password: str) -> tuple[int, int]:
+        """NativeAuthenticator's forms, as a browser fills them: the status of the sign-up
+        (200) and of the log-in (302: on to the hub)."""
+        cookies: dict[str, str] = {}
+        codes = []
+        for page, form in (("signup", {"signup_password": password,
+                                       "signup_password_confirmation": password}),
+                           ("login", {"password": password})):
+            answer = await self._form(f"/hub/{page}", None, cookies)
+            xsrf = re.search(r'name="_xsrf" value="([^"]+)"', answer.body.decode())
+            body = urlencode({"_xsrf": xsrf.group(1) if xsrf else "", "username": name,
+                              **form})
+            codes.append((await self._form(f"/hub/{page}", body, cookies)).code)
+        return codes[0], codes[1]
+
+    async def _form(self, path: str, body: str | None, cookies: dict[str, str]):
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+        answer = await AsyncHTTPClient().fetch(HTTPRequest(
+            self.url + path, method="GET" if body is None else "POST", body=body,
+            headers=headers, follow_redirects=False, request_timeout=120), raise_error=False)
+        for header in answer.headers.get_list("Set-Cookie"):
+            key, _, rest = header.partition("=")
+            cookies[key.strip()] = rest.split(";", 1)[0]
+        return answer
